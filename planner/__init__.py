@@ -1,0 +1,3 @@
+"""planner: an optimisation-based supply-chain planner for permanent-magnet value chains."""
+
+__version__ = "0.1.0"

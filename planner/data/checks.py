@@ -1,0 +1,144 @@
+"""Checks across tables and against the value-chain model: references, years, reachability."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from planner.chain import Chain
+from planner.data.csvio import LINE
+from planner.data.instance import Settings
+from planner.errors import Problem
+
+
+def _one_of(names, limit=8) -> str:
+    names = sorted(names)
+    shown = ", ".join(names[:limit]) + (", ..." if len(names) > limit else "")
+    return f"one of {shown}" if names else "a defined name (none defined)"
+
+
+def check_references(tables: dict[str, pd.DataFrame], chain: Chain, settings: Settings,
+                     files: dict[str, str]) -> list[Problem]:
+    """Names that must exist elsewhere, years in the horizon, consistent candidate data."""
+    problems: list[Problem] = []
+    regions = set(tables["regions"]["region"]) if "regions" in tables else set()
+    known = {"region": regions, "commodity": set(chain.commodities),
+             "process": set(chain.processes), "product": set(chain.products)}
+    years = set(range(settings.start, settings.end + 1, settings.step))
+
+    def bad(table, row, column, message, expected):
+        problems.append(Problem(files[table], int(row[LINE]), column, message, expected))
+
+    refs = {
+        "facilities": [("process", "process"), ("region", "region")],
+        "links": [("origin", "region"), ("destination", "region"), ("commodity", "commodity")],
+        "offers": [("region", "region"), ("commodity", "commodity")],
+        "demand": [("region", "region"), ("commodity", "commodity"), ("product", "product")],
+        "inflows": [("product", "product"), ("region", "region")],
+    }
+    for table, pairs in refs.items():
+        frame = tables.get(table)
+        if frame is None:
+            continue
+        for column, kind in pairs:
+            missing = ~frame[column].isin(known[kind]) & (frame[column] != "")
+            for row in frame[missing].to_dict("records"):
+                bad(table, row, column, f"unknown {kind} {row[column]!r}", _one_of(known[kind]))
+
+    if (f := tables.get("facilities")) is not None:
+        for row in f.to_dict("records"):
+            has_module, has_max = row["module_t"] > 0, row["max_modules"] > 0
+            if has_module != has_max:
+                bad("facilities", row, "max_modules" if has_module else "module_t",
+                    "a candidate needs both module_t and max_modules",
+                    "both > 0 for a candidate, or both 0")
+            if has_module and has_max and row["life_years"] is None:
+                bad("facilities", row, "life_years", "missing life of a candidate facility",
+                    "a whole number of years >= 1")
+            if row["earliest_year"] is not None and not (
+                    settings.start <= row["earliest_year"] <= settings.end):
+                bad("facilities", row, "earliest_year",
+                    f"year {row['earliest_year']} outside the horizon",
+                    f"a year in {settings.start}..{settings.end}")
+            if None not in (row["existing_from"], row["existing_until"]) and (
+                    row["existing_until"] < row["existing_from"]):
+                bad("facilities", row, "existing_until", "retires before it starts",
+                    f"a year >= existing_from {row['existing_from']}")
+    if (f := tables.get("links")) is not None:
+        for row in f[f["origin"] == f["destination"]].to_dict("records"):
+            bad("links", row, "destination", "link from a region to itself",
+                "a destination other than the origin")
+    if (f := tables.get("offers")) is not None:
+        for row in f.to_dict("records"):
+            for col in ("first_year", "last_year"):
+                if row[col] is not None and not settings.start <= row[col] <= settings.end:
+                    bad("offers", row, col, f"year {row[col]} outside the horizon",
+                        f"a year in {settings.start}..{settings.end}")
+            if None not in (row["first_year"], row["last_year"]) and (
+                    row["last_year"] < row["first_year"]):
+                bad("offers", row, "last_year", "last year before first year",
+                    f"a year >= {row['first_year']}")
+    if (f := tables.get("demand")) is not None:
+        for row in f[~f["year"].isin(years)].to_dict("records"):
+            bad("demand", row, "year", f"year {row['year']} is not a model year",
+                f"a year in {settings.start}..{settings.end} step {settings.step}")
+        for row in f[f["product"] != ""].to_dict("records"):
+            product = chain.products.get(row["product"])
+            if product and product.placed_commodity != row["commodity"]:
+                bad("demand", row, "commodity",
+                    f"product {row['product']!r} places {product.placed_commodity!r}, "
+                    f"not {row['commodity']!r}", f"commodity {product.placed_commodity}")
+    if (f := tables.get("inflows")) is not None:
+        for row in f[f["year"] >= settings.start].to_dict("records"):
+            bad("inflows", row, "year", f"year {row['year']} is not historic",
+                f"a year before {settings.start} (later inflows come from demand.csv)")
+    return problems
+
+
+def check_reachability(tables: dict[str, pd.DataFrame], chain: Chain, eol_region: str,
+                       files: dict[str, str]) -> list[Problem]:
+    """Facilities whose inputs can never be supplied (errors); demand no route reaches (warnings).
+
+    Supply starts from offers, end-of-life arrivals and processes without inputs, and spreads
+    through facilities whose inputs are all available and along links, until nothing changes.
+    """
+    have: set[tuple[str, str]] = set()
+    if (offers := tables.get("offers")) is not None:
+        have |= set(zip(offers["region"], offers["commodity"]))
+    demand, inflows = tables["demand"], tables.get("inflows")
+    for name, product in chain.products.items():
+        regions = set(demand.loc[demand["product"] == name, "region"])
+        if inflows is not None and (inflows["product"] == name).any():
+            regions |= set(inflows.loc[inflows["product"] == name, "region"].replace("", eol_region))
+        have |= {(r, product.eol_commodity) for r in regions}
+    facilities, links = tables["facilities"], tables["links"]
+    runs: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for f in facilities.itertuples():
+            process = chain.processes[f.process]
+            if f.facility not in runs and all((f.region, c) in have for c in process.inputs):
+                runs.add(f.facility)
+                have |= {(f.region, c) for c in process.outputs}
+                changed = True
+        for link in links.itertuples():
+            if (link.origin, link.commodity) in have and (
+                    link.destination, link.commodity) not in have:
+                have.add((link.destination, link.commodity))
+                changed = True
+    problems = []
+    for f in facilities[~facilities["facility"].isin(runs)].to_dict("records"):
+        missing = [c for c in chain.processes[f["process"]].inputs if (f["region"], c) not in have]
+        problems.append(Problem(
+            files["facilities"], int(f[LINE]), "process",
+            f"facility {f['facility']!r} can never run: nothing supplies "
+            f"{', '.join(missing)} at {f['region']}",
+            "an offer, link or facility that brings its inputs to its region"))
+    for row in demand[demand["demand_t"] > 0].drop_duplicates(["region", "commodity"]).to_dict(
+            "records"):
+        if (row["region"], row["commodity"]) not in have:
+            problems.append(Problem(
+                files["demand"], int(row[LINE]), "commodity",
+                f"no route supplies {row['commodity']} at {row['region']}: all of it will be unmet",
+                "an offer, link or facility that can reach it", severity="warning"))
+    return problems

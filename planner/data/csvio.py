@@ -1,0 +1,145 @@
+"""Reading one instance table (CSV) against its schema, recording every problem with its line."""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from planner.data.schema import Column, Table
+from planner.errors import Problem
+
+TRUE = {"true", "yes", "1", "y", "t"}
+FALSE = {"false", "no", "0", "n", "f"}
+LINE = "_line"  # column holding each row's 1-based line in its file
+
+
+def _expected(col: Column) -> str:
+    kind = {
+        "name": "an identifier (letters, digits, _ - .)",
+        "text": "text",
+        "float": "a number",
+        "int": "a whole number",
+        "year": "a year",
+        "bool": "true or false",
+    }[col.kind]
+    if col.min is not None and col.max is not None:
+        kind += f" in [{col.min:g}, {col.max:g}]"
+    elif col.min is not None:
+        kind += f" >= {col.min:g}"
+    return kind
+
+
+def parse_cell(text: str, col: Column) -> tuple[object, str | None]:
+    """Return (value, error message or None) for one cell; empty cells give the column default."""
+    if text == "":
+        if col.required:
+            return None, "missing value"
+        return col.default, None
+    if col.kind == "text":
+        return text, None
+    if col.kind == "name":
+        ok = all(ch.isalnum() or ch in "_-." for ch in text)
+        return (text, None) if ok else (None, f"invalid name {text!r}")
+    if col.kind == "bool":
+        low = text.lower()
+        if low in TRUE or low in FALSE:
+            return low in TRUE, None
+        return None, f"invalid value {text!r}"
+    try:
+        number = float(text)
+    except ValueError:
+        return None, f"not a number: {text!r}"
+    if not math.isfinite(number):
+        return None, f"not a finite number: {text!r}"
+    if col.kind in ("int", "year"):
+        if number != int(number):
+            return None, f"not a whole number: {text!r}"
+        number = int(number)
+    if (col.min is not None and number < col.min) or (col.max is not None and number > col.max):
+        return None, f"value {text} out of range"
+    return number, None
+
+
+def read_table(path: Path, table: Table, shown: str) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Read `path` as `table`; `shown` is the file name used in messages.
+
+    Lines starting with `#` and blank lines are skipped. Returns a DataFrame with one column per
+    schema column (defaults filled) plus `_line`, or None when the file cannot be read at all.
+    """
+    problems: list[Problem] = []
+
+    def bad(line, column, message, expected=None):
+        problems.append(Problem(shown, line, column, message, expected))
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        bad(None, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})", "a UTF-8 CSV file")
+        return None, problems
+    lines = [(i + 1, s) for i, s in enumerate(text.splitlines()) if s.strip() and
+             not s.lstrip().startswith("#")]
+    if not lines:
+        bad(1, None, "the file is empty", "a header row: " + ", ".join(table.names))
+        return None, problems
+    header_line, header_text = lines[0]
+    header = [h.strip() for h in next(csv.reader([header_text]))]
+    if len(header) == 1 and any(d in header_text for d in (";", "\t", "|")):
+        sep = next(d for d in (";", "\t", "|") if d in header_text)
+        bad(header_line, None, f"the header is not comma-separated (found {sep!r})",
+            "comma-separated columns")
+        return None, problems
+    known = set(table.names)
+    for pos, name in enumerate(header, start=1):
+        if name not in known:
+            bad(header_line, name, f"unknown column {name!r} (column {pos})",
+                "one of " + ", ".join(table.names))
+    seen = set()
+    for name in header:
+        if name in seen:
+            bad(header_line, name, f"column {name!r} appears twice", "each column once")
+        seen.add(name)
+    for col in table.columns:
+        if col.required and col.name not in header:
+            bad(header_line, col.name, f"required column {col.name!r} is missing",
+                "a header with " + ", ".join(c.name for c in table.columns if c.required))
+    if problems:
+        return None, problems
+
+    present = [(i, table.column(n)) for i, n in enumerate(header)]
+    rows: dict[str, list] = {c.name: [] for c in table.columns}
+    rows[LINE] = []
+    for line, raw in lines[1:]:
+        cells = next(csv.reader([raw]))
+        if len(cells) != len(header):
+            bad(line, None, f"row has {len(cells)} fields", f"{len(header)} fields like the header")
+            continue
+        values = {c.name: c.default for c in table.columns}
+        for i, col in present:
+            value, error = parse_cell(cells[i].strip(), col)
+            if error:
+                bad(line, col.name, error, _expected(col))
+            values[col.name] = value
+        for name, value in values.items():
+            rows[name].append(value)
+        rows[LINE].append(line)
+    frame = pd.DataFrame(rows)
+    problems += duplicate_keys(frame, table, shown)
+    return frame, problems
+
+
+def duplicate_keys(frame: pd.DataFrame, table: Table, shown: str) -> list[Problem]:
+    """One problem per row whose key repeats an earlier row's."""
+    key = list(table.key)
+    dup = frame[frame.duplicated(key, keep="first")]
+    first = frame.drop_duplicates(key, keep="first").set_index(key)[LINE]
+    out = []
+    for row in dup.itertuples(index=False):
+        k = tuple(getattr(row, c) for c in key)
+        where = first.loc[k if len(k) > 1 else k[0]]
+        out.append(Problem(shown, row._asdict()[LINE], key[0],
+                           f"duplicate {'/'.join(key)} {'/'.join(map(str, k))!r} "
+                           f"(first on line {where})", "each id once"))
+    return out

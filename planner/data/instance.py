@@ -1,0 +1,73 @@
+"""The loaded, validated instance: settings, value chain and tables. Nothing downstream reads files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from planner.chain import Chain
+
+OBJECTIVES = ("cost", "emissions", "risk")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """instance.yaml. Money is in `currency`; years are calendar years, inclusive."""
+
+    name: str
+    description: str
+    model: str
+    currency: str
+    start: int
+    end: int
+    step: int
+    base_year: int
+    discount_rate: float
+    shortage_penalty_per_t: float
+    objective_weights: dict[str, float]
+    eol_region: str
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A validated case. Tables are pandas DataFrames with the columns of `planner.data.schema`
+    (defaults filled in), plus `_line`, each row's line in its file."""
+
+    settings: Settings
+    chain: Chain
+    regions: pd.DataFrame
+    facilities: pd.DataFrame
+    links: pd.DataFrame
+    offers: pd.DataFrame
+    demand: pd.DataFrame
+    inflows: pd.DataFrame
+    path: Path
+    files_sha256: str
+    warnings: tuple = ()
+    scenarios: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame({"scenario": ["base"], "probability": [1.0]}))
+
+    @property
+    def years(self) -> np.ndarray:
+        """Model years (each stands for `step` calendar years from itself on)."""
+        s = self.settings
+        return np.arange(s.start, s.end + 1, s.step)
+
+    @property
+    def year_weight(self) -> pd.Series:
+        """w_t: calendar years represented by model year t."""
+        return pd.Series(float(self.settings.step), index=self.years)
+
+    @property
+    def discount_factor(self) -> pd.Series:
+        """DF_t = (1 + discount rate)^-(t - base year)."""
+        s = self.settings
+        return pd.Series((1.0 + s.discount_rate) ** -(self.years - s.base_year).astype(float),
+                         index=self.years)
+
+    @property
+    def name(self) -> str:
+        return self.settings.name

@@ -1,0 +1,129 @@
+"""Load and validate an instance folder: every problem at once, nothing written, files unchanged."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+
+from planner.chain import Chain, load_chain
+from planner.data import schema
+from planner.data.checks import check_reachability, check_references
+from planner.data.csvio import read_table
+from planner.data.instance import Instance
+from planner.data.settings import read_settings
+from planner.errors import InputError, Problem
+
+TABLE_ATTR = {"regions.csv": "regions", "facilities.csv": "facilities", "links.csv": "links",
+              "offers.csv": "offers", "demand.csv": "demand", "product_inflows.csv": "inflows"}
+PROJECT_MODELS = Path(__file__).resolve().parents[2] / "models"
+
+
+def resolve_model(model: str, instance_dir: Path) -> Path | None:
+    """A path relative to the instance folder, else a name in the project's models/ folder."""
+    for base in (instance_dir, instance_dir.parent.parent / "models", PROJECT_MODELS):
+        for candidate in (base / model, base / f"{model}.yaml"):
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def load_instance(path: str | Path) -> Instance:
+    """Read `path` (an instance folder) and its value-chain model; raise InputError listing
+    every error. Warnings are kept on the returned instance's `warnings`."""
+    instance, problems = read_instance(path)
+    if instance is None:
+        raise InputError(problems)
+    return instance
+
+
+def read_instance(path: str | Path) -> tuple[Instance | None, list[Problem]]:
+    """Like load_instance, but returns (instance or None, all problems including warnings)."""
+    folder = Path(path)
+    if not folder.is_dir():
+        return None, [Problem(str(folder), None, None, "not a folder",
+                              "an instance folder with instance.yaml and CSV tables")]
+    problems: list[Problem] = []
+    read_files: list[Path] = []
+    settings_file = folder / "instance.yaml"
+    settings = None
+    if not settings_file.is_file():
+        problems.append(Problem(str(settings_file), None, None, "missing file",
+                                "instance.yaml with name, model and years"))
+    else:
+        settings, found = read_settings(settings_file, str(settings_file))
+        problems += found
+        read_files.append(settings_file)
+
+    chain: Chain | None = None
+    if settings is not None:
+        model_file = resolve_model(settings.model, folder)
+        if model_file is None:
+            problems.append(Problem(str(settings_file), 1, "model",
+                                    f"value-chain model {settings.model!r} not found",
+                                    "a file relative to the instance or a name in models/"))
+        else:
+            chain, found = load_chain(model_file, str(model_file))
+            problems += found
+            read_files.append(model_file)
+
+    tables: dict[str, pd.DataFrame] = {}
+    files: dict[str, str] = {}
+    for table in schema.TABLES:
+        file = folder / table.file
+        attr = TABLE_ATTR[table.file]
+        files[attr] = str(file)
+        if not file.is_file():
+            if table.required:
+                problems.append(Problem(str(file), None, None, "missing required table",
+                                        "a CSV file with columns " + ", ".join(table.names)))
+            else:
+                tables[attr] = empty_table(table)
+            continue
+        frame, found = read_table(file, table, str(file))
+        problems += found
+        read_files.append(file)
+        if frame is not None:
+            tables[attr] = frame
+
+    if chain is None or settings is None or any(p.severity == "error" for p in problems):
+        if chain is not None and settings is not None:
+            problems += check_references(tables, chain, settings, files)
+        return None, problems
+
+    regions = tables["regions"]
+    eol_region = settings.eol_region
+    if eol_region and eol_region not in set(regions["region"]):
+        problems.append(Problem(str(settings_file), None, "eol_region",
+                                f"unknown region {eol_region!r}", "a region of regions.csv"))
+    if not eol_region:
+        domestic = regions.loc[regions["domestic"], "region"]
+        eol_region = domestic.iloc[0] if len(domestic) else ""
+    problems += check_references(tables, chain, settings, files)
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    problems += check_reachability(tables, chain, eol_region, files)
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+
+    inflows = tables["inflows"]
+    inflows.loc[inflows["region"] == "", "region"] = eol_region
+    instance = Instance(settings=replace(settings, eol_region=eol_region), chain=chain,
+                        path=folder, files_sha256=files_hash(read_files, folder),
+                        warnings=tuple(p for p in problems if p.severity == "warning"),
+                        **{attr: tables[attr] for attr in TABLE_ATTR.values()})
+    return instance, problems
+
+
+def empty_table(table: schema.Table) -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(dtype=object) for name in table.names + ["_line"]})
+
+
+def files_hash(files: list[Path], folder: Path) -> str:
+    """sha256 over the names (relative to the folder where possible) and bytes of the inputs."""
+    digest = hashlib.sha256()
+    for file in sorted(files, key=lambda p: p.name):
+        digest.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
+    return digest.hexdigest()

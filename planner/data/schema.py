@@ -1,0 +1,155 @@
+"""The instance tables: the single source of truth for files, columns, types, units and defaults.
+
+The loader validates against these specs and `docs/instance-format.md` documents them.
+Kinds: `name` (identifier), `text` (free text), `float`, `int`, `year`, `bool`.
+A column with `required=False` may be absent or empty; it then takes `default`
+(`None` means "no limit" or "not set", as the column's doc says).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str
+    doc: str
+    required: bool = True
+    default: Any = None
+    min: float | None = None
+    max: float | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    file: str
+    doc: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    required: bool = True
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+def _c(name, kind, doc, required=True, default=None, min=None, max=None) -> Column:  # noqa: A002
+    return Column(name, kind, doc, required, default, min, max)
+
+
+REGIONS = Table(
+    "regions.csv",
+    "Places: countries, or sites inside one.",
+    (
+        _c("region", "name", "region id"),
+        _c("country", "name", "ISO 3166 alpha-2 country code"),
+        _c("domestic", "bool", "true for the planning country's own regions"),
+        _c("risk", "float", "supply-risk score of the region's country, 0 (none) to 1", min=0, max=1),
+        _c("grid_kgco2e_per_kwh", "float", "grid electricity intensity, kg CO2e/kWh", min=0),
+        _c("description", "text", "free text", required=False, default=""),
+    ),
+    key=("region",),
+)
+
+FACILITIES = Table(
+    "facilities.csv",
+    "Plants: a process at a region, with existing capacity and/or candidate modules.",
+    (
+        _c("facility", "name", "facility id"),
+        _c("process", "name", "process id from the value-chain model"),
+        _c("region", "name", "region id"),
+        _c("existing_t", "float", "existing capacity, t/yr of activity", False, 0.0, min=0),
+        _c("module_t", "float", "capacity of one candidate module, t/yr of activity", False, 0.0, min=0),
+        _c("max_modules", "int", "most modules that may be built over the horizon", False, 0, min=0),
+        _c("capex_per_module", "float", "overnight capital cost of one module, currency", False, 0.0,
+           min=0),
+        _c("fixed_cost_per_t", "float", "fixed O&M per t/yr of capacity per year, currency", False,
+           0.0, min=0),
+        _c("variable_cost_per_t", "float", "variable cost per t of activity, currency", False, 0.0,
+           min=0),
+        _c("lead_years", "int", "years from build decision to first operation", False, 0, min=0),
+        _c("earliest_year", "year", "first year a build may be decided (default: first model year)",
+           False, None),
+        _c("life_years", "int", "economic life of a module, years (required for candidates)", False,
+           None, min=1),
+        _c("existing_from", "year", "first year existing capacity operates (default: first year)",
+           False, None),
+        _c("existing_until", "year", "last year existing capacity operates (default: never retires)",
+           False, None),
+        _c("availability", "float", "share of capacity usable each year", False, 1.0, min=0, max=1),
+        _c("description", "text", "free text", False, ""),
+    ),
+    key=("facility",),
+)
+
+LINKS = Table(
+    "links.csv",
+    "Directed transport links for one commodity; id `origin>destination:commodity`.",
+    (
+        _c("origin", "name", "region id the link leaves"),
+        _c("destination", "name", "region id the link reaches"),
+        _c("commodity", "name", "commodity id from the value-chain model"),
+        _c("cost_per_t", "float", "transport cost per t shipped, currency", False, 0.0, min=0),
+        _c("kgco2e_per_t", "float", "transport emissions per t shipped, kg CO2e", False, 0.0, min=0),
+        _c("max_t", "float", "most t/yr shipped (empty: unlimited)", False, None, min=0),
+        _c("loss", "float", "share of shipped tonnes lost on the way", False, 0.0, min=0, max=0.999),
+        _c("tariff_per_t", "float", "tariff or duty per t shipped, currency", False, 0.0, min=0),
+        _c("distance_km", "float", "route length, km (informative)", False, None, min=0),
+        _c("mode", "text", "sea, road, rail, air (informative)", False, ""),
+    ),
+    key=("origin", "destination", "commodity"),
+)
+
+OFFERS = Table(
+    "offers.csv",
+    "Market offers: a commodity for sale at a region, at a price, up to a quantity.",
+    (
+        _c("offer", "name", "offer id"),
+        _c("region", "name", "region id where the tonnes are delivered"),
+        _c("commodity", "name", "commodity id from the value-chain model"),
+        _c("price_per_t", "float", "price per t bought, currency", min=0),
+        _c("max_t", "float", "most t/yr that can be bought (empty: unlimited)", False, None, min=0),
+        _c("kgco2e_per_t", "float", "cradle-to-gate emissions per t bought, kg CO2e", False, 0.0,
+           min=0),
+        _c("first_year", "year", "first year on offer (default: first model year)", False, None),
+        _c("last_year", "year", "last year on offer (default: last model year)", False, None),
+    ),
+    key=("offer",),
+    required=False,
+)
+
+DEMAND = Table(
+    "demand.csv",
+    "Demand to be met (or reported unmet) per region, commodity and year.",
+    (
+        _c("region", "name", "region id"),
+        _c("commodity", "name", "commodity id from the value-chain model"),
+        _c("year", "year", "model year"),
+        _c("demand_t", "float", "demand, t/yr", min=0),
+        _c("product", "name", "product (segment) this demand enters use in; its inflow", False, ""),
+    ),
+    key=("region", "commodity", "year", "product"),
+)
+
+PRODUCT_INFLOWS = Table(
+    "product_inflows.csv",
+    "Historic inflows into use, before the first model year (future inflows come from demand).",
+    (
+        _c("product", "name", "product id from the value-chain model"),
+        _c("year", "int", "calendar year of entry into use, before the first model year"),
+        _c("placed_t", "float", "tonnes of the placed commodity entering use that year", min=0),
+        _c("region", "name", "region where its end of life arrives (default: eol_region)", False,
+           ""),
+    ),
+    key=("product", "year", "region"),
+    required=False,
+)
+
+TABLES: tuple[Table, ...] = (REGIONS, FACILITIES, LINKS, OFFERS, DEMAND, PRODUCT_INFLOWS)

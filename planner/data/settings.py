@@ -1,0 +1,95 @@
+"""instance.yaml -> Settings, with every problem named by line and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from planner.data.instance import OBJECTIVES, Settings
+from planner.data.yamlio import line_of, read_yaml
+from planner.errors import Problem
+
+KEYS = {"name", "description", "model", "currency", "years", "base_year", "discount_rate",
+        "shortage_penalty_per_t", "objective", "eol_region"}
+
+
+def read_settings(path: Path, shown: str) -> tuple[Settings | None, list[Problem]]:
+    data, marks, problems = read_yaml(path, shown)
+    if problems:
+        return None, problems
+    if not isinstance(data, dict):
+        return None, [Problem(shown, 1, None, "not a mapping", "keys name, model, years, ...")]
+
+    def bad(key_path, message, expected):
+        problems.append(Problem(shown, line_of(marks, key_path), ".".join(map(str, key_path)),
+                                message, expected))
+
+    for k in data:
+        if k not in KEYS:
+            bad((k,), f"unknown key {k!r}", "one of " + ", ".join(sorted(KEYS)))
+    for k in ("name", "model", "years"):
+        if k not in data:
+            problems.append(Problem(shown, 1, k, f"required key {k!r} is missing",
+                                    "name, model and years"))
+
+    def number(key_path, value, minimum=None, integer=False):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if ok and integer:
+            ok = float(value).is_integer()
+        if ok and minimum is not None:
+            ok = value >= minimum
+        if not ok:
+            kind = "a whole number" if integer else "a number"
+            bad(key_path, f"invalid value {value!r}",
+                kind + (f" >= {minimum:g}" if minimum is not None else ""))
+            return None
+        return int(value) if integer else float(value)
+
+    years = data.get("years", {})
+    if not isinstance(years, dict):
+        bad(("years",), f"invalid value {years!r}", "{start: YEAR, end: YEAR}")
+        years = {}
+    for k in years:
+        if k not in ("start", "end", "step"):
+            bad(("years", k), f"unknown key {k!r}", "start, end, step")
+    start = number(("years", "start"), years.get("start"), 1900, True)
+    end = number(("years", "end"), years.get("end"), 1900, True)
+    step = number(("years", "step"), years.get("step", 1), 1, True)
+    if start is not None and end is not None and step is not None:
+        if end < start:
+            bad(("years", "end"), f"end {end} is before start {start}", "end >= start")
+        elif (end - start) % step:
+            bad(("years", "step"), f"step {step} does not reach end {end} from start {start}",
+                "a step that divides end - start")
+    base_year = number(("base_year",), data.get("base_year", start), 1900, True)
+    rate = number(("discount_rate",), data.get("discount_rate", 0.0), 0.0)
+    if rate is not None and rate >= 1:
+        bad(("discount_rate",), f"discount rate {rate} is not a fraction", "a fraction like 0.035")
+    penalty = number(("shortage_penalty_per_t",), data.get("shortage_penalty_per_t", 1.0e6), 0.0)
+
+    objective = data.get("objective", "cost")
+    weights: dict[str, float] = {}
+    if isinstance(objective, str) and objective in OBJECTIVES:
+        weights = {objective: 1.0}
+    elif isinstance(objective, dict) and set(objective) == {"weights"} and isinstance(
+            objective["weights"], dict):
+        for k, v in objective["weights"].items():
+            if k not in OBJECTIVES:
+                bad(("objective", "weights", k), f"unknown objective {k!r}",
+                    "one of " + ", ".join(OBJECTIVES))
+            w = number(("objective", "weights", k), v, 0.0)
+            if w is not None:
+                weights[k] = w
+        if weights and not any(weights.values()):
+            bad(("objective", "weights"), "all weights are zero", "at least one weight > 0")
+    else:
+        bad(("objective",), f"invalid objective {objective!r}",
+            "cost, emissions, risk or {weights: {cost: 1, emissions: 0.2, risk: 0.5}}")
+    if problems:
+        return None, problems
+    return Settings(
+        name=str(data["name"]), description=str(data.get("description", "")),
+        model=str(data["model"]), currency=str(data.get("currency", "GBP")),
+        start=start, end=end, step=step, base_year=base_year, discount_rate=rate,
+        shortage_penalty_per_t=penalty, objective_weights=weights,
+        eol_region=str(data.get("eol_region", "")),
+    ), problems

@@ -1,0 +1,75 @@
+"""Commodity balance per region r, commodity c, year t, scenario s (an equality):
+
+  sum_f at r net[p(f),c] act[f,t,s] + sum_{l into r} (1 - loss_l) flow[l,t,s]
+  - sum_{l out of r} flow[l,t,s] + sum_{k at r} buy[k,t,s] + short[r,c,t,s] - dispose[r,c,t,s]
+  = demand[r,c,t] - arrivals[r,c,t]
+
+net = outputs - inputs per unit of activity. short exists where demand > 0; dispose where c
+is disposable. Rows exist only for (r, c, t, s) that some term or datum touches.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from planner.formulation.rows import add_rows, add_variables, terms
+
+KEY = ["region", "commodity", "year", "scenario"]
+
+
+def process_coefficients(chain) -> pd.DataFrame:
+    """process, commodity, net: outputs minus inputs per unit of activity."""
+    return pd.DataFrame([(p, c, a) for p, proc in chain.processes.items()
+                         for c, a in proc.net().items() if a != 0],
+                        columns=["process", "commodity", "net"])
+
+
+def balance_entries(pm) -> pd.DataFrame:
+    """Every term of every balance row, keyed by region, commodity, year, scenario."""
+    sets, chain = pm.sets, pm.instance.chain
+    act = sets.act.reset_index(names="pos").merge(
+        sets.facilities[["facility", "process", "region"]], on="facility")
+    act = act.merge(process_coefficients(chain), on="process")
+    links = pm.links
+    flow = sets.flow.reset_index(names="pos").merge(links, on="link")
+    offers = sets.buy.reset_index(names="pos").merge(
+        pm.offers[["offer", "region", "commodity"]], on="offer")
+    parts = [
+        act.assign(family="act", coef=act["net"]),
+        flow.assign(family="flow", region=flow["destination"], coef=1.0 - flow["loss"]),
+        flow.assign(family="flow", region=flow["origin"], coef=-1.0),
+        offers.assign(family="buy", coef=1.0),
+    ]
+    return pd.concat([p[KEY + ["family", "pos", "coef"]] for p in parts], ignore_index=True)
+
+
+def define_balance(pm) -> None:
+    sets, chain = pm.sets, pm.instance.chain
+    entries = balance_entries(pm)
+    scen = sets.scenarios[["scenario"]]
+    demand = sets.demand[sets.demand["demand_t"] > 0].merge(scen, how="cross")
+    arrivals = sets.arrivals.merge(scen, how="cross")
+    rows = pd.concat([entries[KEY], demand[KEY], arrivals[KEY]]).drop_duplicates()
+    rows = rows.sort_values(KEY).reset_index(drop=True)
+    rows = rows.merge(demand[KEY + ["demand_t"]], on=KEY, how="left").merge(
+        arrivals[KEY + ["arrivals_t"]], on=KEY, how="left").fillna(
+        {"demand_t": 0.0, "arrivals_t": 0.0})
+    rows["rhs"] = rows["demand_t"] - rows["arrivals_t"]
+    row_of = pd.Series(np.arange(len(rows)), index=pd.MultiIndex.from_frame(rows[KEY]))
+    entries["row"] = row_of.loc[pd.MultiIndex.from_frame(entries[KEY])].to_numpy()
+
+    short = rows[rows["demand_t"] > 0].reset_index(names="row")
+    disposable = {c for c, com in chain.commodities.items() if com.disposable}
+    dispose = rows[rows["commodity"].isin(disposable)].reset_index(names="row")
+    pm.frames["short"] = short[KEY + ["row"]].reset_index(drop=True)
+    pm.frames["dispose"] = dispose[KEY + ["row"]].reset_index(drop=True)
+    pm.variables["short"] = add_variables(pm.model, "short", len(short), ub=short["demand_t"])
+    pm.variables["dispose"] = add_variables(pm.model, "dispose", len(dispose))
+    table = pd.concat([
+        entries[["row", "family", "pos", "coef"]],
+        terms(short["row"], "short", np.arange(len(short)), 1.0),
+        terms(dispose["row"], "dispose", np.arange(len(dispose)), -1.0),
+    ])
+    pm.frames["balance"] = rows
+    add_rows(pm.model, "balance", table, len(rows), rows["rhs"], rows["rhs"], pm.variables)

@@ -1,0 +1,52 @@
+"""Capacity: integer build modules and activity bounded by existing plus built capacity.
+
+  build[f,tau] in {0..max_modules[f]}                           (tau in f's build window)
+  act[f,t,s] <= avail[f] * (existing[f,t] + module[f] * sum_{tau online at t} build[f,tau])
+  sum_tau build[f,tau] <= max_modules[f]
+Activity is bounded by avail * (existing + module * max_modules) where no build is online,
+so facilities without candidates need no constraint rows at all.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from planner.formulation.rows import add_rows, add_variables, terms
+
+
+def define_capacity_variables(pm) -> None:
+    sets = pm.sets
+    max_modules = sets.facilities.set_index("facility")["max_modules"]
+    pm.variables["build"] = add_variables(
+        pm.model, "build", len(sets.build),
+        ub=max_modules.loc[sets.build["facility"]].to_numpy(dtype=float), integer=True)
+    pm.variables["act"] = add_variables(pm.model, "act", len(sets.act), ub=sets.act["ub"])
+
+
+def define_capacity_constraints(pm) -> None:
+    sets = pm.sets
+    fac = sets.facilities.set_index("facility")
+    act = sets.act.reset_index(names="a")
+    # capacity rows: activity of (f, t, s) where some module may be online
+    pairs = act.merge(sets.online[["facility", "year", "b"]], on=["facility", "year"])
+    rows = pairs[["a"]].drop_duplicates().reset_index(drop=True).reset_index(names="row")
+    pairs = pairs.merge(rows, on="a")
+    avail = fac["availability"].loc[pairs["facility"]].to_numpy()
+    module = fac["module_t"].loc[pairs["facility"]].to_numpy()
+    table = pd.concat([terms(rows["row"], "act", rows["a"], 1.0),
+                       terms(pairs["row"], "build", pairs["b"], -avail * module)])
+    head = act.loc[rows["a"]]
+    existing = head.merge(sets.existing, on=["facility", "year"], how="left")["existing_t"]
+    upper = existing.fillna(0.0).to_numpy() * fac["availability"].loc[head["facility"]].to_numpy()
+    add_rows(pm.model, "capacity", table, len(rows), np.full(len(rows), np.nan), upper,
+             pm.variables)
+
+    build = sets.build.reset_index(names="b")
+    counts = build.groupby("facility")["b"].transform("size")
+    limited = build[counts > 1]
+    keys = pd.Index(limited["facility"].unique())
+    row = keys.get_indexer(limited["facility"])
+    add_rows(pm.model, "build_limit", terms(row, "build", limited["b"], 1.0), len(keys),
+             np.full(len(keys), np.nan), fac["max_modules"].loc[keys].to_numpy(dtype=float),
+             pm.variables)

@@ -1,0 +1,63 @@
+"""Turning term tables (row, family, pos, coef) into Pyomo variables and constraints, fast.
+
+The formulation computes every coefficient with pandas; this module is the only place that loops
+over rows in Python, creating one LinearExpression per constraint.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
+
+TERM_COLUMNS = ["row", "family", "pos", "coef"]
+
+
+def add_variables(model: pyo.ConcreteModel, name: str, n: int, ub=None, integer=False) -> np.ndarray:
+    """Add `model.<name>[0..n-1] >= 0` with optional upper bounds (NaN: none); return the
+    variables as a numpy object array, position i being row i of the family's index frame."""
+    domain = pyo.NonNegativeIntegers if integer else pyo.NonNegativeReals
+    var = pyo.Var(range(n), domain=domain)
+    model.add_component(name, var)
+    objects = np.empty(n, dtype=object)
+    objects[:] = list(var.values())
+    if ub is not None:
+        ub = np.asarray(ub, dtype=float)
+        for v, u in zip(objects[~np.isnan(ub)], ub[~np.isnan(ub)].tolist()):
+            v.setub(u)
+    return objects
+
+
+def terms(row, family: str, pos, coef) -> pd.DataFrame:
+    """A term table: variable `family[pos]` enters row `row` with coefficient `coef`."""
+    row = np.asarray(row)
+    return pd.DataFrame({"row": row, "family": family, "pos": np.asarray(pos),
+                         "coef": np.broadcast_to(np.asarray(coef, dtype=float), row.shape)})
+
+
+def linear_expression(variables, coefs) -> LinearExpression:
+    return LinearExpression([MonomialTermExpression((c, v)) for c, v in zip(coefs, variables)])
+
+
+def add_rows(model: pyo.ConcreteModel, name: str, table: pd.DataFrame, n_rows: int,
+             lower, upper, variables: dict[str, np.ndarray]) -> None:
+    """Add constraints `lower[i] <= sum of row i's terms <= upper[i]` (NaN bound: none)."""
+    table = table[table["coef"] != 0]
+    objects = np.empty(len(table), dtype=object)
+    for family, idx in table.groupby("family", sort=False).indices.items():
+        objects[idx] = variables[family][table["pos"].to_numpy()[idx]]
+    order = np.argsort(table["row"].to_numpy(), kind="stable")
+    rows = table["row"].to_numpy()[order]
+    objects, coefs = objects[order].tolist(), table["coef"].to_numpy()[order].tolist()
+    starts = np.searchsorted(rows, np.arange(n_rows + 1)).tolist()
+    lo = [None if np.isnan(x) else x for x in np.asarray(lower, dtype=float).tolist()]
+    hi = [None if np.isnan(x) else x for x in np.asarray(upper, dtype=float).tolist()]
+
+    def rule(_, i):
+        a, b = starts[i], starts[i + 1]
+        if a == b:
+            return pyo.Constraint.Skip
+        return (lo[i], linear_expression(objects[a:b], coefs[a:b]), hi[i])
+
+    model.add_component(name, pyo.Constraint(range(n_rows), rule=rule))

@@ -1,0 +1,110 @@
+"""Sparse index sets of the model, computed once from the instance with pandas (no cross products).
+
+Every variable family is a DataFrame whose row i describes variable i of that family:
+  build  (facility, year)            modules commissioned-by-decision in `year`
+  act    (facility, year, scenario)  activity, t of reference output
+  flow   (link, year, scenario)      t shipped on a link
+  buy    (offer, year, scenario)     t bought from an offer
+  short  (region, commodity, year, scenario)  unmet demand, t
+  dispose (region, commodity, year, scenario) t disposed
+`online` pairs each build (facility, build year) with the model years its modules operate in:
+build year tau counts in year t when tau + lead <= t < tau + lead + life.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from planner.data.instance import Instance
+
+BIG_YEAR = 10_000
+
+
+@dataclass(frozen=True)
+class ModelSets:
+    years: np.ndarray
+    weight: pd.Series          # w_t, calendar years per model year
+    discount: pd.Series        # DF_t
+    scenarios: pd.DataFrame    # scenario, probability
+    facilities: pd.DataFrame   # one row per facility, with its process data
+    existing: pd.DataFrame     # facility, year, existing_t (only years with capacity)
+    build: pd.DataFrame
+    online: pd.DataFrame       # facility, build_year (-> build row `b`), year
+    act: pd.DataFrame
+    flow: pd.DataFrame
+    buy: pd.DataFrame
+    arrivals: pd.DataFrame     # region, commodity, year, arrivals_t
+    demand: pd.DataFrame       # region, commodity, year, demand_t (summed over products)
+
+
+def _cross(frame: pd.DataFrame, values, name: str) -> pd.DataFrame:
+    return frame.merge(pd.DataFrame({name: values}), how="cross")
+
+
+def model_sets(instance: Instance, arrivals: pd.DataFrame) -> ModelSets:
+    s = instance.settings
+    years = instance.years
+    scen = instance.scenarios[["scenario", "probability"]].reset_index(drop=True)
+    fac = instance.facilities.copy()
+    fac["earliest_year"] = fac["earliest_year"].fillna(s.start).astype(int)
+    fac["existing_from"] = fac["existing_from"].fillna(s.start).astype(int)
+    fac["existing_until"] = fac["existing_until"].fillna(BIG_YEAR).astype(int)
+    fac["life_years"] = fac["life_years"].fillna(0).astype(int)
+    fac["lead_years"] = fac["lead_years"].astype(int)
+    fac["max_modules"] = fac["max_modules"].astype(int)
+    fac = fac.reset_index(drop=True)
+
+    fy = _cross(fac[["facility", "existing_t", "existing_from", "existing_until"]], years, "year")
+    live = (fy["year"] >= fy["existing_from"]) & (fy["year"] <= fy["existing_until"]) & (
+        fy["existing_t"] > 0)
+    existing = fy.loc[live, ["facility", "year", "existing_t"]].reset_index(drop=True)
+
+    cand = fac[(fac["module_t"] > 0) & (fac["max_modules"] > 0)]
+    build = _cross(cand[["facility", "earliest_year", "lead_years"]], years, "year")
+    build = build[(build["year"] >= build["earliest_year"]) &
+                  (build["year"] + build["lead_years"] <= s.end)]
+    build = build[["facility", "year"]].reset_index(drop=True)
+
+    pairs = build.rename(columns={"year": "build_year"}).reset_index(names="b")
+    pairs = pairs.merge(fac[["facility", "lead_years", "life_years"]], on="facility")
+    online = _cross(pairs, years, "year")
+    first = online["build_year"] + online["lead_years"]
+    online = online[(online["year"] >= first) & (online["year"] < first + online["life_years"])]
+    online = online[["facility", "build_year", "b", "year"]].reset_index(drop=True)
+
+    # activity exists where some capacity may exist; its bound is the most capacity possible
+    avail = fac.set_index("facility")["availability"]
+    module = fac.set_index("facility")["module_t"] * fac.set_index("facility")["max_modules"]
+    possible = pd.concat([
+        existing.rename(columns={"existing_t": "cap_t"}),
+        online[["facility", "year"]].drop_duplicates().assign(
+            cap_t=lambda d: module.loc[d["facility"]].to_numpy()),
+    ]).groupby(["facility", "year"], as_index=False)["cap_t"].sum()
+    possible["ub"] = possible["cap_t"] * avail.loc[possible["facility"]].to_numpy()
+    act = _cross(possible[possible["ub"] > 0][["facility", "year", "ub"]], scen["scenario"],
+                 "scenario")
+
+    links = instance.links.reset_index(drop=True)
+    links["link"] = links["origin"] + ">" + links["destination"] + ":" + links["commodity"]
+    flow = _cross(_cross(links[["link", "max_t"]], years, "year"), scen["scenario"], "scenario")
+    flow = flow.rename(columns={"max_t": "ub"})
+
+    offers = instance.offers.reset_index(drop=True)
+    buy = _cross(offers[["offer", "first_year", "last_year", "max_t"]], years, "year")
+    buy = buy[(buy["year"] >= buy["first_year"].fillna(s.start)) &
+              (buy["year"] <= buy["last_year"].fillna(s.end))]
+    buy = _cross(buy[["offer", "year", "max_t"]].rename(columns={"max_t": "ub"}),
+                 scen["scenario"], "scenario")
+
+    demand = instance.demand.groupby(["region", "commodity", "year"], as_index=False)[
+        "demand_t"].sum()
+    arr = arrivals.groupby(["region", "commodity", "year"], as_index=False)["arrivals_t"].sum()
+    return ModelSets(
+        years=years, weight=instance.year_weight, discount=instance.discount_factor,
+        scenarios=scen, facilities=fac, existing=existing, build=build, online=online,
+        act=act.reset_index(drop=True), flow=flow.reset_index(drop=True),
+        buy=buy.reset_index(drop=True), arrivals=arr, demand=demand,
+    )

@@ -1,0 +1,121 @@
+"""HiGHS through Pyomo's contrib persistent interface: hand-over, solve and read-back, timed apart.
+
+The model goes to HiGHS in memory (no files). Values are read back as numpy arrays straight from
+the HiGHS solution, one array per variable family, in the order of the family's index frame.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from enum import Enum
+
+import highspy
+import numpy as np
+from pyomo.contrib.solver.common.factory import SolverFactory
+
+from planner.formulation.build import PlanningModel
+
+
+class Status(str, Enum):
+    optimal = "optimal"
+    time_limit = "time_limit"
+    infeasible = "infeasible"
+    unbounded = "unbounded"
+    error = "error"
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """time_limit in seconds; mip_gap relative (0.001 = 0.1 %); threads 0 = HiGHS's choice."""
+
+    time_limit: float | None = None
+    mip_gap: float = 1e-4
+    threads: int | None = None
+    seed: int | None = None
+    log: bool = False
+
+
+@dataclass
+class Solution:
+    status: Status
+    termination: str
+    has_solution: bool
+    objective: float | None = None
+    bound: float | None = None
+    mip_gap: float | None = None
+    values: dict[str, np.ndarray] = field(default_factory=dict)
+    handover_s: float = 0.0
+    solve_s: float = 0.0
+    readback_s: float = 0.0
+    stats: dict[str, int] = field(default_factory=dict)
+    log: str = ""
+    highs: object = None  # the highspy.Highs holding the model, for diagnosis
+    rows: dict[str, np.ndarray] = field(default_factory=dict)  # constraint family -> HiGHS rows
+
+
+STATUS = {
+    highspy.HighsModelStatus.kOptimal: Status.optimal,
+    highspy.HighsModelStatus.kTimeLimit: Status.time_limit,
+    highspy.HighsModelStatus.kInfeasible: Status.infeasible,
+    highspy.HighsModelStatus.kUnboundedOrInfeasible: Status.infeasible,
+    highspy.HighsModelStatus.kUnbounded: Status.unbounded,
+}
+
+
+def solve(pm: PlanningModel, options: SolveOptions = SolveOptions()) -> Solution:
+    opt = SolverFactory("highs")
+    start = time.perf_counter()
+    opt.set_instance(pm.model)
+    handover = time.perf_counter() - start
+    highs: highspy.Highs = opt._solver_model  # the in-memory HiGHS model Pyomo built
+    solver_options = {"mip_rel_gap": options.mip_gap, "output_flag": options.log}
+    if options.time_limit is not None:
+        solver_options["time_limit"] = float(options.time_limit)
+    if options.threads:
+        solver_options["threads"] = int(options.threads)
+    if options.seed is not None:
+        solver_options["random_seed"] = int(options.seed)
+    for key, value in solver_options.items():
+        highs.setOptionValue(key, value)
+    start = time.perf_counter()
+    highs.HandleKeyboardInterrupt = True
+    highs.run()
+    solve_s = time.perf_counter() - start
+
+    start = time.perf_counter()
+    info = highs.getInfo()
+    status = STATUS.get(highs.getModelStatus(), Status.error)
+    has_solution = info.primal_solution_status == 2
+    solution = Solution(
+        status=status, termination=highs.modelStatusToString(highs.getModelStatus()),
+        has_solution=has_solution, handover_s=handover, solve_s=solve_s, highs=highs)
+    var_map = opt._pyomo_var_to_solver_var_map
+    con_map = opt._pyomo_con_to_solver_con_map
+    for family in ("balance", "capacity", "build_limit"):
+        component = pm.model.component(family)
+        solution.rows[family] = np.array(
+            [con_map[c] if c in con_map else -1 for c in component.values()], dtype=np.int64)
+    if has_solution:
+        col_value = np.asarray(highs.getSolution().col_value)
+        for family, objects in pm.variables.items():
+            cols = np.fromiter((var_map.get(id(v), -1) for v in objects), dtype=np.int64,
+                               count=len(objects))
+            values = np.where(cols >= 0, col_value[np.maximum(cols, 0)], 0.0)
+            if family == "build":
+                values = np.round(values)
+            solution.values[family] = np.maximum(values, 0.0)
+        solution.objective = info.objective_function_value + pm.objective_constant
+        is_mip = len(pm.variables["build"]) > 0
+        solution.bound = (info.mip_dual_bound + pm.objective_constant) if is_mip else \
+            solution.objective
+        solution.mip_gap = float(info.mip_gap) if is_mip else 0.0
+        if status == Status.optimal and solution.mip_gap > 1e20:
+            solution.mip_gap = 0.0
+    lp = highs.getLp()
+    solution.stats = {
+        "variables": int(lp.num_col_), "integer_variables": len(pm.variables["build"]),
+        "constraints": int(lp.num_row_), "nonzeros": int(highs.getNumNz()),
+    }
+    solution.readback_s = time.perf_counter() - start
+    return solution
