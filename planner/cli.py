@@ -1,0 +1,117 @@
+"""The `planner` command line: thin; parses options, calls the API, maps outcomes to exit codes.
+
+Exit codes: 0 optimal; 1 unexpected error; 2 bad command-line usage; 3 invalid input data;
+4 time limit reached with a solution (written, gap reported); 5 infeasible; 6 unbounded;
+7 time limit reached without a solution; 130 interrupted (Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from planner.errors import InputError, PlannerError
+
+EXIT = {"optimal": 0, "error": 1, "input": 3, "time_limit": 4, "infeasible": 5, "unbounded": 6,
+        "time_limit_no_solution": 7, "interrupted": 130}
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def _report_problems(error: InputError) -> None:
+    for problem in error.problems:
+        click.echo(str(problem), err=True)
+    n = sum(p.severity == "error" for p in error.problems)
+    click.echo(f"{n} error(s); nothing was written", err=True)
+    sys.exit(EXIT["input"])
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="planner")
+def main() -> None:
+    """Plan rare-earth magnet supply chains: sourcing, builds and circular loops, by MILP.
+
+    Instances are folders of CSV tables plus instance.yaml (see docs/instance-format.md);
+    value chains are YAML files in models/. Exit codes: 0 optimal, 1 error, 2 usage,
+    3 invalid input, 4 time limit with a solution, 5 infeasible, 6 unbounded,
+    7 time limit without a solution, 130 interrupted.
+    """
+
+
+@main.command()
+@click.argument("instance_dir", type=click.Path(path_type=Path))
+def validate(instance_dir: Path) -> None:
+    """Check INSTANCE_DIR and report every problem as file:line:column: message (expected ...).
+
+    Exit 0 when the instance is valid (warnings are printed), 3 otherwise.
+    """
+    from planner.data.load import read_instance
+
+    instance, problems = read_instance(instance_dir)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if instance is None:
+        n = sum(p.severity == "error" for p in problems)
+        click.echo(f"{n} error(s) in {instance_dir}", err=True)
+        sys.exit(EXIT["input"])
+    click.echo(f"{instance_dir}: valid ({len(instance.regions)} regions, "
+               f"{len(instance.facilities)} facilities, {len(instance.links)} links, "
+               f"{len(instance.offers)} offers, {len(instance.demand)} demand rows, "
+               f"{len(problems)} warning(s))")
+
+
+@main.command()
+@click.argument("instance_dir", type=click.Path(path_type=Path))
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path),
+              help="Run folder to create (must not exist unless --force).")
+@click.option("--time-limit", type=click.FloatRange(min=0), default=None, show_default=True,
+              help="Solver time limit in seconds [default: none].")
+@click.option("--mip-gap", type=click.FloatRange(min=0), default=1e-3, show_default=True,
+              help="Relative MIP gap at which to stop (0.001 = 0.1 %).")
+@click.option("--threads", type=click.IntRange(min=0), default=0, show_default=True,
+              help="HiGHS threads (0: HiGHS's choice, half the cores).")
+@click.option("--seed", type=int, default=None, help="HiGHS random seed [default: HiGHS's].")
+@click.option("--force", is_flag=True, help="Replace RUN_DIR if it already exists.")
+@click.option("--log", is_flag=True, help="Show the HiGHS log.")
+def solve(instance_dir: Path, out: Path, time_limit, mip_gap, threads, seed, force, log) -> None:
+    """Build and solve INSTANCE_DIR; write results to the run folder --out.
+
+    The run folder holds summary.json and tidy CSV tables (builds, capacity, activity, flows,
+    purchases, shortfall, disposal, eol_arrivals, costs, emissions, loop_shares); it is written
+    all at once, never half-written.
+    """
+    from planner.report.terminal import format_summary
+    from planner.runs import check_target, write_run
+    from planner.solve import SolveOptions
+    from planner.workflow import solve_instance
+
+    try:
+        check_target(out, force)
+        options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads or None,
+                               seed=seed, log=log)
+        outcome = solve_instance(instance_dir, options)
+        summary = outcome.summary
+        write_run(out, outcome.tables, summary, force)
+    except InputError as error:
+        _report_problems(error)
+    except PlannerError as error:
+        _fail(str(error), EXIT["error"])
+    except KeyboardInterrupt:
+        _fail("interrupted; nothing was written", EXIT["interrupted"])
+    for warning in outcome.instance.warnings:
+        click.echo(str(warning), err=True)
+    click.echo(format_summary(summary, outcome.tables))
+    click.echo(f"results written to {out}")
+    status = summary["status"]
+    if status == "time_limit" and not outcome.solution.has_solution:
+        status = "time_limit_no_solution"
+    sys.exit(EXIT.get(status, EXIT["error"]))
+
+
+if __name__ == "__main__":
+    main()

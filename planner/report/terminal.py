@@ -1,0 +1,61 @@
+"""The short human summary printed after a solve."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from planner.results.summary import report_years
+
+LOOP_NAMES = {"primary_import": "primary import", "domestic_primary": "domestic primary",
+              "reuse": "reuse", "remanufacture": "remanufacture", "short_loop": "short loop",
+              "long_loop": "long loop", "unmet": "unmet"}
+
+
+def format_summary(summary: dict, tables: dict[str, pd.DataFrame]) -> str:
+    lines = [f"status: {summary['status']} ({summary['termination']})"]
+    cur = summary["currency"]
+    obj = summary.get("objectives")
+    if obj:
+        gap = summary.get("mip_gap")
+        lines.append(f"cost: {obj['cost']:,.0f} {cur} (discounted)   emissions: "
+                     f"{obj['emissions_t_co2e']:,.0f} t CO2e   risk: {obj['risk']:,.1f}"
+                     + (f"   MIP gap: {gap:.3%}" if gap is not None else ""))
+    t = summary["timings"]
+    m = summary["model"]
+    lines.append(f"model: {m.get('variables', 0):,} variables ({m.get('integer_variables', 0):,} "
+                 f"integer), {m.get('constraints', 0):,} constraints, {m.get('nonzeros', 0):,} "
+                 f"nonzeros; load {t['load_s']:.2f} s, build {t['build_s']:.2f} s, hand-over "
+                 f"{t['handover_s']:.2f} s, solve {t['solve_s']:.2f} s, total {t['total_s']:.2f} s")
+    for message in summary.get("diagnosis", []):
+        lines.append(f"  - {message}")
+    if not tables:
+        return "\n".join(lines)
+    builds = tables["builds"]
+    if len(builds):
+        lines.append("builds:")
+        for b in builds.itertuples():
+            lines.append(f"  {b.year}: {b.modules} x {b.facility} ({b.process} at {b.region}), "
+                         f"+{b.capacity_added_t:,.0f} t/yr from {b.online_year}")
+    else:
+        lines.append("builds: none")
+    loops = tables.get("loop_shares")
+    if loops is not None and len(loops):
+        years = report_years(sorted(loops["year"].unique()))
+        for (scenario, commodity), group in loops[loops["year"].isin(years)].groupby(
+                ["scenario", "commodity"]):
+            lines.append(f"share of domestic {commodity} demand by loop (scenario {scenario}):")
+            pivot = group.pivot(index="loop", columns="year", values="share")
+            pivot = pivot.reindex([k for k in LOOP_NAMES if k in pivot.index])
+            lines.append("  " + f"{'loop':<18}" + "".join(f"{y:>9}" for y in pivot.columns))
+            for loop, row in pivot.iterrows():
+                lines.append("  " + f"{LOOP_NAMES[loop]:<18}" +
+                             "".join(f"{v:>9.1%}" for v in row))
+    short = tables["shortfall"]
+    if len(short):
+        total = short["shortfall_t"].sum()
+        lines.append(f"unmet demand: {total:,.1f} t in all; largest:")
+        for r in short.sort_values("shortfall_t", ascending=False).head(5).itertuples():
+            lines.append(f"  {r.commodity} at {r.region} in {r.year}: {r.shortfall_t:,.1f} t")
+    else:
+        lines.append("unmet demand: none")
+    return "\n".join(lines)

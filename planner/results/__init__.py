@@ -1,0 +1,1 @@
+"""A solved model -> tidy tables, loop shares, mass-balance check and summary."""

@@ -1,0 +1,42 @@
+"""Mass balance recomputed from the result tables, independently of the model's own rows."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from planner.chain import Chain
+
+KEY = ["scenario", "region", "commodity", "year"]
+
+
+def balance_residuals(tables: dict[str, pd.DataFrame], chain: Chain,
+                      demand: pd.DataFrame) -> pd.DataFrame:
+    """Per scenario, region, commodity, year: supply - use - demand (zero when balanced), in t.
+
+    supply = process outputs + deliveries in + purchases + end-of-life arrivals + shortfall;
+    use = process inputs + shipments out + disposal. `demand` has region, commodity, year,
+    demand_t (summed over products).
+    """
+    coef = pd.DataFrame([(p, c, a) for p, proc in chain.processes.items()
+                         for c, a in proc.net().items()], columns=["process", "commodity", "net"])
+    act = tables["activity"].merge(coef, on="process")
+    flows = tables["flows"]
+    scenarios = pd.concat([t["scenario"] for t in (tables["activity"], flows,
+                                                  tables["purchases"])]).unique()
+    if len(scenarios) == 0:
+        scenarios = ["base"]
+    arrivals = (tables["eol_arrivals"].groupby(["region", "commodity", "year"], as_index=False)
+                ["arrivals_t"].sum().merge(pd.DataFrame({"scenario": scenarios}), how="cross"))
+    dem = demand.merge(pd.DataFrame({"scenario": scenarios}), how="cross")
+    parts = [
+        act.assign(t=act["activity_t"] * act["net"]),
+        flows.assign(region=flows["destination"], t=flows["delivered_t"]),
+        flows.assign(region=flows["origin"], t=-flows["flow_t"]),
+        tables["purchases"].assign(t=tables["purchases"]["bought_t"]),
+        arrivals.assign(t=arrivals["arrivals_t"]),
+        tables["shortfall"].assign(t=tables["shortfall"]["shortfall_t"]),
+        tables["disposal"].assign(t=-tables["disposal"]["disposed_t"]),
+        dem.assign(t=-dem["demand_t"]),
+    ]
+    table = pd.concat([p[KEY + ["t"]] for p in parts], ignore_index=True)
+    return table.groupby(KEY, as_index=False)["t"].sum().rename(columns={"t": "residual_t"})

@@ -1,0 +1,78 @@
+"""summary.json: status, objectives, gap, timings, model size, instance, versions, key results."""
+
+from __future__ import annotations
+
+import platform
+
+import highspy
+import numpy as np
+import pandas as pd
+import pyomo
+
+import planner
+from planner.formulation.build import PlanningModel
+from planner.solve import Solution
+
+REPORT_YEARS = (2030, 2035, 2050)
+
+
+def objective_values(pm: PlanningModel, sol: Solution) -> dict[str, float]:
+    """cost (currency, discounted, incl. shortage penalty), emissions_t_co2e, risk."""
+    out = {}
+    for name, key in (("cost", "cost"), ("emissions", "emissions_t_co2e"), ("risk", "risk")):
+        coefs = pm.coefficients[name]
+        out[key] = float(sum(np.dot(c, sol.values[f]) for f, c in coefs.items()) +
+                         pm.constants[name])
+    return out
+
+
+def report_years(years) -> list[int]:
+    years = list(years)
+    chosen = [y for y in REPORT_YEARS if y in years]
+    return chosen or sorted({years[0], years[len(years) // 2], years[-1]})
+
+
+def versions() -> dict[str, str]:
+    return {"planner": planner.__version__, "pyomo": pyomo.version.version,
+            "highspy": ".".join(map(str, (highspy.Highs().versionMajor(),
+                                          highspy.Highs().versionMinor(),
+                                          highspy.Highs().versionPatch()))),
+            "python": platform.python_version()}
+
+
+def build_summary(pm: PlanningModel, sol: Solution, tables: dict[str, pd.DataFrame] | None,
+                  loops: pd.DataFrame | None, timings: dict[str, float],
+                  diagnosis: list[str] | None = None, max_residual: float | None = None) -> dict:
+    inst = pm.instance
+    summary: dict = {
+        "status": sol.status.value,
+        "termination": sol.termination,
+        "objectives": objective_values(pm, sol) if sol.has_solution else None,
+        "objective_weights": inst.settings.objective_weights,
+        "objective_value": sol.objective,
+        "best_bound": sol.bound,
+        "mip_gap": sol.mip_gap,
+        "currency": inst.settings.currency,
+        "timings": {k: round(v, 4) for k, v in timings.items()},
+        "model": sol.stats,
+        "instance": {"name": inst.name, "path": str(inst.path), "sha256": inst.files_sha256,
+                     "description": inst.settings.description},
+        "versions": versions(),
+        "warnings": [str(w) for w in inst.warnings],
+    }
+    if diagnosis:
+        summary["diagnosis"] = diagnosis
+    if tables is not None:
+        short = tables["shortfall"]
+        summary["unmet_demand_t"] = float(short["shortfall_t"].sum())
+        summary["builds"] = tables["builds"].to_dict("records")
+        summary["mass_balance_max_residual_t"] = max_residual
+    if loops is not None and len(loops):
+        years = report_years(sorted(loops["year"].unique()))
+        picked = loops[loops["year"].isin(years)]
+        summary["loop_shares"] = {
+            f"{r.scenario}/{r.commodity}/{r.year}": {} for r in picked.itertuples()}
+        for r in picked.itertuples():
+            summary["loop_shares"][f"{r.scenario}/{r.commodity}/{r.year}"][r.loop] = round(
+                float(r.share), 6)
+    return summary
