@@ -125,7 +125,9 @@ def read_table(path: Path, table: Table, shown: str) -> tuple[pd.DataFrame | Non
         for name, value in values.items():
             rows[name].append(value)
         rows[LINE].append(line)
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame({
+        name: pd.Series(values, dtype=object if name != LINE and table.column(name).kind in (
+            "name", "text") else None) for name, values in rows.items()})
     problems += duplicate_keys(frame, table, shown)
     return frame, problems
 

@@ -43,7 +43,7 @@ def linear_expression(variables, coefs) -> LinearExpression:
 def add_rows(model: pyo.ConcreteModel, name: str, table: pd.DataFrame, n_rows: int,
              lower, upper, variables: dict[str, np.ndarray]) -> None:
     """Add constraints `lower[i] <= sum of row i's terms <= upper[i]` (NaN bound: none)."""
-    table = table[table["coef"] != 0]
+    table = table[(table["coef"] != 0) | (table["family"] == "stranded")]
     objects = np.empty(len(table), dtype=object)
     for family, idx in table.groupby("family", sort=False).indices.items():
         objects[idx] = variables[family][table["pos"].to_numpy()[idx]]

@@ -74,6 +74,8 @@ def solve(pm: PlanningModel, options: SolveOptions = SolveOptions()) -> Solution
         solver_options["time_limit"] = float(options.time_limit)
     if options.threads:
         solver_options["threads"] = int(options.threads)
+        # HiGHS's thread pool is process-wide: restart it so a new thread count takes effect
+        highspy.Highs.resetGlobalScheduler(True)
     if options.seed is not None:
         solver_options["random_seed"] = int(options.seed)
     for key, value in solver_options.items():
@@ -102,7 +104,7 @@ def solve(pm: PlanningModel, options: SolveOptions = SolveOptions()) -> Solution
             cols = np.fromiter((var_map.get(id(v), -1) for v in objects), dtype=np.int64,
                                count=len(objects))
             values = np.where(cols >= 0, col_value[np.maximum(cols, 0)], 0.0)
-            if family == "build":
+            if family == "build" and len(objects) and objects[0].is_integer():
                 values = np.round(values)
             solution.values[family] = np.maximum(values, 0.0)
         solution.objective = info.objective_function_value + pm.objective_constant

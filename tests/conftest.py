@@ -1,0 +1,50 @@
+"""Shared helpers: write small instances to a temporary folder and solve them."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from planner.solve import SolveOptions
+from planner.workflow import solve_instance
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SETTINGS = """\
+name: {name}
+model: chain.yaml
+currency: GBP
+years: {{start: {start}, end: {end}}}
+base_year: {start}
+discount_rate: {rate}
+shortage_penalty_per_t: 100000
+objective: {objective}
+"""
+
+REGIONS = """\
+region,country,domestic,risk,grid_kgco2e_per_kwh
+H,GB,true,0.2,0.1
+A,CN,false,0.6,0.5
+"""
+
+
+def write_instance(folder: Path, chain: str, tables: dict[str, str], start=2025, end=2025,
+                   rate=0.0, objective="cost", name="case", settings: str | None = None) -> Path:
+    """Write instance.yaml, chain.yaml and the given CSV tables (regions.csv by default)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "chain.yaml").write_text(textwrap.dedent(chain))
+    (folder / "instance.yaml").write_text(settings or SETTINGS.format(
+        name=name, start=start, end=end, rate=rate, objective=objective))
+    tables = {"regions.csv": REGIONS, "links.csv": "origin,destination,commodity\n", **tables}
+    for file, text in tables.items():
+        (folder / file).write_text(textwrap.dedent(text))
+    return folder
+
+
+@pytest.fixture
+def solve_case():
+    def run(folder: Path, **options):
+        return solve_instance(folder, SolveOptions(mip_gap=0.0, **options))
+    return run

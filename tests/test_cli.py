@@ -1,0 +1,146 @@
+"""The command line end to end: solve, run folders, exit codes, help."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from planner.cli import main
+from tests.conftest import ROOT, write_instance
+
+RUN_FILES = {"summary.json", "builds.csv", "capacity.csv", "activity.csv", "flows.csv",
+             "purchases.csv", "shortfall.csv", "disposal.csv", "eol_arrivals.csv", "costs.csv",
+             "emissions.csv", "loop_shares.csv"}
+
+
+def run(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_dantzig_transportation_problem(tmp_path):
+    out = tmp_path / "run"
+    result = run("solve", ROOT / "tests/data/dantzig", "--out", out)
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "optimal"
+    assert summary["objectives"]["cost"] == pytest.approx(153.675)
+    flows = pd.read_csv(out / "flows.csv").set_index(["origin", "destination"])["flow_t"]
+    # the known optimal shipments
+    assert flows.to_dict() == pytest.approx({
+        ("seattle", "new-york"): 50, ("seattle", "chicago"): 300,
+        ("san-diego", "new-york"): 275, ("san-diego", "topeka"): 275})
+
+
+def test_run_folder_contents_and_summary(tmp_path):
+    out = tmp_path / "toy"
+    result = run("solve", ROOT / "instances/toy", "--out", out, "--mip-gap", "0", "--threads",
+                 "1", "--seed", "7", "--time-limit", "60")
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in out.iterdir()} == RUN_FILES
+    summary = json.loads((out / "summary.json").read_text())
+    assert set(summary["objectives"]) == {"cost", "emissions_t_co2e", "risk"}
+    assert set(summary["timings"]) >= {"load_s", "build_s", "solve_s", "total_s"}
+    assert set(summary["model"]) == {"variables", "integer_variables", "constraints",
+                                     "nonzeros"}
+    assert set(summary["versions"]) == {"planner", "pyomo", "highspy", "python"}
+    assert len(summary["instance"]["sha256"]) == 64
+    assert summary["mass_balance_max_residual_t"] < 1e-6
+    costs = pd.read_csv(out / "costs.csv")
+    assert costs["value_GBP"].sum() == pytest.approx(summary["objectives"]["cost"])
+    assert list(pd.read_csv(out / "builds.csv").columns) == [
+        "facility", "process", "region", "year", "online_year", "modules", "capacity_added_t"]
+    assert list(pd.read_csv(out / "eol_arrivals.csv").columns)[-3:] == [
+        "year", "arrivals_t", "stock_t"]
+    assert "share of domestic magnet demand by loop" in result.output
+    assert "builds:" in result.output and "unmet demand: none" in result.output
+
+
+def test_toy_loop_shares_by_hand(tmp_path):
+    """2030: HPMS makes 80 t of magnets from end-of-life motors (short loop) and the UK plant
+    120 t from imported oxide (domestic primary); nothing imported as magnets."""
+    out = tmp_path / "toy"
+    assert run("solve", ROOT / "instances/toy", "--out", out, "--mip-gap", "0").exit_code == 0
+    shares = pd.read_csv(out / "loop_shares.csv")
+    y2030 = shares[shares["year"] == 2030].set_index("loop")["met_t"]
+    assert y2030["short_loop"] == pytest.approx(80)
+    assert y2030["domestic_primary"] == pytest.approx(120)
+    assert y2030["primary_import"] == pytest.approx(0)
+
+
+def test_existing_run_folder_is_refused_unless_forced(tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    result = run("solve", ROOT / "instances/toy", "--out", out)
+    assert result.exit_code == 1
+    assert "already exists" in result.output
+    assert (out / "keep.txt").exists()
+    result = run("solve", ROOT / "instances/toy", "--out", out, "--force")
+    assert result.exit_code == 0
+    assert not (out / "keep.txt").exists() and (out / "summary.json").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no temporary folders left
+
+
+def test_interrupted_run_leaves_nothing(tmp_path, monkeypatch):
+    import planner.workflow
+
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(planner.workflow, "solve_instance", interrupted)
+    result = run("solve", ROOT / "instances/toy", "--out", tmp_path / "run")
+    assert result.exit_code == 130
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_infeasible_is_explained_in_domain_words(tmp_path):
+    chain = """\
+    name: stuck
+    commodities:
+      m: {}
+      eol: {description: end-of-life magnets that nothing takes}
+    processes:
+      make: {outputs: {m: 1.0}}
+    products:
+      motor: {placed_commodity: m, eol_commodity: eol, lifetime: {distribution: fixed, mean: 3}}
+    """
+    folder = write_instance(tmp_path / "case", chain, {
+        "facilities.csv": "facility,process,region,existing_t\nplant,make,H,100\n",
+        "demand.csv": "region,commodity,year,demand_t,product\nH,m,2025,10,motor\n",
+        "product_inflows.csv": "product,year,placed_t\nmotor,2022,40\n",
+    })
+    out = tmp_path / "run"
+    result = run("solve", folder, "--out", out)
+    assert result.exit_code == 5, result.output
+    assert "status: infeasible" in result.output
+    assert "eol at H in 2025" in result.output and "40.0 t too much" in result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "infeasible" and summary["diagnosis"]
+
+
+def test_time_limit_with_incumbent_has_its_own_exit_code(tmp_path):
+    result = run("solve", ROOT / "instances/toy", "--out", tmp_path / "run", "--time-limit", "0")
+    assert result.exit_code in (4, 7), result.output
+    assert "time_limit" in result.output or "Time limit" in result.output
+
+
+@pytest.mark.parametrize("command", [[], ["validate"], ["solve"]])
+def test_help_explains_options(command):
+    result = run(*command, "--help")
+    assert result.exit_code == 0
+    if command == ["solve"]:
+        for text in ("--time-limit", "seconds", "--mip-gap", "0.001", "--threads", "--force"):
+            assert text in result.output
+
+
+def test_help_from_the_console_script():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "planner", "--help"], capture_output=True,
+                          text=True, cwd=Path(ROOT))
+    assert done.returncode == 0 and "validate" in done.stdout and "solve" in done.stdout
