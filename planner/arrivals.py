@@ -19,7 +19,7 @@ COLUMNS = ["product", "region", "commodity", "year", "arrivals_t", "stock_t"]
 
 
 def instance_arrivals(instance: Instance) -> pd.DataFrame:
-    """One row per product, region and model year: arrivals_t (t/yr) and stock_t (t, end of year)."""
+    """One row per product, region and model year: arrivals_t (t/yr), stock_t (t, year end)."""
     s = instance.settings
     years = instance.years
     demand = instance.demand[instance.demand["product"] != ""]
@@ -34,7 +34,8 @@ def instance_arrivals(instance: Instance) -> pd.DataFrame:
     inflows = inflows.astype({"year": int, "placed_t": float})
     first = min(int(inflows["year"].min()), s.start)
     calendar = np.arange(first, s.end + s.step)
-    block = np.searchsorted(years, calendar, side="right") - 1  # model year each calendar year is in
+    # the model year each calendar year belongs to
+    block = np.searchsorted(years, calendar, side="right") - 1
     rows = []
     for (product, region), group in inflows.groupby(["product", "region"], sort=True):
         spec = instance.chain.products[product]

@@ -85,7 +85,8 @@ def _mapping(value, problems, shown, line, key) -> dict:
 def _unknown_keys(entry: dict, allowed: set, problems, shown, marks, path):
     for k in entry:
         if k not in allowed:
-            problems.append(Problem(shown, line_of(marks, path + (k,)), ".".join(map(str, path + (k,))),
+            key = ".".join(map(str, path + (k,)))
+            problems.append(Problem(shown, line_of(marks, path + (k,)), key,
                                     f"unknown key {k!r}", "one of " + ", ".join(sorted(allowed))))
 
 

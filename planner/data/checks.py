@@ -108,7 +108,8 @@ def check_reachability(tables: dict[str, pd.DataFrame], chain: Chain, eol_region
     for name, product in chain.products.items():
         regions = set(demand.loc[demand["product"] == name, "region"])
         if inflows is not None and (inflows["product"] == name).any():
-            regions |= set(inflows.loc[inflows["product"] == name, "region"].replace("", eol_region))
+            placed = inflows.loc[inflows["product"] == name, "region"]
+            regions |= set(placed.replace("", eol_region))
         have |= {(r, product.eol_commodity) for r in regions}
     facilities, links = tables["facilities"], tables["links"]
     runs: set[str] = set()

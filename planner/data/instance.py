@@ -1,4 +1,4 @@
-"""The loaded, validated instance: settings, value chain and tables. Nothing downstream reads files."""
+"""The loaded, validated instance: settings, value chain, tables. Nothing downstream reads files."""
 
 from __future__ import annotations
 

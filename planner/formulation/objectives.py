@@ -51,7 +51,8 @@ def cost_coefficients(pm) -> dict[str, dict[str, np.ndarray]]:
 
     on = sets.online
     df_on = yearly_factor(sets, on["year"])
-    crf = capital_recovery_factor(inst.settings.discount_rate, fac["life_years"].loc[on["facility"]])
+    life = fac["life_years"].loc[on["facility"]]
+    crf = capital_recovery_factor(inst.settings.discount_rate, life)
     capex = fac["capex_per_module"].loc[on["facility"]].to_numpy() * crf
     fixed = (fac["fixed_cost_per_t"] * fac["module_t"]).loc[on["facility"]].to_numpy()
     out["capital"]["build"] = np.bincount(on["b"], capex * df_on, minlength=n["build"])

@@ -14,7 +14,8 @@ from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpressio
 TERM_COLUMNS = ["row", "family", "pos", "coef"]
 
 
-def add_variables(model: pyo.ConcreteModel, name: str, n: int, ub=None, integer=False) -> np.ndarray:
+def add_variables(model: pyo.ConcreteModel, name: str, n: int, ub=None,
+                  integer=False) -> np.ndarray:
     """Add `model.<name>[0..n-1] >= 0` with optional upper bounds (NaN: none); return the
     variables as a numpy object array, position i being row i of the family's index frame."""
     domain = pyo.NonNegativeIntegers if integer else pyo.NonNegativeReals

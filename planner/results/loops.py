@@ -35,7 +35,9 @@ def loop_shares(tables: dict[str, pd.DataFrame], chain: Chain, regions: pd.DataF
                        ) or ["base"]
     for scenario in scenarios:
         for year in sorted(dom_dem["year"].unique()):
-            pick = lambda f: f[(f["scenario"] == scenario) & (f["year"] == year)]  # noqa: E731
+            def pick(f, scenario=scenario, year=year):
+                return f[(f["scenario"] == scenario) & (f["year"] == year)]
+
             mix = _node_mixes(pick(act), pick(flows), pick(buys),
                               arr[arr["year"] == year], chain, domestic)
             for (region, commodity), d in dom_dem[dom_dem["year"] == year].groupby(

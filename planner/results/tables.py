@@ -7,7 +7,6 @@ probability-weighted (it sums to the cost objective), `undiscounted_*` is not di
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from planner.formulation.build import PlanningModel

@@ -1,5 +1,5 @@
 """Solving a built model with HiGHS (in memory, through Pyomo's persistent interface)."""
 
-from planner.solve.highs import SolveOptions, Solution, Status, solve
+from planner.solve.highs import Solution, SolveOptions, Status, solve
 
 __all__ = ["SolveOptions", "Solution", "Status", "solve"]

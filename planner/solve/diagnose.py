@@ -10,7 +10,6 @@ from __future__ import annotations
 import highspy
 import numpy as np
 
-
 from planner.formulation.build import PlanningModel
 from planner.solve.highs import Solution
 
