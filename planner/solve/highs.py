@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 import highspy
 import numpy as np
@@ -17,7 +17,7 @@ from pyomo.contrib.solver.common.factory import SolverFactory
 from planner.formulation.build import PlanningModel
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     optimal = "optimal"
     time_limit = "time_limit"
     infeasible = "infeasible"
