@@ -20,7 +20,7 @@ def check_references(tables: dict[str, pd.DataFrame], chain: Chain, settings: Se
                      files: dict[str, str]) -> list[Problem]:
     """Names that must exist elsewhere, years in the horizon, consistent candidate data."""
     problems: list[Problem] = []
-    regions = set(tables["regions"]["region"]) if "regions" in tables else set()
+    regions = set(tables["regions"]["region"]) if "regions" in tables else None
     known = {"region": regions, "commodity": set(chain.commodities),
              "process": set(chain.processes), "product": set(chain.products)}
     years = set(range(settings.start, settings.end + 1, settings.step))
@@ -40,6 +40,8 @@ def check_references(tables: dict[str, pd.DataFrame], chain: Chain, settings: Se
         if frame is None:
             continue
         for column, kind in pairs:
+            if known[kind] is None:  # the table naming them could not be read: said already
+                continue
             missing = ~frame[column].isin(known[kind]) & (frame[column] != "")
             for row in frame[missing].to_dict("records"):
                 bad(table, row, column, f"unknown {kind} {row[column]!r}", _one_of(known[kind]))

@@ -138,10 +138,10 @@ def duplicate_keys(frame: pd.DataFrame, table: Table, shown: str) -> list[Proble
     dup = frame[frame.duplicated(key, keep="first")]
     first = frame.drop_duplicates(key, keep="first").set_index(key)[LINE]
     out = []
-    for row in dup.itertuples(index=False):
-        k = tuple(getattr(row, c) for c in key)
+    for row in dup.to_dict("records"):
+        k = tuple(row[c] for c in key)
         where = first.loc[k if len(k) > 1 else k[0]]
-        out.append(Problem(shown, row._asdict()[LINE], key[0],
+        out.append(Problem(shown, row[LINE], key[0],
                            f"duplicate {'/'.join(key)} {'/'.join(map(str, k))!r} "
                            f"(first on line {where})", "each id once"))
     return out
