@@ -10,6 +10,11 @@ from planner.data.instance import Settings
 from planner.errors import Problem
 
 
+def given(value) -> bool:
+    """True for a value the user gave (not an empty cell)."""
+    return value is not None and not pd.isna(value)
+
+
 def _one_of(names, limit=8) -> str:
     names = sorted(names)
     shown = ", ".join(names[:limit]) + (", ..." if len(names) > limit else "")
@@ -53,15 +58,15 @@ def check_references(tables: dict[str, pd.DataFrame], chain: Chain, settings: Se
                 bad("facilities", row, "max_modules" if has_module else "module_t",
                     "a candidate needs both module_t and max_modules",
                     "both > 0 for a candidate, or both 0")
-            if has_module and has_max and row["life_years"] is None:
+            if has_module and has_max and not given(row["life_years"]):
                 bad("facilities", row, "life_years", "missing life of a candidate facility",
                     "a whole number of years >= 1")
-            if row["earliest_year"] is not None and not (
+            if given(row["earliest_year"]) and not (
                     settings.start <= row["earliest_year"] <= settings.end):
                 bad("facilities", row, "earliest_year",
                     f"year {row['earliest_year']} outside the horizon",
                     f"a year in {settings.start}..{settings.end}")
-            if None not in (row["existing_from"], row["existing_until"]) and (
+            if given(row["existing_from"]) and given(row["existing_until"]) and (
                     row["existing_until"] < row["existing_from"]):
                 bad("facilities", row, "existing_until", "retires before it starts",
                     f"a year >= existing_from {row['existing_from']}")
@@ -72,10 +77,10 @@ def check_references(tables: dict[str, pd.DataFrame], chain: Chain, settings: Se
     if (f := tables.get("offers")) is not None:
         for row in f.to_dict("records"):
             for col in ("first_year", "last_year"):
-                if row[col] is not None and not settings.start <= row[col] <= settings.end:
+                if given(row[col]) and not settings.start <= row[col] <= settings.end:
                     bad("offers", row, col, f"year {row[col]} outside the horizon",
                         f"a year in {settings.start}..{settings.end}")
-            if None not in (row["first_year"], row["last_year"]) and (
+            if given(row["first_year"]) and given(row["last_year"]) and (
                     row["last_year"] < row["first_year"]):
                 bad("offers", row, "last_year", "last year before first year",
                     f"a year >= {row['first_year']}")

@@ -32,10 +32,13 @@ def format_summary(summary: dict, tables: dict[str, pd.DataFrame]) -> str:
         return "\n".join(lines)
     builds = tables["builds"]
     if len(builds):
-        lines.append("builds:")
-        for b in builds.itertuples():
-            lines.append(f"  {b.year}: {b.modules} x {b.facility} ({b.process} at {b.region}), "
-                         f"+{b.capacity_added_t:,.0f} t/yr from {b.online_year}")
+        lines.append("builds (decision year: modules; capacity added over the horizon):")
+        for (facility, process, region), group in builds.groupby(
+                ["facility", "process", "region"], sort=False):
+            years = ", ".join(f"{y}: {m}" for y, m in zip(group["year"], group["modules"]))
+            lines.append(f"  {facility} ({process} at {region}) {years}; "
+                         f"+{group['capacity_added_t'].sum():,.0f} t/yr, first online "
+                         f"{group['online_year'].min()}")
     else:
         lines.append("builds: none")
     loops = tables.get("loop_shares")
