@@ -202,3 +202,11 @@ def test_loading_does_not_change_files(toy):
     before = {p.name: p.read_bytes() for p in toy.iterdir()}
     read_instance(toy)
     assert {p.name: p.read_bytes() for p in toy.iterdir()} == before
+
+
+def test_instance_format_doc_matches_the_schema():
+    from planner.data.docs import render_tables
+
+    doc = (ROOT / "docs/instance-format.md").read_text()
+    begin, end = "(python -m planner.data.docs) -->\n", "<!-- END GENERATED TABLES -->"
+    assert doc[doc.index(begin) + len(begin):doc.index(end)] == render_tables() + "\n"

@@ -1,0 +1,47 @@
+"""Render the table part of docs/instance-format.md from the schema (python -m planner.data.docs).
+
+A test checks that the committed document matches, so docs and validation never disagree.
+"""
+
+from __future__ import annotations
+
+from planner.data.schema import TABLES, Column
+
+KINDS = {"name": "name", "text": "text", "float": "number", "int": "integer", "year": "year",
+         "bool": "true/false"}
+
+
+def _range(col: Column) -> str:
+    if col.min is not None and col.max is not None:
+        return f"{col.min:g} to {col.max:g}"
+    if col.min is not None:
+        return f">= {col.min:g}"
+    return ""
+
+
+def _default(col: Column) -> str:
+    if col.required:
+        return "required"
+    if col.default is None:
+        return "empty (see meaning)"
+    if col.default == "":
+        return '""'
+    return f"{col.default:g}" if isinstance(col.default, float) else str(col.default)
+
+
+def render_tables() -> str:
+    parts = []
+    for table in TABLES:
+        parts.append(f"### `{table.file}` ({'required' if table.required else 'optional'})\n")
+        parts.append(f"{table.doc} Rows are unique by {', '.join(table.key)}.\n")
+        parts.append("| column | type | range | default | meaning |")
+        parts.append("|---|---|---|---|---|")
+        for col in table.columns:
+            parts.append(f"| `{col.name}` | {KINDS[col.kind]} | {_range(col)} | {_default(col)} "
+                         f"| {col.doc} |")
+        parts.append("")
+    return "\n".join(parts)
+
+
+if __name__ == "__main__":
+    print(render_tables())
