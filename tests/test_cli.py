@@ -56,7 +56,7 @@ def test_run_folder_contents_and_summary(tmp_path):
     assert list(pd.read_csv(out / "eol_arrivals.csv").columns)[-3:] == [
         "year", "arrivals_t", "stock_t"]
     assert "share of domestic magnet demand by loop" in result.output
-    assert "builds:" in result.output and "unmet demand: none" in result.output
+    assert "builds (decision year" in result.output and "unmet demand: none" in result.output
 
 
 def test_toy_loop_shares_by_hand(tmp_path):

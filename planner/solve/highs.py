@@ -81,9 +81,11 @@ def solve(pm: PlanningModel, options: SolveOptions = SolveOptions()) -> Solution
     for key, value in solver_options.items():
         highs.setOptionValue(key, value)
     start = time.perf_counter()
-    highs.HandleKeyboardInterrupt = True
-    highs.run()
+    highs.HandleKeyboardInterrupt = True  # Ctrl-C cancels the solve promptly
+    highs.solve()
     solve_s = time.perf_counter() - start
+    if highs.getModelStatus() == highspy.HighsModelStatus.kInterrupt:
+        raise KeyboardInterrupt
 
     start = time.perf_counter()
     info = highs.getInfo()
