@@ -24,9 +24,9 @@ sys.path.insert(0, str(HERE))
 from generate import generate  # noqa: E402
 
 SIZES: dict[str, dict[str, int]] = {
-    "small": {"regions": 8, "facilities_per_region": 2, "years": 10, "commodities": 4},
-    "medium": {"regions": 40, "facilities_per_region": 3, "years": 20, "commodities": 6},
-    "large": {"regions": 110, "facilities_per_region": 3, "years": 26, "commodities": 8},
+    "small": {"regions": 20, "facilities_per_region": 2, "years": 13, "commodities": 4},
+    "medium": {"regions": 50, "facilities_per_region": 3, "years": 20, "commodities": 6},
+    "large": {"regions": 130, "facilities_per_region": 3, "years": 26, "commodities": 8},
 }
 
 COLUMNS = [  # (key, header, format)
@@ -200,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out-dir", type=Path, default=HERE / "generated",
                         help="where instances are generated (default benchmarks/generated)")
     parser.add_argument("--profile", type=Path, default=None,
-                        help="write a cProfile of each size's load-to-tables run to DIR/<size>.prof")
+                        help="write a cProfile of each size (load to tables) to DIR/<size>.prof")
     args = parser.parse_args(argv)
     sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
     try:

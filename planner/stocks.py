@@ -37,12 +37,10 @@ is not a stock model.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-import pandas as pd
 from scipy import stats
 
 __all__ = [
@@ -50,7 +48,6 @@ __all__ = [
     "cohort_outflow_matrix",
     "cohort_survival_matrix",
     "dynamic_stock",
-    "eol_arrivals",
 ]
 
 Distribution = Literal["fixed", "normal", "weibull"]
@@ -231,85 +228,3 @@ def dynamic_stock(inflows: np.ndarray, lifetime: Lifetime) -> tuple[np.ndarray, 
     outflows = cohort_outflow_matrix(lifetime, n) @ arr
     stock = cohort_survival_matrix(lifetime, n) @ arr
     return outflows, stock
-
-
-def _integral_years(values: object, what: str) -> np.ndarray:
-    arr = np.asarray(values)
-    if arr.size == 0:
-        return arr.astype(np.int64)
-    if arr.dtype.kind not in "iuf":
-        raise ValueError(f"{what} must be integer calendar years")
-    as_float = arr.astype(float)
-    if not np.all(np.isfinite(as_float)) or not np.all(as_float == np.round(as_float)):
-        raise ValueError(f"{what} must be integer calendar years")
-    return as_float.astype(np.int64)
-
-
-def eol_arrivals(inflows: pd.Series, lifetime: Lifetime, years: Sequence[int]) -> pd.DataFrame:
-    """End-of-life arrivals and in-use stock for the model years.
-
-    The model runs on the yearly grid from ``min(first inflow year, years[0])`` to
-    ``years[-1]`` (inclusive) with :func:`dynamic_stock`.
-
-    Args:
-        inflows: Inflow into use in tonnes per year, indexed by calendar year (integer).
-            It may start before ``years[0]`` (historic inflows, which then contribute
-            arrivals in the model years) and may have gaps: a missing year, or a NaN
-            value, counts as 0 inflow. Inflows after ``years[-1]`` cannot reach the
-            model years and are ignored. Values must be >= 0.
-        lifetime: Lifetime distribution of the product.
-        years: Model years, strictly increasing calendar years; the step between them
-            may be larger than 1.
-
-    Returns:
-        DataFrame with one row per model year and the columns
-
-        * ``year``: the model year (int);
-        * ``arrivals_t``: end-of-life arrivals in tonnes, summed over the period the
-          model year represents, namely the calendar years after the previous model year
-          (exclusive) up to this model year (inclusive). With a yearly step this is the
-          arrival in that year (t/yr); with a step of 5 it is the total of 5 years. The
-          first model year represents only itself: arrivals in calendar years before
-          ``years[0]`` are not reported;
-        * ``stock_t``: stock in use at the end of the model year, in tonnes.
-
-    Raises:
-        ValueError: for an invalid lifetime, empty or non-increasing ``years``,
-            non-integer or duplicate inflow years, or negative / infinite inflows.
-    """
-    lifetime.check()
-    model_years = _integral_years(list(years), "years")
-    if model_years.ndim != 1 or model_years.size == 0:
-        raise ValueError("years must be a non-empty sequence of calendar years")
-    if np.any(np.diff(model_years) <= 0):
-        raise ValueError("years must be strictly increasing")
-
-    inflow_years = _integral_years(inflows.index.to_numpy(), "inflow index")
-    if np.unique(inflow_years).size != inflow_years.size:
-        raise ValueError("inflow index has duplicate years")
-    values = pd.to_numeric(inflows, errors="raise").to_numpy(dtype=float)
-    values = np.where(np.isnan(values), 0.0, values)
-    if np.any(~np.isfinite(values)) or np.any(values < 0):
-        raise ValueError("inflows must be finite and >= 0 (t/yr)")
-
-    first, last = int(model_years[0]), int(model_years[-1])
-    if inflow_years.size:
-        first = min(first, int(inflow_years.min()))
-    grid = np.arange(first, last + 1)
-    on_grid = inflow_years <= last
-    grid_inflows = np.zeros(grid.size)
-    grid_inflows[inflow_years[on_grid] - first] = values[on_grid]
-
-    outflows, stock = dynamic_stock(grid_inflows, lifetime)
-
-    pos = model_years - first
-    # Period k covers grid positions pos[k-1]+1 .. pos[k]; the first covers pos[0] only.
-    starts = np.concatenate(([pos[0]], pos[:-1] + 1))
-    arrivals = np.add.reduceat(outflows, starts) if grid.size else np.zeros(0)
-    return pd.DataFrame(
-        {
-            "year": model_years.astype(int),
-            "arrivals_t": arrivals.astype(float),
-            "stock_t": stock[pos].astype(float),
-        }
-    )

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
-import pandas as pd
 import pytest
 from scipy import stats
 
@@ -14,7 +11,6 @@ from planner.stocks import (
     cohort_outflow_matrix,
     cohort_survival_matrix,
     dynamic_stock,
-    eol_arrivals,
 )
 
 FIXED_3 = Lifetime("fixed", mean=3)
@@ -168,8 +164,6 @@ def test_invalid_lifetimes_are_reported_and_rejected(lifetime: Lifetime, fragmen
         lifetime.survival(np.arange(3))
     with pytest.raises(ValueError, match="invalid lifetime"):
         dynamic_stock(np.ones(3), lifetime)
-    with pytest.raises(ValueError, match="invalid lifetime"):
-        eol_arrivals(pd.Series({2020: 1.0}), lifetime, [2020])
 
 
 def test_problems_lists_every_missing_parameter() -> None:
@@ -428,102 +422,3 @@ def test_odym_known_results_weibull_lifetime() -> None:
     _close(outflows, ODYM_OUTFLOW_T_WEIBULL, 9)
     _close(_stock_change(stock), ODYM_STOCK_CHANGE_T_WEIBULL, 9)
     _close(ODYM_INFLOW - outflows - _stock_change(stock), np.zeros(10), 12)
-
-
-# --------------------------------------------------------------------------------------
-# eol_arrivals
-# --------------------------------------------------------------------------------------
-
-
-def test_eol_arrivals_historic_inflows_gaps_and_five_year_step() -> None:
-    # Historic cohorts before the first model year, gaps in between, fixed lifetime 10:
-    # 2010 cohort (100 t) leaves in 2020, 2013 cohort (50 t) in 2023, 2021 cohort (20 t)
-    # in 2031. Model years every 5 years; 2025 collects 2021..2025, 2030 collects
-    # 2026..2030, 2035 collects 2031..2035; the first model year, 2020, is 2020 alone.
-    inflows = pd.Series({2010: 100.0, 2013: 50.0, 2021: 20.0})
-    out = eol_arrivals(inflows, Lifetime("fixed", mean=10), [2020, 2025, 2030, 2035])
-    assert list(out.columns) == ["year", "arrivals_t", "stock_t"]
-    assert out["year"].tolist() == [2020, 2025, 2030, 2035]
-    np.testing.assert_array_equal(out["arrivals_t"], [100.0, 50.0, 0.0, 20.0])
-    np.testing.assert_array_equal(out["stock_t"], [50.0, 20.0, 20.0, 0.0])
-
-
-@pytest.mark.parametrize("lifetime", ALL_LIFETIMES, ids=lambda lt: lt.distribution)
-def test_eol_arrivals_aggregates_the_yearly_model(lifetime: Lifetime) -> None:
-    inflows = pd.Series({1995: 10.0, 1996: 12.0, 2001: 30.0, 2003: 5.0, 2018: 40.0, 2026: 7.0})
-    years = [2020, 2025, 2030, 2035, 2040, 2045, 2050]
-    out = eol_arrivals(inflows, lifetime, years)
-
-    grid = np.arange(1995, 2051)
-    yearly_inflow = inflows.reindex(grid, fill_value=0.0).to_numpy()
-    outflows, stock = dynamic_stock(yearly_inflow, lifetime)
-    yearly = pd.Series(outflows, index=grid)
-    expected = [yearly.loc[2020]] + [
-        yearly.loc[prev + 1 : year].sum() for prev, year in itertools.pairwise(years)
-    ]
-    np.testing.assert_allclose(out["arrivals_t"], expected, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(
-        out["stock_t"], pd.Series(stock, index=grid).loc[years], rtol=1e-12, atol=1e-12
-    )
-    assert np.all(out["arrivals_t"] >= 0)
-    # Mass balance over the horizon: stock at the end of 2020 + inflows 2021..2050
-    # = arrivals 2021..2050 + stock at the end of 2050.
-    inflow_after = inflows.loc[2021:2050].sum()
-    np.testing.assert_allclose(
-        out["stock_t"].iloc[0] + inflow_after,
-        out["arrivals_t"].iloc[1:].sum() + out["stock_t"].iloc[-1],
-        rtol=1e-12,
-    )
-
-
-def test_eol_arrivals_yearly_model_years_equal_dynamic_stock() -> None:
-    inflows = pd.Series([5.0, 0.0, 7.0, 3.0], index=[2030, 2031, 2032, 2033])
-    years = list(range(2030, 2041))
-    out = eol_arrivals(inflows, NORMAL, years)
-    outflows, stock = dynamic_stock(np.r_[inflows.to_numpy(), np.zeros(7)], NORMAL)
-    np.testing.assert_allclose(out["arrivals_t"], outflows, rtol=1e-14, atol=0)
-    np.testing.assert_allclose(out["stock_t"], stock, rtol=1e-14, atol=0)
-
-
-def test_eol_arrivals_inflows_starting_after_first_year_and_beyond_last_year() -> None:
-    # Grid starts at years[0]; the inflow after years[-1] cannot arrive and is ignored.
-    inflows = pd.Series({2027: 10.0, 2040: 1000.0})
-    out = eol_arrivals(inflows, FIXED_3, [2025, 2030, 2035])
-    np.testing.assert_array_equal(out["arrivals_t"], [0.0, 10.0, 0.0])
-    np.testing.assert_array_equal(out["stock_t"], [0.0, 0.0, 0.0])
-    out_single = eol_arrivals(pd.Series({2020: 4.0}), FIXED_3, [2023])
-    np.testing.assert_array_equal(out_single["arrivals_t"], [4.0])
-    np.testing.assert_array_equal(out_single["stock_t"], [0.0])
-
-
-def test_eol_arrivals_empty_inflows_and_nan_as_missing() -> None:
-    empty = eol_arrivals(pd.Series(dtype=float), FIXED_3, [2025, 2030])
-    np.testing.assert_array_equal(empty["arrivals_t"], [0.0, 0.0])
-    np.testing.assert_array_equal(empty["stock_t"], [0.0, 0.0])
-    with_nan = eol_arrivals(pd.Series({2020: 1.0, 2021: np.nan}), FIXED_3, [2022, 2025])
-    np.testing.assert_array_equal(with_nan["arrivals_t"], [0.0, 1.0])
-
-
-def test_eol_arrivals_accepts_float_index_of_whole_years() -> None:
-    out = eol_arrivals(pd.Series({2020.0: 3.0}), FIXED_3, [2023])
-    np.testing.assert_array_equal(out["arrivals_t"], [3.0])
-    assert out["year"].dtype.kind == "i"
-
-
-@pytest.mark.parametrize(
-    ("inflows", "years", "match"),
-    [
-        (pd.Series({2020: 1.0}), [], "non-empty"),
-        (pd.Series({2020: 1.0}), [2025, 2025], "strictly increasing"),
-        (pd.Series({2020: 1.0}), [2030, 2025], "strictly increasing"),
-        (pd.Series({2020: 1.0}), [2025.5], "integer"),
-        (pd.Series({2020: -1.0}), [2025], ">= 0"),
-        (pd.Series({2020: np.inf}), [2025], "finite"),
-        (pd.Series([1.0, 2.0], index=[2020, 2020]), [2025], "duplicate"),
-        (pd.Series({2020.5: 1.0}), [2025], "integer"),
-        (pd.Series({"a": 1.0}), [2025], "integer"),
-    ],
-)
-def test_eol_arrivals_rejects_bad_input(inflows: pd.Series, years: list, match: str) -> None:
-    with pytest.raises(ValueError, match=match):
-        eol_arrivals(inflows, FIXED_3, years)
