@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from planner.data.yamlio import line_of, read_yaml
+from planner.data.yamlio import line_of, read_yaml, yaml_number
 from planner.errors import Problem
 from planner.stocks import Lifetime
 
@@ -66,6 +66,7 @@ class Chain:
 
 
 def _number(value, problems, shown, line, key, minimum=0.0) -> float:
+    value = yaml_number(value)
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
         problems.append(Problem(shown, line, key, f"invalid value {value!r}",
                                 f"a number >= {minimum:g}"))
@@ -197,7 +198,7 @@ def load_chain(path: Path, shown: str | None = None) -> tuple[Chain | None, list
                                     "fixed, normal or weibull"))
         else:
             extra = set(lt) - {"distribution", "mean", "sd", "shape", "scale"}
-            params = {k: lt.get(k) for k in ("mean", "sd", "shape", "scale")}
+            params = {k: yaml_number(lt.get(k)) for k in ("mean", "sd", "shape", "scale")}
             bad = [k for k, v in params.items()
                    if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)))]
             if extra or bad:

@@ -7,6 +7,7 @@ Exit codes: 0 optimal; 1 unexpected error; 2 bad command-line usage; 3 invalid i
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -103,6 +104,11 @@ def solve(instance_dir: Path, out: Path, time_limit, mip_gap, threads, seed, for
         _fail(str(error), EXIT["error"])
     except KeyboardInterrupt:
         _fail("interrupted; nothing was written", EXIT["interrupted"])
+    except Exception as error:  # a bug: say so plainly; PLANNER_DEBUG=1 shows the traceback
+        if os.environ.get("PLANNER_DEBUG"):
+            raise
+        _fail(f"unexpected {type(error).__name__}: {error} (set PLANNER_DEBUG=1 for the "
+              "traceback); nothing was written", EXIT["error"])
     for warning in outcome.instance.warnings:
         click.echo(str(warning), err=True)
     click.echo(format_summary(summary, outcome.tables))

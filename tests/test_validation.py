@@ -210,3 +210,10 @@ def test_instance_format_doc_matches_the_schema():
     doc = (ROOT / "docs/instance-format.md").read_text()
     begin, end = "(python -m planner.data.docs) -->\n", "<!-- END GENERATED TABLES -->"
     assert doc[doc.index(begin) + len(begin):doc.index(end)] == render_tables() + "\n"
+
+
+def test_numbers_in_exponent_form_are_numbers(toy):
+    """YAML 1.1 reads 1.0e6 as text; the loader accepts it as the number it is."""
+    edit(toy / "instance.yaml", "shortage_penalty_per_t: 100000", "shortage_penalty_per_t: 1.0e5")
+    instance, _ = problems_of(toy)
+    assert instance.settings.shortage_penalty_per_t == 1.0e5

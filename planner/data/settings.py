@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from planner.data.instance import OBJECTIVES, Settings
-from planner.data.yamlio import line_of, read_yaml
+from planner.data.yamlio import line_of, read_yaml, yaml_number
 from planner.errors import Problem
 
 KEYS = {"name", "description", "model", "currency", "years", "base_year", "discount_rate",
@@ -32,6 +32,7 @@ def read_settings(path: Path, shown: str) -> tuple[Settings | None, list[Problem
                                     "name, model and years"))
 
     def number(key_path, value, minimum=None, integer=False):
+        value = yaml_number(value)
         ok = isinstance(value, (int, float)) and not isinstance(value, bool)
         if ok and integer:
             ok = float(value).is_integer()

@@ -48,6 +48,16 @@ def read_yaml(path: Path, shown: str) -> tuple[object, Marks, list[Problem]]:
         return None, {}, [Problem(shown, None, None, f"malformed YAML: {exc}", "valid YAML")]
 
 
+def yaml_number(value):
+    """YAML 1.1 reads `1.0e6` as a string: accept any number written as text, else keep it."""
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
+
+
 def line_of(marks: Marks, path: tuple) -> int | None:
     """The line of `path`, or of its nearest ancestor that has one."""
     while path:

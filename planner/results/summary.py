@@ -33,10 +33,9 @@ def report_years(years) -> list[int]:
 
 
 def versions() -> dict[str, str]:
-    return {"planner": planner.__version__, "pyomo": pyomo.version.version,
-            "highspy": ".".join(map(str, (highspy.Highs().versionMajor(),
-                                          highspy.Highs().versionMinor(),
-                                          highspy.Highs().versionPatch()))),
+    h = highspy.Highs()
+    highs = f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
+    return {"planner": planner.__version__, "pyomo": pyomo.version.version, "highspy": highs,
             "python": platform.python_version()}
 
 
