@@ -29,10 +29,12 @@ def test_dantzig_transportation_problem(tmp_path):
     assert summary["status"] == "optimal"
     assert summary["objectives"]["cost"] == pytest.approx(153.675)
     flows = pd.read_csv(out / "flows.csv").set_index(["origin", "destination"])["flow_t"]
-    # the known optimal shipments
-    assert flows.to_dict() == pytest.approx({
-        ("seattle", "new-york"): 50, ("seattle", "chicago"): 300,
-        ("san-diego", "new-york"): 275, ("san-diego", "topeka"): 275})
+    # the optimal shipments; New York costs the same from both plants (an alternative optimum)
+    assert flows[("seattle", "chicago")] == pytest.approx(300)
+    assert flows[("san-diego", "topeka")] == pytest.approx(275)
+    assert flows.xs("new-york", level="destination").sum() == pytest.approx(325)
+    assert set(flows.index) <= {("seattle", "new-york"), ("seattle", "chicago"),
+                                ("san-diego", "new-york"), ("san-diego", "topeka")}
 
 
 def test_run_folder_contents_and_summary(tmp_path):
