@@ -124,10 +124,19 @@ def test_infeasible_is_explained_in_domain_words(tmp_path):
     assert summary["status"] == "infeasible" and summary["diagnosis"]
 
 
-def test_time_limit_with_incumbent_has_its_own_exit_code(tmp_path):
-    result = run("solve", ROOT / "instances/toy", "--out", tmp_path / "run", "--time-limit", "0")
-    assert result.exit_code in (4, 7), result.output
-    assert "time_limit" in result.output or "Time limit" in result.output
+def test_time_limit_exit_codes(tmp_path):
+    """A zero time limit stops HiGHS at once: with an incumbent the run folder holds it and its
+    gap (exit 4); without one only summary.json is written (exit 7)."""
+    out = tmp_path / "run"
+    result = run("solve", ROOT / "instances/uk-baseline", "--out", out, "--time-limit", "0")
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["status"] == "time_limit"
+    assert "status: time_limit" in result.output
+    if result.exit_code == 4:
+        assert summary["mip_gap"] is not None and (out / "builds.csv").exists()
+    else:
+        assert result.exit_code == 7 and summary["objectives"] is None
+        assert {p.name for p in out.iterdir()} == {"summary.json"}
 
 
 @pytest.mark.parametrize("command", [[], ["validate"], ["solve"]])
