@@ -65,30 +65,45 @@ class Chain:
     file: str = ""
 
 
-def _number(value, problems, shown, line, key, minimum=0.0) -> float:
-    value = yaml_number(value)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
-        problems.append(Problem(shown, line, key, f"invalid value {value!r}",
-                                f"a number >= {minimum:g}"))
-        return 0.0
-    return float(value)
+class _Reader:
+    """Reads typed values out of a parsed YAML file, recording each problem with its line and
+    key path (`processes.separation.inputs.mixed_reo`)."""
 
+    def __init__(self, shown: str, marks, problems: list[Problem]):
+        self.shown, self.marks, self.problems = shown, marks, problems
 
-def _mapping(value, problems, shown, line, key) -> dict:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        problems.append(Problem(shown, line, key, f"not a mapping: {value!r}", "key: value pairs"))
-        return {}
-    return value
+    def bad(self, path: tuple, message: str, expected: str | None = None) -> None:
+        key = ".".join(map(str, path)) or None
+        self.problems.append(Problem(self.shown, line_of(self.marks, path), key, message,
+                                     expected))
 
+    def mapping(self, value, path: tuple) -> dict:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.bad(path, f"not a mapping: {value!r}", "key: value pairs")
+            return {}
+        return value
 
-def _unknown_keys(entry: dict, allowed: set, problems, shown, marks, path):
-    for k in entry:
-        if k not in allowed:
-            key = ".".join(map(str, path + (k,)))
-            problems.append(Problem(shown, line_of(marks, path + (k,)), key,
-                                    f"unknown key {k!r}", "one of " + ", ".join(sorted(allowed))))
+    def entries(self, data: dict, section: str, allowed: set[str]):
+        """(name, entry, path) for each entry of a top-level section, unknown keys reported."""
+        for name, entry in self.mapping(data.get(section), (section,)).items():
+            path = (section, name)
+            entry = self.mapping(entry, path)
+            self.known_keys(entry, allowed, path)
+            yield str(name), entry, path
+
+    def known_keys(self, entry: dict, allowed: set[str], path: tuple) -> None:
+        for k in entry:
+            if k not in allowed:
+                self.bad(path + (k,), f"unknown key {k!r}", "one of " + ", ".join(sorted(allowed)))
+
+    def number(self, entry: dict, key: str, path: tuple, default: float = 0.0) -> float:
+        value = yaml_number(entry.get(key, default))
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            self.bad(path + (key,), f"invalid value {value!r}", "a number >= 0")
+            return 0.0
+        return float(value)
 
 
 def load_chain(path: Path, shown: str | None = None) -> tuple[Chain | None, list[Problem]]:
@@ -99,119 +114,88 @@ def load_chain(path: Path, shown: str | None = None) -> tuple[Chain | None, list
         return None, problems
     if not isinstance(data, dict):
         return None, [Problem(shown, 1, None, "not a mapping", "keys name, commodities, processes")]
-    _unknown_keys(data, {"name", "description", "commodities", "processes", "products"},
-                  problems, shown, marks, ())
+    read = _Reader(shown, marks, problems)
+    read.known_keys(data, {"name", "description", "commodities", "processes", "products"}, ())
     for key in ("name", "commodities", "processes"):
         if key not in data:
-            problems.append(Problem(shown, 1, key, f"required key {key!r} is missing",
-                                    "name, commodities and processes"))
+            read.bad((key,), f"required key {key!r} is missing", "name, commodities, processes")
 
     commodities: dict[str, Commodity] = {}
-    for name, entry in _mapping(data.get("commodities"), problems, shown,
-                                line_of(marks, ("commodities",)), "commodities").items():
-        path = ("commodities", name)
-        line, key = line_of(marks, path), f"commodities.{name}"
-        entry = _mapping(entry, problems, shown, line, key)
-        _unknown_keys(entry, {"description", "unit", "disposable", "disposal_cost_per_t",
-                              "disposal_kgco2e_per_t"}, problems, shown, marks, path)
+    for name, entry, at in read.entries(data, "commodities", {
+            "description", "unit", "disposable", "disposal_cost_per_t", "disposal_kgco2e_per_t"}):
         disposable = entry.get("disposable", False)
         if not isinstance(disposable, bool):
-            problems.append(Problem(shown, line, key + ".disposable", f"invalid {disposable!r}",
-                                    "true or false"))
+            read.bad(at + ("disposable",), f"invalid value {disposable!r}", "true or false")
         commodities[name] = Commodity(
-            str(name), str(entry.get("description", "")), str(entry.get("unit", "t")),
-            disposable is True,
-            _number(entry.get("disposal_cost_per_t", 0.0), problems, shown, line,
-                    key + ".disposal_cost_per_t"),
-            _number(entry.get("disposal_kgco2e_per_t", 0.0), problems, shown, line,
-                    key + ".disposal_kgco2e_per_t"),
-        )
+            name, str(entry.get("description", "")), str(entry.get("unit", "t")),
+            disposable is True, read.number(entry, "disposal_cost_per_t", at),
+            read.number(entry, "disposal_kgco2e_per_t", at))
 
     processes: dict[str, Process] = {}
-    for name, entry in _mapping(data.get("processes"), problems, shown,
-                                line_of(marks, ("processes",)), "processes").items():
-        path = ("processes", name)
-        line, key = line_of(marks, path), f"processes.{name}"
-        entry = _mapping(entry, problems, shown, line, key)
-        _unknown_keys(entry, {"description", "loop", "stage", "inputs", "outputs",
-                              "electricity_kwh_per_t", "direct_kgco2e_per_t"},
-                      problems, shown, marks, path)
-        coefs = {}
+    for name, entry, at in read.entries(data, "processes", {
+            "description", "loop", "stage", "inputs", "outputs", "electricity_kwh_per_t",
+            "direct_kgco2e_per_t"}):
+        coefs: dict[str, dict[str, float]] = {}
         for side in ("inputs", "outputs"):
-            side_map = _mapping(entry.get(side), problems, shown, line, f"{key}.{side}")
+            side_map = read.mapping(entry.get(side), at + (side,))
             coefs[side] = {}
-            for c, a in side_map.items():
-                cline = line_of(marks, path + (side, c))
+            for c in side_map:
+                where = at + (side, c)
                 if c not in commodities:
-                    problems.append(Problem(shown, cline, f"{key}.{side}.{c}",
-                                            f"unknown commodity {c!r}",
-                                            "a commodity listed under commodities"))
-                value = _number(a, problems, shown, cline, f"{key}.{side}.{c}")
+                    read.bad(where, f"unknown commodity {c!r}",
+                             "a commodity listed under commodities")
+                value = read.number(side_map, c, at + (side,))
                 if value <= 0:
-                    problems.append(Problem(shown, cline, f"{key}.{side}.{c}",
-                                            f"coefficient {a!r} is not positive", "a number > 0"))
+                    read.bad(where, f"coefficient {side_map[c]!r} is not positive", "a number > 0")
                 coefs[side][str(c)] = value
-        if not coefs["inputs"] and not coefs["outputs"]:
-            problems.append(Problem(shown, line, key, "process has neither inputs nor outputs",
-                                    "at least one input or output"))
-        reference = coefs["outputs"] or coefs["inputs"]
-        if reference:
-            first, value = next(iter(reference.items()))
+        reference_side = "outputs" if coefs["outputs"] else "inputs"
+        if not coefs[reference_side]:
+            read.bad(at, "process has neither inputs nor outputs", "at least one input or output")
+        else:
+            first, value = next(iter(coefs[reference_side].items()))
             if value != 1.0:
-                side = "outputs" if coefs["outputs"] else "inputs"
-                problems.append(Problem(shown, line_of(marks, path + (side, first)),
-                                        f"{key}.{side}.{first}",
-                                        f"reference coefficient is {value:g}: activity is measured "
-                                        "in tonnes of the first output", "1.0"))
+                read.bad(at + (reference_side, first),
+                         f"reference coefficient is {value:g}: activity is measured in tonnes "
+                         "of the first output", "1.0")
         loop = entry.get("loop", "primary")
         if loop not in LOOPS:
-            problems.append(Problem(shown, line_of(marks, path + ("loop",)), f"{key}.loop",
-                                    f"unknown loop {loop!r}", "one of " + ", ".join(LOOPS)))
+            read.bad(at + ("loop",), f"unknown loop {loop!r}", "one of " + ", ".join(LOOPS))
         processes[name] = Process(
-            str(name), coefs["inputs"], coefs["outputs"], str(loop), str(entry.get("stage", "")),
-            str(entry.get("description", "")),
-            _number(entry.get("electricity_kwh_per_t", 0.0), problems, shown, line,
-                    key + ".electricity_kwh_per_t"),
-            _number(entry.get("direct_kgco2e_per_t", 0.0), problems, shown, line,
-                    key + ".direct_kgco2e_per_t"),
-        )
+            name, coefs["inputs"], coefs["outputs"], str(loop), str(entry.get("stage", "")),
+            str(entry.get("description", "")), read.number(entry, "electricity_kwh_per_t", at),
+            read.number(entry, "direct_kgco2e_per_t", at))
 
     products: dict[str, Product] = {}
-    for name, entry in _mapping(data.get("products"), problems, shown,
-                                line_of(marks, ("products",)), "products").items():
-        path = ("products", name)
-        line, key = line_of(marks, path), f"products.{name}"
-        entry = _mapping(entry, problems, shown, line, key)
-        _unknown_keys(entry, {"description", "placed_commodity", "eol_commodity", "lifetime"},
-                      problems, shown, marks, path)
+    for name, entry, at in read.entries(data, "products", {
+            "description", "placed_commodity", "eol_commodity", "lifetime"}):
         for field in ("placed_commodity", "eol_commodity"):
             if entry.get(field) not in commodities:
-                problems.append(Problem(shown, line_of(marks, path + (field,)), f"{key}.{field}",
-                                        f"unknown commodity {entry.get(field)!r}",
-                                        "a commodity listed under commodities"))
-        lt = _mapping(entry.get("lifetime"), problems, shown, line, key + ".lifetime")
-        lline = line_of(marks, path + ("lifetime",))
-        lifetime = None
-        if lt.get("distribution") not in ("fixed", "normal", "weibull"):
-            problems.append(Problem(shown, lline, key + ".lifetime.distribution",
-                                    f"unknown distribution {lt.get('distribution')!r}",
-                                    "fixed, normal or weibull"))
-        else:
-            extra = set(lt) - {"distribution", "mean", "sd", "shape", "scale"}
-            params = {k: yaml_number(lt.get(k)) for k in ("mean", "sd", "shape", "scale")}
-            bad = [k for k, v in params.items()
-                   if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)))]
-            if extra or bad:
-                problems.append(Problem(shown, lline, key + ".lifetime",
-                                        f"invalid lifetime keys {sorted(extra | set(bad))}",
-                                        "numbers under mean, sd, shape, scale"))
-            else:
-                lifetime = Lifetime(lt["distribution"], **params)
-                problems += [Problem(shown, lline, key + ".lifetime", msg)
-                             for msg in lifetime.problems()]
-        products[name] = Product(str(name), str(entry.get("placed_commodity")),
-                                 str(entry.get("eol_commodity")), lifetime,
+                read.bad(at + (field,), f"unknown commodity {entry.get(field)!r}",
+                         "a commodity listed under commodities")
+        products[name] = Product(name, str(entry.get("placed_commodity")),
+                                 str(entry.get("eol_commodity")),
+                                 _lifetime(read, entry.get("lifetime"), at + ("lifetime",)),
                                  str(entry.get("description", "")))
     chain = Chain(str(data.get("name", "")), str(data.get("description", "")), commodities,
                   processes, products, shown)
     return chain, problems
+
+
+def _lifetime(read: _Reader, spec, at: tuple) -> Lifetime | None:
+    spec = read.mapping(spec, at)
+    if spec.get("distribution") not in ("fixed", "normal", "weibull"):
+        read.bad(at + ("distribution",), f"unknown distribution {spec.get('distribution')!r}",
+                 "fixed, normal or weibull")
+        return None
+    extra = set(spec) - {"distribution", "mean", "sd", "shape", "scale"}
+    params = {k: yaml_number(spec.get(k)) for k in ("mean", "sd", "shape", "scale")}
+    bad = [k for k, v in params.items()
+           if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)))]
+    if extra or bad:
+        read.bad(at, f"invalid lifetime keys {sorted(extra | set(bad))}",
+                 "numbers under mean, sd, shape, scale")
+        return None
+    lifetime = Lifetime(spec["distribution"], **params)
+    for message in lifetime.problems():
+        read.bad(at, message)
+    return lifetime

@@ -30,6 +30,14 @@ def resolve_model(model: str, instance_dir: Path) -> Path | None:
     return None
 
 
+def _in_order(problems: list[Problem]) -> list[Problem]:
+    """Problems grouped by file (in reading order), then by line."""
+    first = {}
+    for p in problems:
+        first.setdefault(p.file, len(first))
+    return sorted(problems, key=lambda p: (first[p.file], p.line or 0))
+
+
 def load_instance(path: str | Path) -> Instance:
     """Read `path` (an instance folder) and its value-chain model; raise InputError listing
     every error. Warnings are kept on the returned instance's `warnings`."""
@@ -41,7 +49,11 @@ def load_instance(path: str | Path) -> Instance:
 
 def read_instance(path: str | Path) -> tuple[Instance | None, list[Problem]]:
     """Like load_instance, but returns (instance or None, all problems including warnings)."""
-    folder = Path(path)
+    instance, problems = _read_instance(Path(path))
+    return instance, _in_order(problems)
+
+
+def _read_instance(folder: Path) -> tuple[Instance | None, list[Problem]]:
     if not folder.is_dir():
         return None, [Problem(str(folder), None, None, "not a folder",
                               "an instance folder with instance.yaml and CSV tables")]
