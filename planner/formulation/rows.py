@@ -38,7 +38,10 @@ def terms(row, family: str, pos, coef) -> pd.DataFrame:
 
 
 def linear_expression(variables, coefs) -> LinearExpression:
-    return LinearExpression([MonomialTermExpression((c, v)) for c, v in zip(coefs, variables)])
+    """sum_i coefs[i] * variables[i]; unit coefficients enter as bare variables, which keeps
+    the expression tree (and Pyomo's later walks over it) small."""
+    return LinearExpression([v if c == 1.0 else MonomialTermExpression((c, v))
+                             for c, v in zip(coefs, variables)])
 
 
 def add_rows(model: pyo.ConcreteModel, name: str, table: pd.DataFrame, n_rows: int,
