@@ -8,7 +8,7 @@ A column with `required=False` may be absent or empty; it then takes `default`
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -30,7 +30,6 @@ class Table:
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     required: bool = True
-    extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def names(self) -> list[str]:

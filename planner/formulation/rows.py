@@ -11,8 +11,6 @@ import pandas as pd
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
-TERM_COLUMNS = ["row", "family", "pos", "coef"]
-
 
 def add_variables(model: pyo.ConcreteModel, name: str, n: int, ub=None,
                   integer=False) -> np.ndarray:
