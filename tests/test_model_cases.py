@@ -200,3 +200,80 @@ def test_objective_weights_switch_to_emissions(tmp_path, solve_case):
     assert green.summary["objectives"]["emissions_t_co2e"] == pytest.approx(10)
     assert green.tables["purchases"]["offer"].tolist() == ["clean"]
     assert green.summary["objectives"]["cost"] == pytest.approx(5000)
+
+
+def test_link_loss_tariff_and_risk(tmp_path, solve_case):
+    """10 % of what leaves A is lost on the way: 100 t delivered needs 111.11 t bought and
+    shipped. Cost per shipped t: price 100 + transport 5 + tariff 3 = 108 -> 12000.
+    Risk = 0.6 (A's score) * 111.11 t imported = 66.67; transport emissions 2 kg/t."""
+    folder = write_instance(tmp_path, MAKE_CHAIN, {
+        "offers.csv": "offer,region,commodity,price_per_t\nbuy_a,A,m,100\n",
+        "links.csv": "origin,destination,commodity,cost_per_t,tariff_per_t,loss,kgco2e_per_t\n"
+                     "A,H,m,5,3,0.1,2\n",
+        "facilities.csv": "facility,process,region\nplant,make,A\n",
+        "demand.csv": "region,commodity,year,demand_t\nH,m,2025,100\n",
+    })
+    out = solve_case(folder)
+    shipped = 100 / 0.9
+    assert out.tables["flows"]["flow_t"].tolist() == pytest.approx([shipped])
+    assert out.tables["flows"]["delivered_t"].tolist() == pytest.approx([100])
+    assert out.summary["objectives"]["cost"] == pytest.approx(108 * shipped)
+    assert out.summary["objectives"]["risk"] == pytest.approx(0.6 * shipped)
+    assert out.summary["objectives"]["emissions_t_co2e"] == pytest.approx(2 * shipped / 1000)
+    costs = out.tables["costs"].set_index("component")["value_GBP"]
+    assert costs["tariffs"] == pytest.approx(3 * shipped)
+
+
+def test_weighted_objective_trades_cost_for_risk(tmp_path, solve_case):
+    """m comes from A (risk 0.6, 100/t) or, dearer, from a domestic offer at H (130/t, no
+    import risk). With weights cost 1, risk 60, importing costs 100 + 60 * 0.6 = 136 > 130 per
+    t, so the domestic offer wins; with cost alone the import wins."""
+    tables = {
+        "offers.csv": "offer,region,commodity,price_per_t\nbuy_a,A,m,100\nbuy_h,H,m,130\n",
+        "links.csv": "origin,destination,commodity\nA,H,m\n",
+        "facilities.csv": "facility,process,region\nplant,make,A\n",
+        "demand.csv": "region,commodity,year,demand_t\nH,m,2025,10\n",
+    }
+    cheap = solve_case(write_instance(tmp_path / "c", MAKE_CHAIN, tables))
+    assert cheap.tables["purchases"]["offer"].tolist() == ["buy_a"]
+    assert cheap.summary["objectives"]["risk"] == pytest.approx(6)
+    safe = solve_case(write_instance(tmp_path / "r", MAKE_CHAIN, tables,
+                                     objective="{weights: {cost: 1, risk: 60}}"))
+    assert safe.tables["purchases"]["offer"].tolist() == ["buy_h"]
+    assert safe.summary["objectives"] == pytest.approx(
+        {"cost": 1300, "emissions_t_co2e": 0, "risk": 0})
+    assert safe.summary["objective_value"] == pytest.approx(1300)
+
+
+def test_existing_capacity_window_and_availability(tmp_path, solve_case):
+    """An existing 100 t/yr plant at H (80 % available, so 80 t/yr) runs 2026-2027 only;
+    demand 50 t/yr in 2025-2028 is otherwise imported at 100/t; making costs 10/t and fixed
+    O&M is 1 per t/yr of capacity per year in the years it exists.
+    Cost = 2 * 50 * 100 (2025, 2028 imported) + 2 * 50 * 10 (made) + 2 * 100 (fixed) = 11200."""
+    folder = write_instance(tmp_path, MAKE_CHAIN, {
+        **IMPORT,
+        "facilities.csv": "facility,process,region,existing_t,availability,variable_cost_per_t,"
+                          "fixed_cost_per_t,existing_from,existing_until\n"
+                          "plant,make,H,100,0.8,10,1,2026,2027\n",
+        "demand.csv": "region,commodity,year,demand_t\n"
+                      + "".join(f"H,m,{y},50\n" for y in range(2025, 2029)),
+    }, end=2028)
+    out = solve_case(folder)
+    assert out.summary["objectives"]["cost"] == pytest.approx(11200)
+    made = out.tables["activity"].set_index("year")["activity_t"]
+    assert made.to_dict() == pytest.approx({2026: 50, 2027: 50})
+    assert out.tables["capacity"]["year"].tolist() == [2026, 2027]
+
+
+def test_availability_caps_activity(tmp_path, solve_case):
+    """The same plant always there but 80 % available: demand 90 t, only 80 t can be made
+    (10/t) and 10 t are imported (100/t): cost 800 + 1000 = 1800."""
+    folder = write_instance(tmp_path, MAKE_CHAIN, {
+        **IMPORT,
+        "facilities.csv": "facility,process,region,existing_t,availability,variable_cost_per_t\n"
+                          "plant,make,H,100,0.8,10\n",
+        "demand.csv": "region,commodity,year,demand_t\nH,m,2025,90\n",
+    })
+    out = solve_case(folder)
+    assert out.summary["objectives"]["cost"] == pytest.approx(1800)
+    assert out.tables["activity"]["utilisation"].tolist() == pytest.approx([1.0])
