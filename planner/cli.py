@@ -77,7 +77,7 @@ def validate(instance_dir: Path) -> None:
 @click.option("--threads", type=click.IntRange(min=0), default=0, show_default=True,
               help="HiGHS threads (0: HiGHS's choice, half the cores).")
 @click.option("--seed", type=int, default=None, help="HiGHS random seed [default: HiGHS's].")
-@click.option("--force", is_flag=True, help="Replace RUN_DIR if it already exists.")
+@click.option("--force", is_flag=True, help="Replace the --out folder if it already exists.")
 @click.option("--log", is_flag=True, help="Show the HiGHS log.")
 def solve(instance_dir: Path, out: Path, time_limit, mip_gap, threads, seed, force, log) -> None:
     """Build and solve INSTANCE_DIR; write results to the run folder --out.
