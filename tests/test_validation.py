@@ -217,3 +217,14 @@ def test_numbers_in_exponent_form_are_numbers(toy):
     edit(toy / "instance.yaml", "shortage_penalty_per_t: 100000", "shortage_penalty_per_t: 1.0e5")
     instance, _ = problems_of(toy)
     assert instance.settings.shortage_penalty_per_t == 1.0e5
+
+
+def test_missing_settings_and_unknown_model(toy, tmp_path):
+    edit(toy / "instance.yaml", "model: toy", "model: no-such-chain")
+    assert errors(toy) == [f"{toy}/instance.yaml:3:model: value-chain model 'no-such-chain' not "
+                           "found (expected a file relative to the instance or a name in models/)"]
+    (toy / "instance.yaml").unlink()
+    assert errors(toy)[0] == (f"{toy}/instance.yaml: missing file (expected instance.yaml with "
+                              "name, model and years)")
+    assert errors(tmp_path / "nowhere") == [f"{tmp_path}/nowhere: not a folder (expected an "
+                                            "instance folder with instance.yaml and CSV tables)"]

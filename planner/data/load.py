@@ -14,6 +14,7 @@ from planner.data.checks import check_reachability, check_references
 from planner.data.csvio import read_table
 from planner.data.instance import Instance
 from planner.data.settings import read_settings
+from planner.data.yamlio import line_of
 from planner.errors import InputError, Problem
 
 TABLE_ATTR = {"regions.csv": "regions", "facilities.csv": "facilities", "links.csv": "links",
@@ -65,7 +66,7 @@ def _read_instance(folder: Path) -> tuple[Instance | None, list[Problem]]:
         problems.append(Problem(str(settings_file), None, None, "missing file",
                                 "instance.yaml with name, model and years"))
     else:
-        settings, found = read_settings(settings_file, str(settings_file))
+        settings, marks, found = read_settings(settings_file, str(settings_file))
         problems += found
         read_files.append(settings_file)
 
@@ -73,7 +74,7 @@ def _read_instance(folder: Path) -> tuple[Instance | None, list[Problem]]:
     if settings is not None:
         model_file = resolve_model(settings.model, folder)
         if model_file is None:
-            problems.append(Problem(str(settings_file), 1, "model",
+            problems.append(Problem(str(settings_file), line_of(marks, ("model",)), "model",
                                     f"value-chain model {settings.model!r} not found",
                                     "a file relative to the instance or a name in models/"))
         else:
@@ -108,7 +109,7 @@ def _read_instance(folder: Path) -> tuple[Instance | None, list[Problem]]:
     regions = tables["regions"]
     eol_region = settings.eol_region
     if eol_region and eol_region not in set(regions["region"]):
-        problems.append(Problem(str(settings_file), None, "eol_region",
+        problems.append(Problem(str(settings_file), line_of(marks, ("eol_region",)), "eol_region",
                                 f"unknown region {eol_region!r}", "a region of regions.csv"))
     if not eol_region:
         domestic = regions.loc[regions["domestic"], "region"]

@@ -5,19 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from planner.data.instance import OBJECTIVES, Settings
-from planner.data.yamlio import line_of, read_yaml, yaml_number
+from planner.data.yamlio import Marks, line_of, read_yaml, yaml_number
 from planner.errors import Problem
 
 KEYS = {"name", "description", "model", "currency", "years", "base_year", "discount_rate",
         "shortage_penalty_per_t", "objective", "eol_region"}
 
 
-def read_settings(path: Path, shown: str) -> tuple[Settings | None, list[Problem]]:
+def read_settings(path: Path, shown: str) -> tuple[Settings | None, Marks, list[Problem]]:
+    """(settings or None, the line of every key, problems)."""
     data, marks, problems = read_yaml(path, shown)
     if problems:
-        return None, problems
+        return None, marks, problems
     if not isinstance(data, dict):
-        return None, [Problem(shown, 1, None, "not a mapping", "keys name, model, years, ...")]
+        return None, marks, [Problem(shown, 1, None, "not a mapping",
+                                     "keys name, model, years, ...")]
 
     def bad(key_path, message, expected):
         problems.append(Problem(shown, line_of(marks, key_path), ".".join(map(str, key_path)),
@@ -86,11 +88,11 @@ def read_settings(path: Path, shown: str) -> tuple[Settings | None, list[Problem
         bad(("objective",), f"invalid objective {objective!r}",
             "cost, emissions, risk or {weights: {cost: 1, emissions: 0.2, risk: 0.5}}")
     if problems:
-        return None, problems
+        return None, marks, problems
     return Settings(
         name=str(data["name"]), description=str(data.get("description", "")),
         model=str(data["model"]), currency=str(data.get("currency", "GBP")),
         start=start, end=end, step=step, base_year=base_year, discount_rate=rate,
         shortage_penalty_per_t=penalty, objective_weights=weights,
         eol_region=str(data.get("eol_region", "")),
-    ), problems
+    ), marks, problems

@@ -15,7 +15,7 @@ from planner.solve.highs import Solution
 
 
 def explain_infeasibility(pm: PlanningModel, sol: Solution, limit: int = 20) -> list[str]:
-    rows = sol.rows["balance"]
+    rows = sol.balance_rows
     balance = pm.frames["balance"]
     keep = rows >= 0
     if not keep.any():
@@ -58,6 +58,3 @@ def explain_infeasibility(pm: PlanningModel, sol: Solution, limit: int = 20) -> 
 
 def explain_unbounded(pm: PlanningModel) -> list[str]:
     return ["the objective can decrease without limit: check for negative prices or costs"]
-
-
-

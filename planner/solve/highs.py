@@ -51,7 +51,7 @@ class Solution:
     stats: dict[str, int] = field(default_factory=dict)
     log: str = ""
     highs: object = None  # the highspy.Highs holding the model, for diagnosis
-    rows: dict[str, np.ndarray] = field(default_factory=dict)  # constraint family -> HiGHS rows
+    balance_rows: np.ndarray | None = None  # HiGHS row of each balance constraint (-1: none)
 
 
 STATUS = {
@@ -96,10 +96,8 @@ def solve(pm: PlanningModel, options: SolveOptions = SolveOptions()) -> Solution
         has_solution=has_solution, handover_s=handover, solve_s=solve_s, highs=highs)
     var_map = opt._pyomo_var_to_solver_var_map
     con_map = opt._pyomo_con_to_solver_con_map
-    for family in ("balance", "capacity", "build_limit"):
-        component = pm.model.component(family)
-        solution.rows[family] = np.array(
-            [con_map[c] if c in con_map else -1 for c in component.values()], dtype=np.int64)
+    solution.balance_rows = np.array(
+        [con_map.get(c, -1) for c in pm.model.balance.values()], dtype=np.int64)
     if has_solution:
         col_value = np.asarray(highs.getSolution().col_value)
         for family, objects in pm.variables.items():
@@ -116,10 +114,9 @@ def solve(pm: PlanningModel, options: SolveOptions = SolveOptions()) -> Solution
         solution.mip_gap = float(info.mip_gap) if is_mip else 0.0
         if status == Status.optimal and solution.mip_gap > 1e20:
             solution.mip_gap = 0.0
-    lp = highs.getLp()
     solution.stats = {
-        "variables": int(lp.num_col_), "integer_variables": len(pm.variables["build"]),
-        "constraints": int(lp.num_row_), "nonzeros": int(highs.getNumNz()),
+        "variables": int(highs.getNumCol()), "integer_variables": len(pm.variables["build"]),
+        "constraints": int(highs.getNumRow()), "nonzeros": int(highs.getNumNz()),
     }
     solution.readback_s = time.perf_counter() - start
     return solution
