@@ -18,7 +18,8 @@ def format_summary(summary: dict, tables: dict[str, pd.DataFrame]) -> str:
     if obj:
         gap = summary.get("mip_gap")
         lines.append(f"cost: {obj['cost']:,.0f} {cur} (discounted)   emissions: "
-                     f"{obj['emissions_t_co2e']:,.0f} t CO2e   risk: {obj['risk']:,.1f}"
+                     f"{obj['emissions_t_co2e']:,.0f} t CO2e   risk: {obj['risk']:,.0f} "
+                     "risk-weighted imported t"
                      + (f"   MIP gap: {gap:.3%}" if gap is not None else ""))
     t = summary["timings"]
     m = summary["model"]
