@@ -32,10 +32,10 @@ def balance_entries(pm) -> pd.DataFrame:
     act = sets.act.reset_index(names="pos").merge(
         sets.facilities[["facility", "process", "region"]], on="facility")
     act = act.merge(process_coefficients(chain), on="process")
-    links = pm.links
+    links = pm.sets.links
     flow = sets.flow.reset_index(names="pos").merge(links, on="link")
     offers = sets.buy.reset_index(names="pos").merge(
-        pm.offers[["offer", "region", "commodity"]], on="offer")
+        pm.sets.offers[["offer", "region", "commodity"]], on="offer")
     parts = [
         act.assign(family="act", coef=act["net"]),
         flow.assign(family="flow", region=flow["destination"], coef=1.0 - flow["loss"]),

@@ -37,8 +37,6 @@ class PlanningModel:
     instance: Instance
     sets: ModelSets
     arrivals: pd.DataFrame
-    links: pd.DataFrame
-    offers: pd.DataFrame
     model: pyo.ConcreteModel = field(default_factory=pyo.ConcreteModel)
     variables: dict[str, np.ndarray] = field(default_factory=dict)
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -54,11 +52,7 @@ def build_model(instance: Instance) -> PlanningModel:
     """Sets, then variables and constraints by topic, then the objectives."""
     start = time.perf_counter()
     arrivals = instance_arrivals(instance)
-    links = instance.links.assign(
-        link=instance.links["origin"] + ">" + instance.links["destination"] + ":" +
-        instance.links["commodity"]).drop(columns="_line")
-    offers = instance.offers.drop(columns="_line")
-    pm = PlanningModel(instance, model_sets(instance, arrivals), arrivals, links, offers)
+    pm = PlanningModel(instance, model_sets(instance, arrivals), arrivals)
     pm.model.name = instance.name
     sets = pm.sets
     pm.frames.update(build=sets.build, act=sets.act, flow=sets.flow, buy=sets.buy)

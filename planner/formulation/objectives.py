@@ -61,11 +61,11 @@ def cost_coefficients(pm) -> dict[str, dict[str, np.ndarray]]:
     act = sets.act
     f_act = yearly_factor(sets, act["year"], act["scenario"])
     out["variable_om"]["act"] = fac["variable_cost_per_t"].loc[act["facility"]].to_numpy() * f_act
-    flow = sets.flow.merge(pm.links, on="link", how="left")
+    flow = sets.flow.merge(pm.sets.links, on="link", how="left")
     f_flow = yearly_factor(sets, flow["year"], flow["scenario"])
     out["transport"]["flow"] = flow["cost_per_t"].to_numpy() * f_flow
     out["tariffs"]["flow"] = flow["tariff_per_t"].to_numpy() * f_flow
-    buy = sets.buy.merge(pm.offers, on="offer", how="left")
+    buy = sets.buy.merge(pm.sets.offers, on="offer", how="left")
     out["purchases"]["buy"] = buy["price_per_t"].to_numpy(dtype=float) * yearly_factor(
         sets, buy["year"], buy["scenario"])
     dis = pm.frames["dispose"]
@@ -97,8 +97,8 @@ def emission_coefficients(pm) -> dict[str, dict[str, np.ndarray]]:
     kwh = pd.Series({p: q.electricity_kwh_per_t for p, q in chain.processes.items()})
     grid = regions["grid_kgco2e_per_kwh"].loc[act["region"]].to_numpy()
     f_act = yearly_factor(sets, act["year"], act["scenario"], discounted=False) / 1000.0
-    flow = sets.flow.merge(pm.links, on="link", how="left")
-    buy = sets.buy.merge(pm.offers, on="offer", how="left")
+    flow = sets.flow.merge(pm.sets.links, on="link", how="left")
+    buy = sets.buy.merge(pm.sets.offers, on="offer", how="left")
     dis = pm.frames["dispose"]
     unit = pd.Series({c: k.disposal_kgco2e_per_t for c, k in chain.commodities.items()})
     return {
@@ -116,7 +116,7 @@ def emission_coefficients(pm) -> dict[str, dict[str, np.ndarray]]:
 def risk_coefficients(pm) -> dict[str, np.ndarray]:
     """Imported tonnes weighted by the origin region's risk score (year- and prob-weighted)."""
     regions = pm.instance.regions.set_index("region")
-    flow = pm.sets.flow.merge(pm.links, on="link", how="left")
+    flow = pm.sets.flow.merge(pm.sets.links, on="link", how="left")
     imported = (~regions["domestic"].loc[flow["origin"]].to_numpy()) & (
         regions["domestic"].loc[flow["destination"]].to_numpy())
     risk = regions["risk"].loc[flow["origin"]].to_numpy() * imported

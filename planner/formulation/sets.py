@@ -38,6 +38,8 @@ class ModelSets:
     buy: pd.DataFrame
     arrivals: pd.DataFrame     # region, commodity, year, arrivals_t
     demand: pd.DataFrame       # region, commodity, year, demand_t (summed over products)
+    links: pd.DataFrame        # links.csv with its id `link` = origin>destination:commodity
+    offers: pd.DataFrame       # offers.csv
 
 
 def _cross(frame: pd.DataFrame, values, name: str) -> pd.DataFrame:
@@ -87,12 +89,12 @@ def model_sets(instance: Instance, arrivals: pd.DataFrame) -> ModelSets:
     act = _cross(possible[possible["ub"] > 0][["facility", "year", "ub"]], scen["scenario"],
                  "scenario")
 
-    links = instance.links.reset_index(drop=True)
+    links = instance.links.drop(columns="_line").reset_index(drop=True)
     links["link"] = links["origin"] + ">" + links["destination"] + ":" + links["commodity"]
     flow = _cross(_cross(links[["link", "max_t"]], years, "year"), scen["scenario"], "scenario")
     flow = flow.rename(columns={"max_t": "ub"})
 
-    offers = instance.offers.reset_index(drop=True)
+    offers = instance.offers.drop(columns="_line").reset_index(drop=True)
     buy = _cross(offers[["offer", "first_year", "last_year", "max_t"]], years, "year")
     buy = buy[(buy["year"] >= buy["first_year"].fillna(s.start)) &
               (buy["year"] <= buy["last_year"].fillna(s.end))]
@@ -106,5 +108,6 @@ def model_sets(instance: Instance, arrivals: pd.DataFrame) -> ModelSets:
         years=years, weight=instance.year_weight, discount=instance.discount_factor,
         scenarios=scen, facilities=fac, existing=existing, build=build, online=online,
         act=act.reset_index(drop=True), flow=flow.reset_index(drop=True),
-        buy=buy.reset_index(drop=True), arrivals=arr, demand=demand,
+        buy=buy.reset_index(drop=True), arrivals=arr, demand=demand, links=links,
+        offers=offers,
     )

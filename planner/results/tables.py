@@ -52,13 +52,13 @@ def result_tables(pm: PlanningModel, sol: Solution) -> dict[str, pd.DataFrame]:
         .loc[activity["facility"]].to_numpy())
     activity = activity.drop(columns="capacity_t")
 
-    flows = sets.flow.assign(flow_t=x["flow"]).merge(pm.links, on="link")
+    flows = sets.flow.assign(flow_t=x["flow"]).merge(pm.sets.links, on="link")
     flows["delivered_t"] = flows["flow_t"] * (1.0 - flows["loss"])
     flows = _nonzero(flows[["scenario", "origin", "destination", "commodity", "year", "flow_t",
                             "delivered_t"]], "flow_t")
 
     purchases = sets.buy.assign(bought_t=x["buy"]).merge(
-        pm.offers[["offer", "region", "commodity"]], on="offer")
+        pm.sets.offers[["offer", "region", "commodity"]], on="offer")
     purchases = _nonzero(purchases[["scenario", "offer", "region", "commodity", "year",
                                     "bought_t"]], "bought_t")
 
@@ -124,8 +124,8 @@ def emission_table(pm: PlanningModel, sol: Solution) -> pd.DataFrame:
     region_of = {
         "act": pm.frames["act"].merge(pm.sets.facilities[["facility", "region"]], on="facility",
                                       how="left")["region"].to_numpy(),
-        "flow": pm.frames["flow"].merge(pm.links, on="link", how="left")["origin"].to_numpy(),
-        "buy": pm.frames["buy"].merge(pm.offers, on="offer", how="left")["region"].to_numpy(),
+        "flow": pm.frames["flow"].merge(pm.sets.links, on="link", how="left")["origin"].to_numpy(),
+        "buy": pm.frames["buy"].merge(pm.sets.offers, on="offer", how="left")["region"].to_numpy(),
         "dispose": pm.frames["dispose"]["region"].to_numpy(),
     }
     for source, by_family in pm.emission_parts.items():
