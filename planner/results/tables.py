@@ -7,6 +7,7 @@ probability-weighted (it sums to the cost objective), `undiscounted_*` is not di
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from planner.formulation.build import PlanningModel
@@ -26,7 +27,9 @@ def result_tables(pm: PlanningModel, sol: Solution) -> dict[str, pd.DataFrame]:
     cur = inst.settings.currency
 
     builds = sets.build.assign(modules=x["build"].astype(int)).merge(fac, on="facility")
-    builds["online_year"] = builds["year"] + builds["lead_years"]
+    # the first model year the modules operate in (build year + lead, rounded up to the grid)
+    first = np.searchsorted(sets.years, builds["year"] + builds["lead_years"])
+    builds["online_year"] = sets.years[np.minimum(first, len(sets.years) - 1)]
     builds["capacity_added_t"] = builds["modules"] * builds["module_t"]
     builds = builds[builds["modules"] > 0][["facility", "process", "region", "year", "online_year",
                                             "modules", "capacity_added_t"]].reset_index(drop=True)
