@@ -52,7 +52,8 @@ def test_run_folder_contents_and_summary(tmp_path):
     assert len(summary["instance"]["sha256"]) == 64
     assert summary["mass_balance_max_residual_t"] < 1e-6
     costs = pd.read_csv(out / "costs.csv")
-    assert costs["value_GBP"].sum() == pytest.approx(summary["objectives"]["cost"])
+    expected = (costs["probability"] * costs["value_GBP"]).sum()
+    assert expected == pytest.approx(summary["objectives"]["cost"])
     assert list(pd.read_csv(out / "builds.csv").columns) == [
         "facility", "process", "region", "year", "online_year", "modules", "capacity_added_t"]
     assert list(pd.read_csv(out / "eol_arrivals.csv").columns)[-3:] == [

@@ -46,7 +46,8 @@ def test_uk_mass_balance_closes_everywhere(uk):
 
 def test_uk_costs_and_loop_shares_add_up(uk):
     costs = uk.tables["costs"]
-    assert costs["value_GBP"].sum() == pytest.approx(uk.summary["objectives"]["cost"], rel=1e-9)
+    expected = (costs["probability"] * costs["value_GBP"]).sum()
+    assert expected == pytest.approx(uk.summary["objectives"]["cost"], rel=1e-9)
     shares = uk.tables["loop_shares"].groupby(["scenario", "year", "commodity"])["share"].sum()
     assert shares.to_numpy() == pytest.approx(1.0)
     met = uk.tables["loop_shares"].groupby("year")["met_t"].sum()

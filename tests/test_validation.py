@@ -205,11 +205,10 @@ def test_loading_does_not_change_files(toy):
 
 
 def test_instance_format_doc_matches_the_schema():
-    from planner.data.docs import render_tables
+    from planner.data.docs import BEGIN, END, render_tables
 
     doc = (ROOT / "docs/instance-format.md").read_text()
-    begin, end = "(python -m planner.data.docs) -->\n", "<!-- END GENERATED TABLES -->"
-    assert doc[doc.index(begin) + len(begin):doc.index(end)] == render_tables() + "\n"
+    assert doc[doc.index(BEGIN) + len(BEGIN):doc.index(END)] == render_tables() + "\n"
 
 
 def test_numbers_in_exponent_form_are_numbers(toy):

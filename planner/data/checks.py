@@ -6,6 +6,7 @@ import pandas as pd
 
 from planner.chain import Chain
 from planner.data.csvio import LINE
+from planner.data.effects import resolve_effects
 from planner.data.instance import Settings
 from planner.errors import Problem
 
@@ -98,6 +99,40 @@ def check_references(tables: dict[str, pd.DataFrame], chain: Chain, settings: Se
         for row in f[f["year"] >= settings.start].to_dict("records"):
             bad("inflows", row, "year", f"year {row['year']} is not historic",
                 f"a year before {settings.start} (later inflows come from demand.csv)")
+    return problems
+
+
+def check_scenarios(tables: dict[str, pd.DataFrame], settings: Settings,
+                    files: dict[str, str]) -> list[Problem]:
+    """Probabilities sum to 1; effects name known scenarios, targets and attributes, in years
+    of the horizon."""
+    problems: list[Problem] = []
+    scenarios = tables.get("scenarios")
+    if scenarios is not None and not scenarios.empty:
+        total = float(scenarios["probability"].sum())
+        if abs(total - 1.0) > 1e-6:
+            problems.append(Problem(files["scenarios"], int(scenarios[LINE].iloc[0]),
+                                    "probability", f"probabilities sum to {total:g}",
+                                    "probabilities that sum to 1"))
+    effects = tables.get("effects")
+    if effects is None or effects.empty:
+        return problems
+    known = set(scenarios["scenario"]) if scenarios is not None else set()
+    for row in effects[~effects["scenario"].isin(known)].to_dict("records"):
+        problems.append(Problem(files["effects"], int(row[LINE]), "scenario",
+                                f"unknown scenario {row['scenario']!r}",
+                                _one_of(known) + " (from scenarios.csv)"))
+    for row in effects.to_dict("records"):
+        for col in ("from_year", "to_year"):
+            if given(row[col]) and not settings.start <= row[col] <= settings.end:
+                problems.append(Problem(files["effects"], int(row[LINE]), col,
+                                        f"year {row[col]} outside the horizon",
+                                        f"a year in {settings.start}..{settings.end}"))
+        if given(row["from_year"]) and given(row["to_year"]) and row["to_year"] < row["from_year"]:
+            problems.append(Problem(files["effects"], int(row[LINE]), "to_year",
+                                    "to_year before from_year", f"a year >= {row['from_year']}"))
+    for row, column, message, expected in resolve_effects(tables)[1]:
+        problems.append(Problem(files["effects"], int(row[LINE]), column, message, expected))
     return problems
 
 

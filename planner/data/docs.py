@@ -1,9 +1,13 @@
-"""Render the table part of docs/instance-format.md from the schema (python -m planner.data.docs).
+"""Render the table part of docs/instance-format.md from the schema.
 
-A test checks that the committed document matches, so docs and validation never disagree.
+`python -m planner.data.docs docs/instance-format.md` rewrites the part between the markers;
+a test checks that the committed document matches, so docs and validation never disagree.
 """
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
 
 from planner.data.schema import TABLES, Column
 
@@ -43,5 +47,15 @@ def render_tables() -> str:
     return "\n".join(parts)
 
 
+BEGIN = "<!-- BEGIN GENERATED TABLES (python -m planner.data.docs) -->\n"
+END = "<!-- END GENERATED TABLES -->"
+
+
+def update(path: Path) -> None:
+    text = path.read_text()
+    head, rest = text.split(BEGIN)
+    path.write_text(head + BEGIN + render_tables() + "\n" + END + rest.split(END)[1])
+
+
 if __name__ == "__main__":
-    print(render_tables())
+    update(Path(sys.argv[1]))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -44,11 +44,11 @@ class Instance:
     offers: pd.DataFrame
     demand: pd.DataFrame
     inflows: pd.DataFrame
+    scenarios: pd.DataFrame   # scenario, probability, description (one `base` row by default)
+    effects: pd.DataFrame     # scenario_effects.csv
     path: Path
     files_sha256: str
     warnings: tuple = ()
-    scenarios: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame({"scenario": ["base"], "probability": [1.0]}))
 
     @property
     def years(self) -> np.ndarray:

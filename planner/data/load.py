@@ -10,7 +10,7 @@ import pandas as pd
 
 from planner.chain import Chain, load_chain
 from planner.data import schema
-from planner.data.checks import check_reachability, check_references
+from planner.data.checks import check_reachability, check_references, check_scenarios
 from planner.data.csvio import read_table
 from planner.data.instance import Instance
 from planner.data.settings import read_settings
@@ -18,7 +18,8 @@ from planner.data.yamlio import line_of
 from planner.errors import InputError, Problem
 
 TABLE_ATTR = {"regions.csv": "regions", "facilities.csv": "facilities", "links.csv": "links",
-              "offers.csv": "offers", "demand.csv": "demand", "product_inflows.csv": "inflows"}
+              "offers.csv": "offers", "demand.csv": "demand", "product_inflows.csv": "inflows",
+              "scenarios.csv": "scenarios", "scenario_effects.csv": "effects"}
 PROJECT_MODELS = Path(__file__).resolve().parents[2] / "models"
 
 
@@ -115,6 +116,7 @@ def _read_instance(folder: Path) -> tuple[Instance | None, list[Problem]]:
         domestic = regions.loc[regions["domestic"], "region"]
         eol_region = domestic.iloc[0] if len(domestic) else ""
     problems += check_references(tables, chain, settings, files)
+    problems += check_scenarios(tables, settings, files)
     if any(p.severity == "error" for p in problems):
         return None, problems
     problems += check_reachability(tables, chain, eol_region, files)
@@ -123,6 +125,9 @@ def _read_instance(folder: Path) -> tuple[Instance | None, list[Problem]]:
 
     inflows = tables["inflows"]
     inflows.loc[inflows["region"] == "", "region"] = eol_region
+    if tables["scenarios"].empty:
+        tables["scenarios"] = pd.DataFrame({"scenario": ["base"], "probability": [1.0],
+                                            "description": ["the only scenario"], "_line": [0]})
     instance = Instance(settings=replace(settings, eol_region=eol_region), chain=chain,
                         path=folder, files_sha256=files_hash(read_files, folder),
                         warnings=tuple(p for p in problems if p.severity == "warning"),

@@ -156,4 +156,37 @@ PRODUCT_INFLOWS = Table(
     required=False,
 )
 
-TABLES: tuple[Table, ...] = (REGIONS, FACILITIES, LINKS, OFFERS, DEMAND, PRODUCT_INFLOWS)
+SCENARIOS = Table(
+    "scenarios.csv",
+    "Disruption scenarios of the two-stage programme; probabilities sum to 1. Without this "
+    "table there is one scenario, `base`, with probability 1.",
+    (
+        _c("scenario", "name", "scenario id"),
+        _c("probability", "float", "probability of the scenario", min=0, max=1),
+        _c("description", "text", "free text", False, ""),
+    ),
+    key=("scenario",),
+    required=False,
+)
+
+SCENARIO_EFFECTS = Table(
+    "scenario_effects.csv",
+    "What a scenario changes: an attribute of a target multiplied over a year range. Effects "
+    "on the same target, attribute and year multiply together.",
+    (
+        _c("scenario", "name", "scenario id from scenarios.csv"),
+        _c("target", "text", "an offer, link (origin>destination:commodity), facility or "
+           "region id; `country:CN` for everything of a country; `*` for everything"),
+        _c("attribute", "name", "max_t or price_per_t (offers); max_t, cost_per_t or "
+           "tariff_per_t (links); availability or variable_cost_per_t (facilities); demand_t "
+           "(regions)"),
+        _c("from_year", "year", "first year affected (default: first model year)", False, None),
+        _c("to_year", "year", "last year affected (default: last model year)", False, None),
+        _c("multiply", "float", "factor applied to the attribute", min=0),
+    ),
+    key=("scenario", "target", "attribute", "from_year", "to_year"),
+    required=False,
+)
+
+TABLES: tuple[Table, ...] = (REGIONS, FACILITIES, LINKS, OFFERS, DEMAND, PRODUCT_INFLOWS,
+                             SCENARIOS, SCENARIO_EFFECTS)

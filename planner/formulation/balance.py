@@ -49,7 +49,7 @@ def define_balance(pm) -> None:
     sets, chain = pm.sets, pm.instance.chain
     entries = balance_entries(pm)
     scen = sets.scenarios[["scenario"]]
-    demand = sets.demand[sets.demand["demand_t"] > 0].merge(scen, how="cross")
+    demand = sets.demand[sets.demand["demand_t"] > 0]
     arrivals = sets.arrivals.merge(scen, how="cross")
     rows = pd.concat([entries[KEY], demand[KEY], arrivals[KEY]]).drop_duplicates()
     rows = rows.sort_values(KEY).reset_index(drop=True)

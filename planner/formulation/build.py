@@ -14,6 +14,7 @@ from planner.data.instance import Instance
 from planner.formulation.balance import define_balance
 from planner.formulation.capacity import define_capacity_constraints, define_capacity_variables
 from planner.formulation.objectives import (
+    as_float,
     cost_coefficients,
     define_objective,
     emission_coefficients,
@@ -63,10 +64,10 @@ def build_model(instance: Instance) -> PlanningModel:
     define_balance(pm)
     define_capacity_constraints(pm)
 
-    pm.cost_parts = cost_coefficients(pm)
-    pm.emission_parts = emission_coefficients(pm)
+    pm.cost_parts = as_float(cost_coefficients(pm))
+    pm.emission_parts = as_float(emission_coefficients(pm))
     pm.coefficients = {"cost": total(pm.cost_parts), "emissions": total(pm.emission_parts),
-                       "risk": risk_coefficients(pm)}
+                       "risk": as_float({"risk": risk_coefficients(pm)})["risk"]}
     pm.constants = {"cost": fixed_cost_constant(pm), "emissions": 0.0, "risk": 0.0}
     define_objective(pm)
     pm.build_seconds = time.perf_counter() - start

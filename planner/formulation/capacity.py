@@ -1,8 +1,9 @@
 """Capacity: integer build modules and activity bounded by existing plus built capacity.
 
   build[f,tau] in {0..max_modules[f]}                           (tau in f's build window)
-  act[f,t,s] <= avail[f] * (existing[f,t] + module[f] * sum_{tau online at t} build[f,tau])
+  act[f,t,s] <= avail[f,t,s] * (existing[f,t] + module[f] * sum_{tau online at t} build[f,tau])
   sum_tau build[f,tau] <= max_modules[f]
+avail[f,t,s] is the facility's availability times the scenario's multiplier on it.
 Activity is bounded by avail * (existing + module * max_modules) where no build is online,
 so facilities without candidates need no constraint rows at all.
 """
@@ -32,13 +33,12 @@ def define_capacity_constraints(pm) -> None:
     pairs = act.merge(sets.online[["facility", "year", "b"]], on=["facility", "year"])
     rows = pairs[["a"]].drop_duplicates().reset_index(drop=True).reset_index(names="row")
     pairs = pairs.merge(rows, on="a")
-    avail = fac["availability"].loc[pairs["facility"]].to_numpy()
     module = fac["module_t"].loc[pairs["facility"]].to_numpy()
     table = pd.concat([terms(rows["row"], "act", rows["a"], 1.0),
-                       terms(pairs["row"], "build", pairs["b"], -avail * module)])
+                       terms(pairs["row"], "build", pairs["b"], -pairs["avail"] * module)])
     head = act.loc[rows["a"]]
     existing = head.merge(sets.existing, on=["facility", "year"], how="left")["existing_t"]
-    upper = existing.fillna(0.0).to_numpy() * fac["availability"].loc[head["facility"]].to_numpy()
+    upper = existing.fillna(0.0).to_numpy() * head["avail"].to_numpy()
     add_rows(pm.model, "capacity", table, len(rows), np.full(len(rows), np.nan), upper,
              pm.variables)
 

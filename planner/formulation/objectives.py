@@ -60,13 +60,15 @@ def cost_coefficients(pm) -> dict[str, dict[str, np.ndarray]]:
 
     act = sets.act
     f_act = yearly_factor(sets, act["year"], act["scenario"])
-    out["variable_om"]["act"] = fac["variable_cost_per_t"].loc[act["facility"]].to_numpy() * f_act
+    out["variable_om"]["act"] = (fac["variable_cost_per_t"].loc[act["facility"]].to_numpy() *
+                                 act["var_mult"].to_numpy() * f_act)
     flow = sets.flow.merge(pm.sets.links, on="link", how="left")
     f_flow = yearly_factor(sets, flow["year"], flow["scenario"])
-    out["transport"]["flow"] = flow["cost_per_t"].to_numpy() * f_flow
-    out["tariffs"]["flow"] = flow["tariff_per_t"].to_numpy() * f_flow
+    out["transport"]["flow"] = (flow["cost_per_t"] * flow["cost_mult"]).to_numpy() * f_flow
+    out["tariffs"]["flow"] = (flow["tariff_per_t"] * flow["tariff_mult"]).to_numpy() * f_flow
     buy = sets.buy.merge(pm.sets.offers, on="offer", how="left")
-    out["purchases"]["buy"] = buy["price_per_t"].to_numpy(dtype=float) * yearly_factor(
+    out["purchases"]["buy"] = (buy["price_per_t"] * buy["price_mult"]).to_numpy(
+        dtype=float) * yearly_factor(
         sets, buy["year"], buy["scenario"])
     dis = pm.frames["dispose"]
     unit = pd.Series({c: k.disposal_cost_per_t for c, k in inst.chain.commodities.items()})
@@ -122,6 +124,11 @@ def risk_coefficients(pm) -> dict[str, np.ndarray]:
     risk = regions["risk"].loc[flow["origin"]].to_numpy() * imported
     return {"flow": risk * yearly_factor(pm.sets, flow["year"], flow["scenario"],
                                          discounted=False)}
+
+
+def as_float(parts: dict[str, dict[str, np.ndarray]]) -> dict[str, dict[str, np.ndarray]]:
+    """Coefficient arrays as float64 (an empty table's columns may be of object dtype)."""
+    return {k: {f: np.asarray(c, dtype=float) for f, c in v.items()} for k, v in parts.items()}
 
 
 def total(parts: dict[str, dict[str, np.ndarray]]) -> dict[str, np.ndarray]:

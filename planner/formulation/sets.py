@@ -2,13 +2,15 @@
 
 Every variable family is a DataFrame whose row i describes variable i of that family:
   build  (facility, year)            modules commissioned-by-decision in `year`
-  act    (facility, year, scenario)  activity, t of reference output
-  flow   (link, year, scenario)      t shipped on a link
-  buy    (offer, year, scenario)     t bought from an offer
+  act    (facility, year, scenario)  activity, t of reference output; `avail` and `var_mult`
+  flow   (link, year, scenario)      t shipped on a link; `cost_mult`, `tariff_mult`
+  buy    (offer, year, scenario)     t bought from an offer; `price_mult`
   short  (region, commodity, year, scenario)  unmet demand, t
   dispose (region, commodity, year, scenario) t disposed
 `online` pairs each build (facility, build year) with the model years its modules operate in:
 build year tau counts in year t when tau + lead <= t < tau + lead + life.
+Scenario effects enter as multipliers on these rows (bounds `ub`, costs, availability) and on
+the demand, so every second-stage datum is indexed by scenario.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from planner.data.effects import resolve_effects
 from planner.data.instance import Instance
+from planner.formulation.scenarios import effect_table, multiplier
 
 BIG_YEAR = 10_000
 
@@ -37,7 +41,7 @@ class ModelSets:
     flow: pd.DataFrame
     buy: pd.DataFrame
     arrivals: pd.DataFrame     # region, commodity, year, arrivals_t
-    demand: pd.DataFrame       # region, commodity, year, demand_t (summed over products)
+    demand: pd.DataFrame       # region, commodity, year, scenario, demand_t (over products)
     links: pd.DataFrame        # links.csv with its id `link` = origin>destination:commodity
     offers: pd.DataFrame       # offers.csv
 
@@ -49,6 +53,10 @@ def _cross(frame: pd.DataFrame, values, name: str) -> pd.DataFrame:
 def model_sets(instance: Instance, arrivals: pd.DataFrame) -> ModelSets:
     s = instance.settings
     years = instance.years
+    effects = effect_table(resolve_effects({
+        "regions": instance.regions, "facilities": instance.facilities,
+        "links": instance.links, "offers": instance.offers, "effects": instance.effects})[0],
+        years)
     scen = instance.scenarios[["scenario", "probability"]].reset_index(drop=True)
     fac = instance.facilities.copy()
     fac["earliest_year"] = fac["earliest_year"].fillna(s.start).astype(int)
@@ -85,24 +93,33 @@ def model_sets(instance: Instance, arrivals: pd.DataFrame) -> ModelSets:
         online[["facility", "year"]].drop_duplicates().assign(
             cap_t=lambda d: module.loc[d["facility"]].to_numpy()),
     ]).groupby(["facility", "year"], as_index=False)["cap_t"].sum()
-    possible["ub"] = possible["cap_t"] * avail.loc[possible["facility"]].to_numpy()
-    act = _cross(possible[possible["ub"] > 0][["facility", "year", "ub"]], scen["scenario"],
-                 "scenario")
+    act = _cross(possible[["facility", "year", "cap_t"]], scen["scenario"], "scenario")
+    act["avail"] = avail.loc[act["facility"]].to_numpy() * multiplier(
+        effects, "facility", "availability", act, "facility")
+    act["var_mult"] = multiplier(effects, "facility", "variable_cost_per_t", act, "facility")
+    act["ub"] = act["cap_t"] * act["avail"]
+    act = act[act["ub"] > 0].drop(columns="cap_t")
 
     links = instance.links.drop(columns="_line").reset_index(drop=True)
     links["link"] = links["origin"] + ">" + links["destination"] + ":" + links["commodity"]
     flow = _cross(_cross(links[["link", "max_t"]], years, "year"), scen["scenario"], "scenario")
-    flow = flow.rename(columns={"max_t": "ub"})
+    flow["ub"] = flow["max_t"] * multiplier(effects, "link", "max_t", flow, "link")
+    flow["cost_mult"] = multiplier(effects, "link", "cost_per_t", flow, "link")
+    flow["tariff_mult"] = multiplier(effects, "link", "tariff_per_t", flow, "link")
+    flow = flow.drop(columns="max_t")
 
     offers = instance.offers.drop(columns="_line").reset_index(drop=True)
     buy = _cross(offers[["offer", "first_year", "last_year", "max_t"]], years, "year")
     buy = buy[(buy["year"] >= buy["first_year"].fillna(s.start)) &
               (buy["year"] <= buy["last_year"].fillna(s.end))]
-    buy = _cross(buy[["offer", "year", "max_t"]].rename(columns={"max_t": "ub"}),
-                 scen["scenario"], "scenario")
+    buy = _cross(buy[["offer", "year", "max_t"]], scen["scenario"], "scenario")
+    buy["ub"] = buy["max_t"] * multiplier(effects, "offer", "max_t", buy, "offer")
+    buy["price_mult"] = multiplier(effects, "offer", "price_per_t", buy, "offer")
+    buy = buy.drop(columns="max_t")
 
-    demand = instance.demand.groupby(["region", "commodity", "year"], as_index=False)[
-        "demand_t"].sum()
+    demand = _cross(instance.demand.groupby(["region", "commodity", "year"], as_index=False)[
+        "demand_t"].sum(), scen["scenario"], "scenario")
+    demand["demand_t"] *= multiplier(effects, "region", "demand_t", demand, "region")
     arr = arrivals.groupby(["region", "commodity", "year"], as_index=False)["arrivals_t"].sum()
     return ModelSets(
         years=years, weight=instance.year_weight, discount=instance.discount_factor,

@@ -15,19 +15,16 @@ def balance_residuals(tables: dict[str, pd.DataFrame], chain: Chain,
 
     supply = process outputs + deliveries in + purchases + end-of-life arrivals + shortfall;
     use = process inputs + shipments out + disposal. `demand` has region, commodity, year,
-    demand_t (summed over products).
+    scenario, demand_t (summed over products).
     """
     coef = pd.DataFrame([(p, c, a) for p, proc in chain.processes.items()
                          for c, a in proc.net().items()], columns=["process", "commodity", "net"])
     act = tables["activity"].merge(coef, on="process")
     flows = tables["flows"]
-    scenarios = pd.concat([t["scenario"] for t in (tables["activity"], flows,
-                                                  tables["purchases"])]).unique()
-    if len(scenarios) == 0:
-        scenarios = ["base"]
+    scenarios = pd.DataFrame({"scenario": demand["scenario"].unique()})
     arrivals = (tables["eol_arrivals"].groupby(["region", "commodity", "year"], as_index=False)
-                ["arrivals_t"].sum().merge(pd.DataFrame({"scenario": scenarios}), how="cross"))
-    dem = demand.merge(pd.DataFrame({"scenario": scenarios}), how="cross")
+                ["arrivals_t"].sum().merge(scenarios, how="cross"))
+    dem = demand
     parts = [
         act.assign(t=act["activity_t"] * act["net"]),
         flows.assign(region=flows["destination"], t=flows["delivered_t"]),

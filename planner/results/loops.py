@@ -31,16 +31,14 @@ def loop_shares(tables: dict[str, pd.DataFrame], chain: Chain, regions: pd.DataF
     out = []
     act, flows, buys = tables["activity"], tables["flows"], tables["purchases"]
     arr, short = tables["eol_arrivals"], tables["shortfall"]
-    scenarios = sorted(set(act["scenario"]) | set(flows["scenario"]) | set(buys["scenario"])
-                       ) or ["base"]
-    for scenario in scenarios:
+    for scenario in dom_dem["scenario"].unique():
         for year in sorted(dom_dem["year"].unique()):
             def pick(f, scenario=scenario, year=year):
                 return f[(f["scenario"] == scenario) & (f["year"] == year)]
 
             mix = _node_mixes(pick(act), pick(flows), pick(buys),
                               arr[arr["year"] == year], chain, domestic)
-            for (region, commodity), d in dom_dem[dom_dem["year"] == year].groupby(
+            for (region, commodity), d in pick(dom_dem).groupby(
                     ["region", "commodity"])["demand_t"].sum().items():
                 unmet = pick(short)
                 unmet = unmet[(unmet["region"] == region) & (unmet["commodity"] == commodity)]

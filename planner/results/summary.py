@@ -26,6 +26,30 @@ def objective_values(pm: PlanningModel, sol: Solution) -> dict[str, float]:
     return out
 
 
+def scenario_objectives(pm: PlanningModel, sol: Solution) -> pd.DataFrame:
+    """scenario, probability, cost, emissions_t_co2e, risk, unmet_t: each objective as if that
+    scenario happened (first-stage terms in full, second-stage terms not probability-weighted).
+    Their probability-weighted sums are the reported (expected) objectives."""
+    scen = pm.sets.scenarios.set_index("scenario")["probability"]
+    out = pd.DataFrame({"scenario": scen.index, "probability": scen.to_numpy()})
+    for name, key in (("cost", "cost"), ("emissions", "emissions_t_co2e"), ("risk", "risk")):
+        totals = pd.Series(pm.constants[name], index=scen.index)
+        for family, coef in pm.coefficients[name].items():
+            contribution = coef * sol.values[family]
+            frame = pm.frames[family]
+            if "scenario" in frame:
+                by = pd.Series(contribution).groupby(frame["scenario"].to_numpy()).sum()
+                totals = totals.add(by / scen.loc[by.index], fill_value=0.0)
+            else:
+                totals += contribution.sum()
+        out[key] = totals.loc[out["scenario"]].to_numpy()
+    frame = pm.frames["short"]
+    tonnes = sol.values["short"] * pm.sets.weight.loc[frame["year"]].to_numpy()
+    short = pd.Series(tonnes).groupby(frame["scenario"].to_numpy()).sum()
+    out["unmet_t"] = short.reindex(out["scenario"], fill_value=0.0).to_numpy()
+    return out
+
+
 def report_years(years) -> list[int]:
     years = list(years)
     chosen = [y for y in REPORT_YEARS if y in years]
@@ -61,6 +85,8 @@ def build_summary(pm: PlanningModel, sol: Solution, tables: dict[str, pd.DataFra
     }
     if diagnosis:
         summary["diagnosis"] = diagnosis
+    if sol.has_solution:
+        summary["scenarios"] = scenario_objectives(pm, sol).to_dict("records")
     if tables is not None:
         short = tables["shortfall"]
         summary["unmet_demand_t"] = float(short["shortfall_t"].sum())

@@ -47,13 +47,13 @@ def result_tables(pm: PlanningModel, sol: Solution) -> dict[str, pd.DataFrame]:
 
     activity = sets.act.assign(activity_t=x["act"]).merge(fac, on="facility")
     activity = _nonzero(activity[["scenario", "facility", "process", "region", "year",
-                                  "activity_t"]], "activity_t")
+                                  "activity_t", "avail"]], "activity_t")
     activity = activity.merge(capacity[["facility", "year", "capacity_t"]],
                               on=["facility", "year"], how="left")
-    activity["utilisation"] = activity["activity_t"] / (
-        activity["capacity_t"] * sets.facilities.set_index("facility")["availability"]
-        .loc[activity["facility"]].to_numpy())
-    activity = activity.drop(columns="capacity_t")
+    # share of the usable capacity (capacity x availability in that year and scenario)
+    activity["utilisation"] = activity["activity_t"] / (activity["capacity_t"] *
+                                                         activity["avail"])
+    activity = activity.drop(columns=["capacity_t", "avail"])
 
     flows = sets.flow.assign(flow_t=x["flow"]).merge(pm.sets.links, on="link")
     flows["delivered_t"] = flows["flow_t"] * (1.0 - flows["loss"])
@@ -83,46 +83,64 @@ def result_tables(pm: PlanningModel, sol: Solution) -> dict[str, pd.DataFrame]:
 
 
 
+def _per_scenario(pm: PlanningModel, family: str, weighted: np.ndarray) -> pd.DataFrame:
+    """scenario and value of each element, probability weight removed: what happens in that
+    scenario. First-stage families (no scenario index) count in full in every scenario."""
+    frame = pm.frames[family]
+    prob = pm.sets.scenarios.set_index("scenario")["probability"]
+    if "scenario" in frame:
+        p = prob.loc[frame["scenario"]].to_numpy()
+        return pd.DataFrame({"scenario": frame["scenario"].to_numpy(), "year": frame["year"],
+                             "value": np.divide(weighted, p, out=np.zeros(len(p)), where=p > 0)})
+    single = pd.DataFrame({"year": frame["year"], "value": weighted})
+    return single.merge(pm.sets.scenarios[["scenario"]], how="cross")
+
+
 def cost_table(pm: PlanningModel, sol: Solution, on: pd.DataFrame) -> pd.DataFrame:
-    """component, year, value (discounted, expected over scenarios), undiscounted."""
+    """scenario, probability, component, year, value (discounted), undiscounted: the cost of
+    each component and year if that scenario happens; sum_s probability * value is the cost
+    objective. First-stage costs (capital, fixed O&M) appear in every scenario."""
     sets, x = pm.sets, sol.values
     fac = sets.facilities.set_index("facility")
     df = sets.discount
     w = sets.weight
-    parts = []
+    first_stage = []
     # capital and fixed O&M of new modules are charged in the years they operate
     crf = capital_recovery_factor(pm.instance.settings.discount_rate,
                                   fac["life_years"].loc[on["facility"]])
     per_year = on["modules"].to_numpy() * w.loc[on["year"]].to_numpy()
-    parts.append(pd.DataFrame({"component": "capital", "year": on["year"],
-                               "undiscounted": per_year * crf *
-                               fac["capex_per_module"].loc[on["facility"]].to_numpy()}))
+    first_stage.append(pd.DataFrame({"component": "capital", "year": on["year"],
+                                     "undiscounted": per_year * crf *
+                                     fac["capex_per_module"].loc[on["facility"]].to_numpy()}))
     fixed = fac["fixed_cost_per_t"]
-    parts.append(pd.DataFrame({"component": "fixed_om", "year": on["year"],
-                               "undiscounted": per_year * on["module_t"].to_numpy() *
-                               fixed.loc[on["facility"]].to_numpy()}))
+    first_stage.append(pd.DataFrame({"component": "fixed_om", "year": on["year"],
+                                     "undiscounted": per_year * on["module_t"].to_numpy() *
+                                     fixed.loc[on["facility"]].to_numpy()}))
     ex = sets.existing
-    parts.append(pd.DataFrame({"component": "fixed_om", "year": ex["year"],
-                               "undiscounted": ex["existing_t"].to_numpy() *
-                               w.loc[ex["year"]].to_numpy() *
-                               fixed.loc[ex["facility"]].to_numpy()}))
+    first_stage.append(pd.DataFrame({"component": "fixed_om", "year": ex["year"],
+                                     "undiscounted": ex["existing_t"].to_numpy() *
+                                     w.loc[ex["year"]].to_numpy() *
+                                     fixed.loc[ex["facility"]].to_numpy()}))
+    parts = [pd.concat(first_stage).merge(sets.scenarios[["scenario"]], how="cross")]
     for component, by_family in pm.cost_parts.items():
         if component in ("capital", "fixed_om"):
             continue
         for family, coef in by_family.items():
-            years = pm.frames[family]["year"].to_numpy()
-            parts.append(pd.DataFrame({"component": component, "year": years,
-                                       "undiscounted": coef * x[family] /
-                                       df.loc[years].to_numpy()}))
-    table = pd.concat(parts, ignore_index=True).groupby(["component", "year"], as_index=False)[
-        "undiscounted"].sum()
+            part = _per_scenario(pm, family, coef * x[family])
+            part["undiscounted"] = part.pop("value") / df.loc[part["year"]].to_numpy()
+            parts.append(part.assign(component=component))
+    table = pd.concat(parts, ignore_index=True).groupby(
+        ["scenario", "component", "year"], as_index=False)["undiscounted"].sum()
     table["value"] = table["undiscounted"] * df.loc[table["year"]].to_numpy()
     table = table[table["undiscounted"].abs() > TOL]
-    return table[["component", "year", "value", "undiscounted"]].reset_index(drop=True)
+    table = table.merge(sets.scenarios[["scenario", "probability"]], on="scenario")
+    return table[["scenario", "probability", "component", "year", "value", "undiscounted"]
+                 ].reset_index(drop=True)
 
 
 def emission_table(pm: PlanningModel, sol: Solution) -> pd.DataFrame:
-    """source, region, year, t_co2e (expected over scenarios)."""
+    """scenario, probability, source, region, year, t_co2e: emissions if that scenario happens;
+    sum_s probability * t_co2e is the emissions objective."""
     parts = []
     region_of = {
         "act": pm.frames["act"].merge(pm.sets.facilities[["facility", "region"]], on="facility",
@@ -133,9 +151,12 @@ def emission_table(pm: PlanningModel, sol: Solution) -> pd.DataFrame:
     }
     for source, by_family in pm.emission_parts.items():
         for family, coef in by_family.items():
-            parts.append(pd.DataFrame({"source": source, "region": region_of[family],
-                                       "year": pm.frames[family]["year"].to_numpy(),
-                                       "t_co2e": coef * sol.values[family]}))
-    table = pd.concat(parts, ignore_index=True).groupby(["source", "region", "year"],
-                                                        as_index=False)["t_co2e"].sum()
-    return table[table["t_co2e"].abs() > TOL].reset_index(drop=True)
+            part = _per_scenario(pm, family, coef * sol.values[family])
+            parts.append(part.assign(source=source, region=region_of[family]))
+    table = pd.concat(parts, ignore_index=True).groupby(
+        ["scenario", "source", "region", "year"], as_index=False)["value"].sum()
+    table = table.rename(columns={"value": "t_co2e"})
+    table = table[table["t_co2e"].abs() > TOL]
+    table = table.merge(pm.sets.scenarios[["scenario", "probability"]], on="scenario")
+    return table[["scenario", "probability", "source", "region", "year", "t_co2e"]
+                 ].reset_index(drop=True)
