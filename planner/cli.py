@@ -79,7 +79,12 @@ def validate(instance_dir: Path) -> None:
 @click.option("--seed", type=int, default=None, help="HiGHS random seed [default: HiGHS's].")
 @click.option("--force", is_flag=True, help="Replace the --out folder if it already exists.")
 @click.option("--log", is_flag=True, help="Show the HiGHS log.")
-def solve(instance_dir: Path, out: Path, time_limit, mip_gap, threads, seed, force, log) -> None:
+@click.option("--stochastic-metrics", is_flag=True,
+              help="Also solve each scenario alone and the expected-value problem, and report "
+                   "the value of the stochastic solution (VSS) and of perfect information "
+                   "(EVPI), in objective units.")
+def solve(instance_dir: Path, out: Path, time_limit, mip_gap, threads, seed, force, log,
+          stochastic_metrics) -> None:
     """Build and solve INSTANCE_DIR; write results to the run folder --out.
 
     The run folder holds summary.json and tidy CSV tables (builds, capacity, activity, flows,
@@ -95,7 +100,7 @@ def solve(instance_dir: Path, out: Path, time_limit, mip_gap, threads, seed, for
         check_target(out, force)
         options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads or None,
                                seed=seed, log=log)
-        outcome = solve_instance(instance_dir, options)
+        outcome = solve_instance(instance_dir, options, stochastic_metrics)
         summary = outcome.summary
         write_run(out, outcome.tables, summary, force)
     except InputError as error:

@@ -16,6 +16,7 @@ from planner.results.summary import build_summary
 from planner.results.tables import result_tables
 from planner.solve import Solution, SolveOptions, Status, solve
 from planner.solve.diagnose import explain_infeasibility, explain_unbounded
+from planner.solve.stochastic import stochastic_metrics as metrics
 
 
 @dataclass
@@ -27,7 +28,10 @@ class Outcome:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
-def solve_instance(path: str | Path, options: SolveOptions = SolveOptions()) -> Outcome:
+def solve_instance(path: str | Path, options: SolveOptions = SolveOptions(),
+                   stochastic_metrics: bool = False) -> Outcome:
+    """Load, build, solve and read back; with `stochastic_metrics`, also the wait-and-see and
+    expected-value problems for VSS and EVPI (summary key `stochastic`)."""
     t0 = time.perf_counter()
     instance = load_instance(path)
     t1 = time.perf_counter()
@@ -50,4 +54,8 @@ def solve_instance(path: str | Path, options: SolveOptions = SolveOptions()) -> 
                "solve_s": sol.solve_s, "readback_s": sol.readback_s + (t3 - t2),
                "total_s": t3 - t0}
     summary = build_summary(pm, sol, tables or None, loops, timings, diagnosis, residual)
+    if stochastic_metrics and sol.status == Status.optimal:
+        start = time.perf_counter()
+        summary["stochastic"] = metrics(instance, sol.objective, options).as_dict()
+        summary["timings"]["stochastic_metrics_s"] = round(time.perf_counter() - start, 4)
     return Outcome(instance, pm, sol, summary, tables)

@@ -50,13 +50,17 @@ def _cross(frame: pd.DataFrame, values, name: str) -> pd.DataFrame:
     return frame.merge(pd.DataFrame({name: values}), how="cross")
 
 
+def resolved_effects(instance: Instance) -> pd.DataFrame:
+    """The instance's scenario effects, one row per item each reaches."""
+    return resolve_effects({
+        "regions": instance.regions, "facilities": instance.facilities,
+        "links": instance.links, "offers": instance.offers, "effects": instance.effects})[0]
+
+
 def model_sets(instance: Instance, arrivals: pd.DataFrame) -> ModelSets:
     s = instance.settings
     years = instance.years
-    effects = effect_table(resolve_effects({
-        "regions": instance.regions, "facilities": instance.facilities,
-        "links": instance.links, "offers": instance.offers, "effects": instance.effects})[0],
-        years)
+    effects = effect_table(resolved_effects(instance), years)
     scen = instance.scenarios[["scenario", "probability"]].reset_index(drop=True)
     fac = instance.facilities.copy()
     fac["earliest_year"] = fac["earliest_year"].fillna(s.start).astype(int)

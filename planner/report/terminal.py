@@ -27,6 +27,18 @@ def format_summary(summary: dict, tables: dict[str, pd.DataFrame]) -> str:
                  f"integer), {m.get('constraints', 0):,} constraints, {m.get('nonzeros', 0):,} "
                  f"nonzeros; load {t['load_s']:.2f} s, build {t['build_s']:.2f} s, hand-over "
                  f"{t['handover_s']:.2f} s, solve {t['solve_s']:.2f} s, total {t['total_s']:.2f} s")
+    scenarios = summary.get("scenarios") or []
+    if len(scenarios) > 1:
+        lines.append("per scenario (probability: cost, emissions, risk, unmet):")
+        for s in scenarios:
+            lines.append(f"  {s['scenario']:<16} {s['probability']:>6.1%}: {s['cost']:,.0f} {cur}, "
+                         f"{s['emissions_t_co2e']:,.0f} t CO2e, {s['risk']:,.0f}, "
+                         f"{s['unmet_t']:,.1f} t unmet")
+    if "stochastic" in summary:
+        st = summary["stochastic"]
+        lines.append(f"value of the stochastic solution (VSS): {st['vss']:,.0f}; expected value "
+                     f"of perfect information (EVPI): {st['evpi']:,.0f} (RP {st['rp']:,.0f}, "
+                     f"EEV {st['eev']:,.0f}, WS {st['ws']:,.0f})")
     for message in summary.get("diagnosis", []):
         lines.append(f"  - {message}")
     if not tables:
