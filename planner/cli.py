@@ -88,8 +88,8 @@ def solve(instance_dir: Path, out: Path, time_limit, mip_gap, threads, seed, for
     """Build and solve INSTANCE_DIR; write results to the run folder --out.
 
     The run folder holds summary.json and tidy CSV tables (builds, capacity, activity, flows,
-    purchases, shortfall, disposal, eol_arrivals, costs, emissions, loop_shares); it is written
-    all at once, never half-written.
+    purchases, shortfall, disposal, eol_arrivals, costs, emissions, loop_shares, concentration);
+    it is written all at once, never half-written.
     """
     from planner.report.terminal import format_summary
     from planner.runs import check_target, write_run

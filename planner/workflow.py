@@ -12,7 +12,8 @@ from planner.data import Instance, load_instance
 from planner.formulation.build import PlanningModel, build_model
 from planner.results.balance import balance_residuals
 from planner.results.loops import loop_shares
-from planner.results.summary import build_summary
+from planner.results.risk import risk_measures
+from planner.results.summary import build_summary, objective_values
 from planner.results.tables import result_tables
 from planner.solve import Solution, SolveOptions, Status, solve
 from planner.solve.diagnose import explain_infeasibility, explain_unbounded
@@ -45,6 +46,9 @@ def solve_instance(path: str | Path, options: SolveOptions = SolveOptions(),
         residual = float(residuals["residual_t"].abs().max()) if len(residuals) else 0.0
         loops = loop_shares(tables, instance.chain, instance.regions, pm.sets.demand)
         tables["loop_shares"] = loops
+        risk, tables["concentration"] = risk_measures(
+            tables, pm.sets.scenarios, pm.sets.weight, instance.settings.cvar_alpha,
+            objective_values(pm, sol)["risk"], instance.regions, instance.chain)
     elif sol.status == Status.infeasible:
         diagnosis = explain_infeasibility(pm, sol)
     elif sol.status == Status.unbounded:
@@ -54,6 +58,8 @@ def solve_instance(path: str | Path, options: SolveOptions = SolveOptions(),
                "solve_s": sol.solve_s, "readback_s": sol.readback_s + (t3 - t2),
                "total_s": t3 - t0}
     summary = build_summary(pm, sol, tables or None, loops, timings, diagnosis, residual)
+    if tables:
+        summary["risk_measures"] = risk
     if stochastic_metrics and sol.status == Status.optimal:
         start = time.perf_counter()
         summary["stochastic"] = metrics(instance, sol.objective, options).as_dict()

@@ -14,7 +14,7 @@ from tests.conftest import ROOT, write_instance
 
 RUN_FILES = {"summary.json", "builds.csv", "capacity.csv", "activity.csv", "flows.csv",
              "purchases.csv", "shortfall.csv", "disposal.csv", "eol_arrivals.csv", "costs.csv",
-             "emissions.csv", "loop_shares.csv"}
+             "emissions.csv", "loop_shares.csv", "concentration.csv"}
 
 
 def run(*args):

@@ -29,6 +29,7 @@ class Settings:
     shortage_penalty_per_t: float
     objective_weights: dict[str, float]
     eol_region: str
+    cvar_alpha: float = 0.9
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from planner.data.yamlio import Marks, line_of, read_yaml, yaml_number
 from planner.errors import Problem
 
 KEYS = {"name", "description", "model", "currency", "years", "base_year", "discount_rate",
-        "shortage_penalty_per_t", "objective", "eol_region"}
+        "shortage_penalty_per_t", "objective", "eol_region", "cvar_alpha"}
 
 
 def read_settings(path: Path, shown: str) -> tuple[Settings | None, Marks, list[Problem]]:
@@ -68,6 +68,9 @@ def read_settings(path: Path, shown: str) -> tuple[Settings | None, Marks, list[
     if rate is not None and rate >= 1:
         bad(("discount_rate",), f"discount rate {rate} is not a fraction", "a fraction like 0.035")
     penalty = number(("shortage_penalty_per_t",), data.get("shortage_penalty_per_t", 1.0e6), 0.0)
+    alpha = number(("cvar_alpha",), data.get("cvar_alpha", 0.9), 0.0)
+    if alpha is not None and alpha >= 1:
+        bad(("cvar_alpha",), f"CVaR level {alpha} is not below 1", "a level in [0, 1), e.g. 0.9")
 
     objective = data.get("objective", "cost")
     weights: dict[str, float] = {}
@@ -94,5 +97,5 @@ def read_settings(path: Path, shown: str) -> tuple[Settings | None, Marks, list[
         model=str(data["model"]), currency=str(data.get("currency", "GBP")),
         start=start, end=end, step=step, base_year=base_year, discount_rate=rate,
         shortage_penalty_per_t=penalty, objective_weights=weights,
-        eol_region=str(data.get("eol_region", "")),
+        eol_region=str(data.get("eol_region", "")), cvar_alpha=alpha,
     ), marks, problems

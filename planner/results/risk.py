@@ -1,0 +1,73 @@
+"""Supply-risk measures of a solution (computed for every run, optimised or not).
+
+- exposure: imported tonnes weighted by the origin region's risk score (the `risk` objective);
+- expected shortfall: sum_s pi_s L_s with L_s = sum_t w_t short[.,t,s] (t unmet in scenario s);
+- CVaR_alpha of the shortfall over scenarios (Rockafellar-Uryasev):
+  min_eta eta + 1/(1 - alpha) sum_s pi_s max(L_s - eta, 0), the mean of the worst 1 - alpha tail;
+- concentration: per scenario, year and stage, the tonnes imported from each origin country
+  (links from a non-domestic region into a domestic one) and its share of that stage's imports;
+  the largest tonnage and share from one country are reported.
+A commodity's stage is the stage of the first process whose first output it is ("other" if none).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from planner.chain import Chain
+
+
+def cvar(losses: np.ndarray, probabilities: np.ndarray, alpha: float) -> float:
+    """CVaR_alpha of a discrete loss distribution; the minimising eta is one of the losses."""
+    losses, probabilities = np.asarray(losses, float), np.asarray(probabilities, float)
+    if alpha <= 0:
+        return float(probabilities @ losses)
+    values = [eta + probabilities @ np.maximum(losses - eta, 0.0) / (1.0 - alpha)
+              for eta in losses]
+    return float(min(values))
+
+
+def commodity_stages(chain: Chain) -> dict[str, str]:
+    stages: dict[str, str] = {}
+    for process in chain.processes.values():
+        if process.outputs:
+            stages.setdefault(next(iter(process.outputs)), process.stage or "other")
+    return {c: stages.get(c, "other") for c in chain.commodities}
+
+
+def concentration(flows: pd.DataFrame, regions: pd.DataFrame, chain: Chain) -> pd.DataFrame:
+    """scenario, year, stage, country, imported_t, share (of the stage's imports that year)."""
+    reg = regions.set_index("region")
+    imports = flows[~reg["domestic"].loc[flows["origin"]].to_numpy() &
+                    reg["domestic"].loc[flows["destination"]].to_numpy()]
+    imports = imports.assign(country=reg["country"].loc[imports["origin"]].to_numpy(),
+                             stage=imports["commodity"].map(commodity_stages(chain)))
+    table = imports.groupby(["scenario", "year", "stage", "country"], as_index=False)[
+        "flow_t"].sum().rename(columns={"flow_t": "imported_t"})
+    total = table.groupby(["scenario", "year", "stage"])["imported_t"].transform("sum")
+    table["share"] = table["imported_t"] / total.where(total > 0, 1.0)
+    return table
+
+
+def risk_measures(tables: dict[str, pd.DataFrame], scenarios: pd.DataFrame, weight: pd.Series,
+                  alpha: float, exposure: float, regions: pd.DataFrame, chain: Chain
+                  ) -> tuple[dict, pd.DataFrame]:
+    """(summary values, the concentration table)."""
+    short = tables["shortfall"]
+    losses = (short["shortfall_t"] * weight.loc[short["year"]].to_numpy()).groupby(
+        short["scenario"]).sum().reindex(scenarios["scenario"], fill_value=0.0).to_numpy()
+    prob = scenarios["probability"].to_numpy()
+    table = concentration(tables["flows"], regions, chain)
+    top = table.sort_values(["imported_t", "share"], ascending=False).head(1)
+    measures = {
+        "exposure": exposure,
+        "expected_shortfall_t": float(prob @ losses),
+        "cvar_alpha": alpha,
+        "cvar_shortfall_t": cvar(losses, prob, alpha),
+        "max_country_t": float(top["imported_t"].iloc[0]) if len(top) else 0.0,
+        "max_country": top[["scenario", "year", "stage", "country"]].iloc[0].to_dict()
+        if len(top) else None,
+        "max_country_share": float(table["share"].max()) if len(table) else 0.0,
+    }
+    return measures, table
