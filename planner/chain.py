@@ -15,6 +15,7 @@ from planner.errors import Problem
 from planner.stocks import Lifetime
 
 LOOPS = ("primary", "collection", "reuse", "remanufacture", "short_loop", "long_loop", "disposal")
+RECYCLED_LOOPS = ("reuse", "remanufacture", "short_loop", "long_loop")
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Process:
     description: str = ""
     electricity_kwh_per_t: float = 0.0
     direct_kgco2e_per_t: float = 0.0
+    recycled_credit: float = 0.0  # t of demand-commodity equivalent per unit of activity
 
     def net(self) -> dict[str, float]:
         """Net output per unit of activity: outputs minus inputs, per commodity (t/t)."""
@@ -134,7 +136,7 @@ def load_chain(path: Path, shown: str | None = None) -> tuple[Chain | None, list
     processes: dict[str, Process] = {}
     for name, entry, at in read.entries(data, "processes", {
             "description", "loop", "stage", "inputs", "outputs", "electricity_kwh_per_t",
-            "direct_kgco2e_per_t"}):
+            "direct_kgco2e_per_t", "recycled_credit"}):
         coefs: dict[str, dict[str, float]] = {}
         for side in ("inputs", "outputs"):
             side_map = read.mapping(entry.get(side), at + (side,))
@@ -163,7 +165,9 @@ def load_chain(path: Path, shown: str | None = None) -> tuple[Chain | None, list
         processes[name] = Process(
             name, coefs["inputs"], coefs["outputs"], str(loop), str(entry.get("stage", "")),
             str(entry.get("description", "")), read.number(entry, "electricity_kwh_per_t", at),
-            read.number(entry, "direct_kgco2e_per_t", at))
+            read.number(entry, "direct_kgco2e_per_t", at),
+            read.number(entry, "recycled_credit", at,
+                        default=1.0 if loop in RECYCLED_LOOPS else 0.0))
 
     products: dict[str, Product] = {}
     for name, entry, at in read.entries(data, "products", {

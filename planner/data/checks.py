@@ -8,6 +8,7 @@ from planner.chain import Chain
 from planner.data.csvio import LINE
 from planner.data.effects import resolve_effects
 from planner.data.instance import Settings
+from planner.data.schema import POLICY_NAMES
 from planner.errors import Problem
 
 
@@ -30,6 +31,8 @@ def check_references(tables: dict[str, pd.DataFrame], chain: Chain, settings: Se
     known = {"region": regions, "commodity": set(chain.commodities),
              "process": set(chain.processes), "product": set(chain.products)}
     years = set(range(settings.start, settings.end + 1, settings.step))
+    domestic = (dict(zip(tables["regions"]["region"], tables["regions"]["domestic"]))
+                if "regions" in tables else {})
 
     def bad(table, row, column, message, expected):
         problems.append(Problem(files[table], int(row[LINE]), column, message, expected))
@@ -40,6 +43,8 @@ def check_references(tables: dict[str, pd.DataFrame], chain: Chain, settings: Se
         "offers": [("region", "region"), ("commodity", "commodity")],
         "demand": [("region", "region"), ("commodity", "commodity"), ("product", "product")],
         "inflows": [("product", "product"), ("region", "region")],
+        "grid": [("region", "region")],
+        "policies": [("region", "region")],
     }
     for table, pairs in refs.items():
         frame = tables.get(table)
@@ -95,6 +100,21 @@ def check_references(tables: dict[str, pd.DataFrame], chain: Chain, settings: Se
                 bad("demand", row, "commodity",
                     f"product {row['product']!r} places {product.placed_commodity!r}, "
                     f"not {row['commodity']!r}", f"commodity {product.placed_commodity}")
+    if (f := tables.get("policies")) is not None:
+        for row in f.to_dict("records"):
+            if row["policy"] not in POLICY_NAMES:
+                bad("policies", row, "policy", f"unknown policy {row['policy']!r}",
+                    "one of " + ", ".join(POLICY_NAMES))
+            elif row["policy"].endswith("_share") and row["value"] > 1:
+                bad("policies", row, "value", f"share {row['value']:g} above 1",
+                    "a share in [0, 1]")
+            if not settings.start <= row["from_year"] <= settings.end:
+                bad("policies", row, "from_year", f"year {row['from_year']} outside the horizon",
+                    f"a year in {settings.start}..{settings.end}")
+            if (regions is not None and row["region"] in regions and
+                    row["policy"].endswith("_share") and not domestic.get(row["region"], True)):
+                bad("policies", row, "region", f"{row['region']!r} is not a domestic region",
+                    "a domestic region, or empty for all of them")
     if (f := tables.get("inflows")) is not None:
         for row in f[f["year"] >= settings.start].to_dict("records"):
             bad("inflows", row, "year", f"year {row['year']} is not historic",

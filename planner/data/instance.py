@@ -47,6 +47,8 @@ class Instance:
     inflows: pd.DataFrame
     scenarios: pd.DataFrame   # scenario, probability, description (one `base` row by default)
     effects: pd.DataFrame     # scenario_effects.csv
+    grid: pd.DataFrame        # grid.csv
+    policies: pd.DataFrame    # policies.csv
     path: Path
     files_sha256: str
     warnings: tuple = ()
@@ -68,6 +70,18 @@ class Instance:
         s = self.settings
         return pd.Series((1.0 + s.discount_rate) ** -(self.years - s.base_year).astype(float),
                          index=self.years)
+
+    def grid_intensity(self, regions, years) -> np.ndarray:
+        """kg CO2e/kWh of each (region, year) pair: grid.csv interpolated, else regions.csv."""
+        regions, years = np.asarray(regions), np.asarray(years, dtype=float)
+        out = self.regions.set_index("region")["grid_kgco2e_per_kwh"].loc[regions].to_numpy(
+            dtype=float, copy=True)
+        for region, rows in self.grid.groupby("region"):
+            rows = rows.sort_values("year")
+            pick = regions == region
+            out[pick] = np.interp(years[pick], rows["year"].to_numpy(dtype=float),
+                                  rows["kgco2e_per_kwh"].to_numpy(dtype=float))
+        return out
 
     @property
     def name(self) -> str:

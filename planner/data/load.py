@@ -19,7 +19,8 @@ from planner.errors import InputError, Problem
 
 TABLE_ATTR = {"regions.csv": "regions", "facilities.csv": "facilities", "links.csv": "links",
               "offers.csv": "offers", "demand.csv": "demand", "product_inflows.csv": "inflows",
-              "scenarios.csv": "scenarios", "scenario_effects.csv": "effects"}
+              "scenarios.csv": "scenarios", "scenario_effects.csv": "effects",
+              "grid.csv": "grid", "policies.csv": "policies"}
 PROJECT_MODELS = Path(__file__).resolve().parents[2] / "models"
 
 

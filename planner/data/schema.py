@@ -188,5 +188,36 @@ SCENARIO_EFFECTS = Table(
     required=False,
 )
 
+GRID = Table(
+    "grid.csv",
+    "Grid electricity intensity by year, interpolated linearly between the years given and "
+    "held constant before the first and after the last; overrides regions.csv for the region.",
+    (
+        _c("region", "name", "region id"),
+        _c("year", "int", "calendar year"),
+        _c("kgco2e_per_kwh", "float", "grid intensity that year, kg CO2e/kWh", min=0),
+    ),
+    key=("region", "year"),
+    required=False,
+)
+
+POLICY_NAMES = ("min_recycled_share", "min_domestic_share", "max_country_share",
+                "emissions_cap_t", "carbon_price_per_t")
+
+POLICIES = Table(
+    "policies.csv",
+    "Policies, each holding from its year until a later row of the same policy and region: "
+    + ", ".join(POLICY_NAMES) + " (see docs/formulation.md).",
+    (
+        _c("policy", "name", "one of " + ", ".join(POLICY_NAMES)),
+        _c("region", "name", "region it applies to (empty: all domestic regions for shares, "
+           "all regions for emissions)", False, ""),
+        _c("from_year", "year", "first year it applies"),
+        _c("value", "float", "share (0..1), t CO2e per year, or currency per t CO2e", min=0),
+    ),
+    key=("policy", "region", "from_year"),
+    required=False,
+)
+
 TABLES: tuple[Table, ...] = (REGIONS, FACILITIES, LINKS, OFFERS, DEMAND, PRODUCT_INFLOWS,
-                             SCENARIOS, SCENARIO_EFFECTS)
+                             SCENARIOS, SCENARIO_EFFECTS, GRID, POLICIES)

@@ -5,8 +5,7 @@
   = demand[r,c,t] - arrivals[r,c,t]
 
 net = outputs - inputs per unit of activity. short exists where demand > 0; dispose where c
-is disposable. Rows exist only for (r, c, t, s) that some term or datum touches; a row that
-no variable can balance gets a variable fixed at zero so the infeasibility is reported.
+is disposable. Rows exist only for (r, c, t, s) that some term or datum touches.
 """
 
 from __future__ import annotations
@@ -67,18 +66,10 @@ def define_balance(pm) -> None:
     pm.frames["dispose"] = dispose[KEY + ["row"]].reset_index(drop=True)
     pm.variables["short"] = add_variables(pm.model, "short", len(short), ub=short["demand_t"])
     pm.variables["dispose"] = add_variables(pm.model, "dispose", len(dispose))
-    # a row no variable touches cannot balance a non-zero right-hand side: keep it in the
-    # model through a variable fixed at zero, so HiGHS reports it and diagnosis can name it
-    touched = set(entries["row"]) | set(short["row"]) | set(dispose["row"])
-    stranded = np.array([i for i in np.flatnonzero(rows["rhs"].to_numpy() != 0)
-                         if i not in touched], dtype=int)
-    pm.variables["stranded"] = add_variables(pm.model, "stranded", len(stranded),
-                                             ub=np.zeros(len(stranded)))
     table = pd.concat([
         entries[["row", "family", "pos", "coef"]],
         terms(short["row"], "short", np.arange(len(short)), 1.0),
         terms(dispose["row"], "dispose", np.arange(len(dispose)), -1.0),
-        terms(stranded, "stranded", np.arange(len(stranded)), 1.0),
     ])
     pm.frames["balance"] = rows
     add_rows(pm.model, "balance", table, len(rows), rows["rhs"], rows["rhs"], pm.variables)

@@ -22,6 +22,7 @@ from planner.formulation.objectives import (
     risk_coefficients,
     total,
 )
+from planner.formulation.policies import define_policies, policy_schedule
 from planner.formulation.rows import add_variables
 from planner.formulation.sets import ModelSets, model_sets
 
@@ -46,6 +47,7 @@ class PlanningModel:
     coefficients: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
     constants: dict[str, float] = field(default_factory=dict)
     objective_constant: float = 0.0
+    policy_schedule: pd.DataFrame | None = None
     build_seconds: float = 0.0
 
 
@@ -64,10 +66,12 @@ def build_model(instance: Instance) -> PlanningModel:
     define_balance(pm)
     define_capacity_constraints(pm)
 
-    pm.cost_parts = as_float(cost_coefficients(pm))
+    pm.policy_schedule = policy_schedule(instance.policies, sets.years)
     pm.emission_parts = as_float(emission_coefficients(pm))
+    pm.cost_parts = as_float(cost_coefficients(pm))
     pm.coefficients = {"cost": total(pm.cost_parts), "emissions": total(pm.emission_parts),
                        "risk": as_float({"risk": risk_coefficients(pm)})["risk"]}
+    define_policies(pm)
     pm.constants = {"cost": fixed_cost_constant(pm), "emissions": 0.0, "risk": 0.0}
     define_objective(pm)
     pm.build_seconds = time.perf_counter() - start

@@ -7,7 +7,8 @@ Capital charge: a module of facility f built in tau costs capex[f] * CRF(rate, l
 model year it operates inside the horizon (CRF = rate / (1 - (1 + rate)^-life); 1/life at rate 0),
 so a one-year horizon with rate 0 and life 1 charges exactly the capex, and a late build pays only
 for the years it serves inside the horizon.
-emissions (t CO2e) = sum_t w_t pi_s [(direct + electricity * grid[r]) act / 1000
+carbon = sum_t DF_t carbon price[r,t] * emissions attributed to r (see policies.py).
+emissions (t CO2e) = sum_t w_t pi_s [(direct + electricity * grid[r,t]) act / 1000
   + link kg/t * flow / 1000 + offer kg/t * buy / 1000 + disposal kg/t * dispose / 1000].
 risk (t) = sum_t w_t pi_s risk[o(l)] flow[l] over links from a non-domestic region into a
   domestic one: imported tonnes weighted by the origin's risk score.
@@ -19,10 +20,11 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
+from planner.formulation.policies import carbon_prices, emission_regions
 from planner.formulation.rows import linear_expression
 
 COST_COMPONENTS = ("capital", "fixed_om", "variable_om", "transport", "tariffs", "purchases",
-                   "disposal", "shortage")
+                   "disposal", "carbon", "shortage")
 
 
 def capital_recovery_factor(rate: float, life: np.ndarray) -> np.ndarray:
@@ -77,6 +79,13 @@ def cost_coefficients(pm) -> dict[str, dict[str, np.ndarray]]:
     short = pm.frames["short"]
     out["shortage"]["short"] = inst.settings.shortage_penalty_per_t * yearly_factor(
         sets, short["year"], short["scenario"])
+    regions = emission_regions(pm)
+    for family in ("act", "flow", "buy", "dispose"):
+        tonnes = sum(part[family] for part in pm.emission_parts.values() if family in part)
+        years = pm.frames[family]["year"].to_numpy()
+        price = carbon_prices(pm, regions[family], years)
+        if np.any(price):
+            out["carbon"][family] = tonnes * price * sets.discount.loc[years].to_numpy()
     return out
 
 
@@ -92,12 +101,11 @@ def fixed_cost_constant(pm) -> float:
 def emission_coefficients(pm) -> dict[str, dict[str, np.ndarray]]:
     """source -> family -> t CO2e per unit of the variable (year- and probability-weighted)."""
     sets, chain = pm.sets, pm.instance.chain
-    regions = pm.instance.regions.set_index("region")
     act = sets.act.merge(sets.facilities[["facility", "process", "region"]], on="facility",
                          how="left")
     direct = pd.Series({p: q.direct_kgco2e_per_t for p, q in chain.processes.items()})
     kwh = pd.Series({p: q.electricity_kwh_per_t for p, q in chain.processes.items()})
-    grid = regions["grid_kgco2e_per_kwh"].loc[act["region"]].to_numpy()
+    grid = pm.instance.grid_intensity(act["region"], act["year"])
     f_act = yearly_factor(sets, act["year"], act["scenario"], discounted=False) / 1000.0
     flow = sets.flow.merge(pm.sets.links, on="link", how="left")
     buy = sets.buy.merge(pm.sets.offers, on="offer", how="left")

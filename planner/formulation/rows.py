@@ -45,7 +45,7 @@ def linear_expression(variables, coefs) -> LinearExpression:
 def add_rows(model: pyo.ConcreteModel, name: str, table: pd.DataFrame, n_rows: int,
              lower, upper, variables: dict[str, np.ndarray]) -> None:
     """Add constraints `lower[i] <= sum of row i's terms <= upper[i]` (NaN bound: none)."""
-    table = table[(table["coef"] != 0) | (table["family"] == "stranded")]
+    table = table[table["coef"] != 0]
     objects = np.empty(len(table), dtype=object)
     for family, idx in table.groupby("family", sort=False).indices.items():
         objects[idx] = variables[family][table["pos"].to_numpy()[idx]]
@@ -55,11 +55,18 @@ def add_rows(model: pyo.ConcreteModel, name: str, table: pd.DataFrame, n_rows: i
     starts = np.searchsorted(rows, np.arange(n_rows + 1)).tolist()
     lo = [None if np.isnan(x) else x for x in np.asarray(lower, dtype=float).tolist()]
     hi = [None if np.isnan(x) else x for x in np.asarray(upper, dtype=float).tolist()]
+    # a row no variable touches but whose bounds exclude 0 cannot hold: keep it, on a variable
+    # fixed at zero, so that HiGHS reports the infeasibility and diagnosis can name the row
+    anchor = pyo.Var(initialize=0.0)
+    model.add_component(f"{name}_anchor", anchor)
+    anchor.fix(0.0)
 
     def rule(_, i):
         a, b = starts[i], starts[i + 1]
         if a == b:
-            return pyo.Constraint.Skip
+            if (lo[i] or 0.0) <= 0.0 <= (hi[i] if hi[i] is not None else 0.0):
+                return pyo.Constraint.Skip
+            return (lo[i], linear_expression([anchor], [1.0]), hi[i])
         return (lo[i], linear_expression(objects[a:b], coefs[a:b]), hi[i])
 
     model.add_component(name, pyo.Constraint(range(n_rows), rule=rule))

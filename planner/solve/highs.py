@@ -51,7 +51,8 @@ class Solution:
     stats: dict[str, int] = field(default_factory=dict)
     log: str = ""
     highs: object = None  # the highspy.Highs holding the model, for diagnosis
-    balance_rows: np.ndarray | None = None  # HiGHS row of each balance constraint (-1: none)
+    # HiGHS row of each balance and policy constraint (-1: none), in their frames' order
+    rows: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 STATUS = {
@@ -96,8 +97,13 @@ def solve(pm: PlanningModel, options: SolveOptions = SolveOptions()) -> Solution
         has_solution=has_solution, handover_s=handover, solve_s=solve_s, highs=highs)
     var_map = opt._pyomo_var_to_solver_var_map
     con_map = opt._pyomo_con_to_solver_con_map
-    solution.balance_rows = np.array(
-        [con_map.get(c, -1) for c in pm.model.balance.values()], dtype=np.int64)
+    for name in ("balance", "policy"):
+        component = pm.model.component(name)
+        rows = np.full(len(pm.frames[name]), -1, dtype=np.int64)
+        if component is not None:
+            for i, con in component.items():
+                rows[i] = con_map.get(con, -1)
+        solution.rows[name] = rows
     if has_solution:
         col_value = np.asarray(highs.getSolution().col_value)
         for family, objects in pm.variables.items():

@@ -1,0 +1,158 @@
+"""Policies from policies.csv, per year t from the policy's year on and per scenario s.
+
+A policy row holds from its `from_year` until a later row of the same policy and region.
+Scope: the row's region, or (empty region) all domestic regions for shares and all regions
+for emissions. D[t,s] is the demand of the scope's regions (all commodities with demand).
+
+  min_recycled_share  sum_{f in scope} credit_p(f) act[f,t,s] >= value * D[t,s]
+                      (credit: `recycled_credit` of the process, t of demand-commodity
+                      equivalent per unit of activity; 1 for reuse, remanufacture, short and
+                      long loop processes unless the value chain says otherwise)
+  min_domestic_share  sum_{f in scope} sum_{c with demand} b[p(f),c] act[f,t,s] >= value * D[t,s]
+  max_country_share   for each origin country k and stage g:
+                      imports_k,g <= value * (imports_g + domestic output_g), where imports are
+                      flows from non-domestic regions into the scope and domestic output is what
+                      the scope's facilities make of commodities of stage g
+  emissions_cap_t     emissions attributed to the scope in year t, scenario s <= value
+  carbon_price_per_t  adds value * emissions (attributed to the region, or all) to the cost
+Emissions are attributed to the facility's region, the link's origin, the offer's region, the
+disposal region.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from planner.formulation.rows import add_rows, terms
+from planner.results.risk import commodity_stages
+
+KEY = ["policy", "region", "year", "scenario"]
+
+
+def policy_schedule(policies: pd.DataFrame, years: np.ndarray) -> pd.DataFrame:
+    """policy, region, year, value: the value in force in each model year (rows from their year
+    until the next row of the same policy and region)."""
+    if policies.empty:
+        return pd.DataFrame(columns=["policy", "region", "year", "value"])
+    grid = policies[["policy", "region", "from_year", "value"]].merge(
+        pd.DataFrame({"year": years}), how="cross")
+    grid = grid[grid["year"] >= grid["from_year"]]
+    latest = grid.sort_values("from_year").groupby(["policy", "region", "year"]).tail(1)
+    return latest[["policy", "region", "year", "value"]].reset_index(drop=True)
+
+
+def element_weights(pm, family: str) -> np.ndarray:
+    """w_t pi_s of each element of a second-stage family."""
+    frame = pm.frames[family]
+    prob = pm.sets.scenarios.set_index("scenario")["probability"]
+    return (pm.sets.weight.loc[frame["year"]].to_numpy() *
+            prob.loc[frame["scenario"]].to_numpy())
+
+
+def emission_regions(pm) -> dict[str, np.ndarray]:
+    """The region each element's emissions are attributed to."""
+    sets = pm.sets
+    return {
+        "act": sets.act.merge(sets.facilities[["facility", "region"]], on="facility",
+                              how="left")["region"].to_numpy(),
+        "flow": sets.flow.merge(sets.links, on="link", how="left")["origin"].to_numpy(),
+        "buy": sets.buy.merge(sets.offers, on="offer", how="left")["region"].to_numpy(),
+        "dispose": pm.frames["dispose"]["region"].to_numpy(),
+    }
+
+
+def carbon_prices(pm, regions: np.ndarray, years: np.ndarray) -> np.ndarray:
+    """Carbon price of each (region, year): the region's own row, else the all-regions row."""
+    sched = pm.policy_schedule
+    sched = sched[sched["policy"] == "carbon_price_per_t"].set_index(["region", "year"])["value"]
+    if sched.empty:
+        return np.zeros(len(regions))
+    own = sched.reindex(pd.MultiIndex.from_arrays([regions, years])).to_numpy()
+    every = sched.reindex(pd.MultiIndex.from_arrays([np.full(len(regions), ""), years]))
+    return np.where(np.isnan(own), every.fillna(0.0).to_numpy(), own)
+
+
+def _scope(pm, region: str, kind: str) -> set[str]:
+    regions = pm.instance.regions
+    if region:
+        return {region}
+    if kind == "emissions":
+        return set(regions["region"])
+    return set(regions.loc[regions["domestic"], "region"])
+
+
+def define_policies(pm) -> None:
+    sched = pm.policy_schedule
+    sched = sched[sched["policy"] != "carbon_price_per_t"]
+    if sched.empty:
+        pm.frames["policy"] = pd.DataFrame(columns=KEY + ["group", "lower", "upper"])
+        return
+    sets, chain = pm.sets, pm.instance.chain
+    scen = sets.scenarios["scenario"].to_numpy()
+    fac = sets.facilities.set_index("facility")
+    act = sets.act.reset_index(names="pos").assign(
+        region=lambda d: fac["region"].loc[d["facility"]].to_numpy(),
+        process=lambda d: fac["process"].loc[d["facility"]].to_numpy())
+    flow = sets.flow.reset_index(names="pos").merge(sets.links, on="link", how="left")
+    domestic = pm.instance.regions.set_index("region")["domestic"]
+    country = pm.instance.regions.set_index("region")["country"]
+    demand = sets.demand
+    demand_commodities = set(demand.loc[demand["demand_t"] > 0, "commodity"])
+    stage_of = commodity_stages(chain)
+    emission_region = emission_regions(pm)
+
+    rows, parts = [], []
+
+    def new_row(policy, region, year, s, group, lower, upper):
+        rows.append((policy, region, year, s, group, lower, upper))
+        return len(rows) - 1
+
+    for p in sched.itertuples():
+        kind = "emissions" if p.policy == "emissions_cap_t" else "share"
+        scope = _scope(pm, p.region, kind)
+        for s in scen:
+            a = act[(act["year"] == p.year) & (act["scenario"] == s) & act["region"].isin(scope)]
+            d = demand[(demand["year"] == p.year) & (demand["scenario"] == s) &
+                       demand["region"].isin(scope)]["demand_t"].sum()
+            if p.policy == "min_recycled_share":
+                credit = a["process"].map({k: v.recycled_credit for k, v in
+                                           chain.processes.items()}).to_numpy()
+                r = new_row(p.policy, p.region, p.year, s, "", p.value * d, np.nan)
+                parts.append(terms(np.full(len(a), r), "act", a["pos"], credit))
+            elif p.policy == "min_domestic_share":
+                made = a["process"].map({k: sum(v.outputs.get(c, 0.0) for c in
+                                                demand_commodities)
+                                         for k, v in chain.processes.items()}).to_numpy()
+                r = new_row(p.policy, p.region, p.year, s, "", p.value * d, np.nan)
+                parts.append(terms(np.full(len(a), r), "act", a["pos"], made))
+            elif p.policy == "max_country_share":
+                f = flow[(flow["year"] == p.year) & (flow["scenario"] == s) &
+                         flow["destination"].isin(scope) &
+                         ~flow["origin"].map(domestic).astype(bool)]
+                f = f.assign(country=f["origin"].map(country).to_numpy(),
+                             stage=f["commodity"].map(stage_of).to_numpy())
+                for (k, g), own in f.groupby(["country", "stage"]):
+                    others = f[(f["stage"] == g) & (f["country"] != k)]
+                    made = a.assign(out=a["process"].map(
+                        {n: sum(b for c, b in v.outputs.items() if stage_of[c] == g)
+                         for n, v in chain.processes.items()}))
+                    made = made[made["out"] > 0]
+                    r = new_row(p.policy, p.region, p.year, s, f"{k}/{g}", np.nan, 0.0)
+                    parts += [terms(np.full(len(own), r), "flow", own["pos"], 1.0 - p.value),
+                              terms(np.full(len(others), r), "flow", others["pos"], -p.value),
+                              terms(np.full(len(made), r), "act", made["pos"],
+                                    -p.value * made["out"].to_numpy())]
+            elif p.policy == "emissions_cap_t":
+                r = new_row(p.policy, p.region, p.year, s, "", np.nan, p.value)
+                for family, coef in pm.coefficients["emissions"].items():
+                    frame = pm.frames[family]
+                    pick = ((frame["year"] == p.year) & (frame["scenario"] == s)).to_numpy() & \
+                        np.isin(emission_region[family], list(scope))
+                    per_year = coef[pick] / element_weights(pm, family)[pick]
+                    parts.append(terms(np.full(pick.sum(), r), family, np.flatnonzero(pick),
+                                       per_year))
+    table = pd.DataFrame(rows, columns=KEY + ["group", "lower", "upper"])
+    pm.frames["policy"] = table
+    add_rows(pm.model, "policy", pd.concat(parts), len(table), table["lower"], table["upper"],
+             pm.variables)
