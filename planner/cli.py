@@ -7,6 +7,7 @@ Exit codes: 0 optimal; 1 unexpected error; 2 bad command-line usage; 3 invalid i
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -22,6 +23,22 @@ EXIT = {"optimal": 0, "error": 1, "input": 3, "time_limit": 4, "infeasible": 5, 
 def _fail(message: str, code: int) -> None:
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
+
+
+def _objective_option(text: str | None, normalise: bool):
+    """--objective / --normalise -> ObjectiveSpec (None: keep the instance's)."""
+    from dataclasses import replace
+
+    from planner.data.instance import parse_objective
+
+    if text is None:
+        if normalise:
+            raise click.UsageError("--normalise needs --objective with weights")
+        return None
+    spec, message = parse_objective(text)
+    if spec is None:
+        raise click.BadParameter(message, param_hint="--objective")
+    return replace(spec, normalise=True) if normalise else spec
 
 
 def _report_problems(error: InputError) -> None:
@@ -79,12 +96,20 @@ def validate(instance_dir: Path) -> None:
 @click.option("--seed", type=int, default=None, help="HiGHS random seed [default: HiGHS's].")
 @click.option("--force", is_flag=True, help="Replace the --out folder if it already exists.")
 @click.option("--log", is_flag=True, help="Show the HiGHS log.")
+@click.option("--objective", "objective_text", default=None, metavar="SPEC",
+              help="Objective, replacing instance.yaml's: a name (cost, emissions, risk, "
+                   "shortfall, cvar_shortfall, concentration), weights 'cost=1,risk=0.5', or a "
+                   "lexicographic order 'cost>risk'.")
+@click.option("--normalise", is_flag=True,
+              help="Normalise the weights of --objective by the payoff table (each objective "
+                   "scaled to 0 at its best and 1 at its worst).")
+@click.option("--json", "as_json", is_flag=True, help="Print summary.json instead of the text.")
 @click.option("--stochastic-metrics", is_flag=True,
               help="Also solve each scenario alone and the expected-value problem, and report "
                    "the value of the stochastic solution (VSS) and of perfect information "
                    "(EVPI), in objective units.")
 def solve(instance_dir: Path, out: Path, time_limit, mip_gap, threads, seed, force, log,
-          stochastic_metrics) -> None:
+          objective_text, normalise, as_json, stochastic_metrics) -> None:
     """Build and solve INSTANCE_DIR; write results to the run folder --out.
 
     The run folder holds summary.json and tidy CSV tables (builds, capacity, activity, flows,
@@ -96,11 +121,12 @@ def solve(instance_dir: Path, out: Path, time_limit, mip_gap, threads, seed, for
     from planner.solve import SolveOptions
     from planner.workflow import solve_instance
 
+    spec = _objective_option(objective_text, normalise)
     try:
         check_target(out, force)
         options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads or None,
                                seed=seed, log=log)
-        outcome = solve_instance(instance_dir, options, stochastic_metrics)
+        outcome = solve_instance(instance_dir, options, stochastic_metrics, spec)
         summary = outcome.summary
         write_run(out, outcome.tables, summary, force)
     except InputError as error:
@@ -116,12 +142,93 @@ def solve(instance_dir: Path, out: Path, time_limit, mip_gap, threads, seed, for
               "traceback); nothing was written", EXIT["error"])
     for warning in outcome.instance.warnings:
         click.echo(str(warning), err=True)
-    click.echo(format_summary(summary, outcome.tables))
-    click.echo(f"results written to {out}")
+    if as_json:
+        click.echo(json.dumps(summary, indent=2, default=str))
+    else:
+        click.echo(format_summary(summary, outcome.tables))
+        click.echo(f"results written to {out}")
     status = summary["status"]
     if status == "time_limit" and not outcome.solution.has_solution:
         status = "time_limit_no_solution"
     sys.exit(EXIT.get(status, EXIT["error"]))
+
+
+@main.command()
+@click.argument("instance_dir", type=click.Path(path_type=Path))
+@click.option("--objectives", required=True, metavar="A,B[,C]",
+              help="Two or three objectives to trade off, the first minimised directly and the "
+                   "others bounded (cost, emissions, risk, shortfall, cvar_shortfall, "
+                   "concentration).")
+@click.option("--points", type=click.IntRange(min=2), default=10, show_default=True,
+              help="Grid points per bounded objective (the front has at most this many points "
+                   "per bounded objective; dominated and duplicate points are dropped).")
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path),
+              help="Folder to create: pareto.csv, payoff.csv, summary.json and point_NN/ with "
+                   "each point's full results.")
+@click.option("--time-limit", type=click.FloatRange(min=0), default=None,
+              help="Solver time limit per solve, seconds [default: none].")
+@click.option("--mip-gap", type=click.FloatRange(min=0), default=1e-3, show_default=True,
+              help="Relative MIP gap of each solve.")
+@click.option("--threads", type=click.IntRange(min=0), default=0, show_default=True,
+              help="HiGHS threads (0: HiGHS's choice).")
+@click.option("--seed", type=int, default=None, help="HiGHS random seed [default: HiGHS's].")
+@click.option("--force", is_flag=True, help="Replace the --out folder if it already exists.")
+@click.option("--json", "as_json", is_flag=True, help="Print the front as JSON.")
+def pareto(instance_dir: Path, objectives: str, points: int, out: Path, time_limit, mip_gap,
+           threads, seed, force, as_json) -> None:
+    """Trace the Pareto front of INSTANCE_DIR by the augmented epsilon-constraint method
+    (AUGMECON2): efficient points only, each solved on the same built model."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from planner.data.instance import OBJECTIVES
+    from planner.runs import atomic_folder, check_target, write_tables
+    from planner.solve import SolveOptions
+    from planner.workflow import pareto_front
+
+    names = [n.strip() for n in objectives.split(",")]
+    if not 2 <= len(names) <= 3 or len(set(names)) != len(names) or any(
+            n not in OBJECTIVES for n in names):
+        raise click.BadParameter(f"{objectives!r}: expected 2 or 3 distinct of "
+                                 + ", ".join(OBJECTIVES), param_hint="--objectives")
+    options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads or None,
+                           seed=seed)
+    try:
+        check_target(out, force)
+        total = len(names) ** 2 + points ** (len(names) - 1)
+        with Progress(console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task("Pareto front", total=total)
+            outcome = pareto_front(instance_dir, names, points, options,
+                                   progress=lambda: bar.advance(task))
+        with atomic_folder(out, force) as tmp:
+            outcome.front.to_csv(tmp / "pareto.csv", index=False, float_format="%.10g")
+            outcome.payoff.to_csv(tmp / "payoff.csv", index=False, float_format="%.10g")
+            (tmp / "summary.json").write_text(json.dumps(outcome.summary, indent=2) + "\n")
+            for point in outcome.points:
+                write_tables(tmp / f"point_{point.summary['pareto']['point']:02d}",
+                             point.tables, point.summary)
+    except InputError as error:
+        _report_problems(error)
+    except PlannerError as error:
+        _fail(str(error), EXIT["error"])
+    except KeyboardInterrupt:
+        _fail("interrupted; nothing was written", EXIT["interrupted"])
+    except Exception as error:  # a bug: reported plainly, as in `solve`
+        if os.environ.get("PLANNER_DEBUG"):
+            raise
+        _fail(f"{type(error).__name__}: {error} (set PLANNER_DEBUG=1 for the traceback); "
+              "nothing was written", EXIT["error"])
+    if as_json:
+        click.echo(outcome.front.to_json(orient="records", indent=2))
+        return
+    click.echo(f"Pareto front of {', '.join(names)}: {len(outcome.front)} efficient points "
+               f"({outcome.summary['timings']['total_s']:.1f} s; model built once in "
+               f"{outcome.summary['timings']['build_s']:.2f} s)")
+    shown = ["point", "cost", "emissions_t_co2e", "risk", "shortfall_t", "cvar_shortfall_t",
+             "max_country_t"]
+    shown += [c for c in outcome.front.columns if c.startswith(("built_", "share_"))]
+    click.echo(outcome.front[shown].to_string(index=False, float_format=lambda v: f"{v:,.6g}"))
+    click.echo(f"results written to {out}")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -23,16 +24,14 @@ def check_target(out: Path, force: bool) -> None:
         raise PlannerError(f"{out} exists and is not a folder")
 
 
-def write_run(out: Path, tables: Mapping[str, pd.DataFrame], summary: dict, force: bool,
-              float_format: str = "%.10g") -> None:
-    """Write `<name>.csv` for every table and summary.json into `out`, all or nothing."""
+@contextmanager
+def atomic_folder(out: Path, force: bool) -> Iterator[Path]:
+    """Yield a temporary folder; when the block ends without error, it becomes `out`."""
     check_target(out, force)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
-        for name, frame in tables.items():
-            frame.to_csv(tmp / f"{name}.csv", index=False, float_format=float_format)
-        (tmp / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
+        yield tmp
         if out.exists():
             old = out.with_name(f".{out.name}.old")
             shutil.rmtree(old, ignore_errors=True)
@@ -43,3 +42,18 @@ def write_run(out: Path, tables: Mapping[str, pd.DataFrame], summary: dict, forc
             tmp.rename(out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def write_tables(folder: Path, tables: Mapping[str, pd.DataFrame], summary: dict,
+                 float_format: str = "%.10g") -> None:
+    """`<name>.csv` for every table and summary.json, in `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in tables.items():
+        frame.to_csv(folder / f"{name}.csv", index=False, float_format=float_format)
+    (folder / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
+
+
+def write_run(out: Path, tables: Mapping[str, pd.DataFrame], summary: dict, force: bool) -> None:
+    """A run folder with the tables and summary.json, all or nothing."""
+    with atomic_folder(out, force) as tmp:
+        write_tables(tmp, tables, summary)

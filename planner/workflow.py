@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
 from planner.data import Instance, load_instance
+from planner.data.instance import ObjectiveSpec
 from planner.formulation.build import PlanningModel, build_model
 from planner.results.balance import balance_residuals
 from planner.results.loops import loop_shares
 from planner.results.risk import risk_measures
 from planner.results.summary import build_summary, objective_values
 from planner.results.tables import result_tables
-from planner.solve import Solution, SolveOptions, Status, solve
+from planner.solve import Solution, SolveOptions, Status
 from planner.solve.diagnose import explain_infeasibility, explain_unbounded
 from planner.solve.stochastic import stochastic_metrics as metrics
+from planner.solve.tradeoffs import Optimiser, optimise, pareto
 
 
 @dataclass
@@ -30,14 +32,19 @@ class Outcome:
 
 
 def solve_instance(path: str | Path, options: SolveOptions = SolveOptions(),
-                   stochastic_metrics: bool = False) -> Outcome:
-    """Load, build, solve and read back; with `stochastic_metrics`, also the wait-and-see and
-    expected-value problems for VSS and EVPI (summary key `stochastic`)."""
+                   stochastic_metrics: bool = False, objective: ObjectiveSpec | None = None
+                   ) -> Outcome:
+    """Load, build, solve and read back; `objective` replaces the instance's; with
+    `stochastic_metrics`, also the wait-and-see and expected-value problems for VSS and EVPI
+    (summary key `stochastic`)."""
     t0 = time.perf_counter()
     instance = load_instance(path)
+    if objective is not None:
+        instance = replace(instance, settings=replace(instance.settings, objective=objective))
     t1 = time.perf_counter()
     pm = build_model(instance)
-    sol = solve(pm, options)
+    t_build = time.perf_counter()
+    sol, learnt = optimise(pm, instance.settings.objective, options)
     t2 = time.perf_counter()
     tables, loops, diagnosis, residual = {}, None, None, None
     if sol.has_solution:
@@ -55,9 +62,10 @@ def solve_instance(path: str | Path, options: SolveOptions = SolveOptions(),
         diagnosis = explain_unbounded(pm)
     t3 = time.perf_counter()
     timings = {"load_s": t1 - t0, "build_s": pm.build_seconds, "handover_s": sol.handover_s,
-               "solve_s": sol.solve_s, "readback_s": sol.readback_s + (t3 - t2),
-               "total_s": t3 - t0}
+               "solve_s": (t2 - t_build) - sol.handover_s - sol.readback_s,
+               "readback_s": sol.readback_s + (t3 - t2), "total_s": t3 - t0}
     summary = build_summary(pm, sol, tables or None, loops, timings, diagnosis, residual)
+    summary.update(learnt)
     if tables:
         summary["risk_measures"] = risk
     if stochastic_metrics and sol.status == Status.optimal:
@@ -65,3 +73,64 @@ def solve_instance(path: str | Path, options: SolveOptions = SolveOptions(),
         summary["stochastic"] = metrics(instance, sol.objective, options).as_dict()
         summary["timings"]["stochastic_metrics_s"] = round(time.perf_counter() - start, 4)
     return Outcome(instance, pm, sol, summary, tables)
+
+
+@dataclass
+class ParetoOutcome:
+    instance: Instance
+    front: pd.DataFrame            # one row per efficient point
+    payoff: pd.DataFrame           # the payoff table
+    points: list[Outcome]          # each point's full solution
+    summary: dict
+
+
+def key_decisions(pm: PlanningModel, tables: dict[str, pd.DataFrame]) -> dict[str, float]:
+    """Capacity built by stage (t/yr) and each origin country's share of imported tonnes
+    (expected over scenarios, whole horizon)."""
+    out: dict[str, float] = {}
+    builds = tables["builds"]
+    stage = {p: q.stage or "other" for p, q in pm.instance.chain.processes.items()}
+    for name, t in builds.groupby(builds["process"].map(stage))["capacity_added_t"].sum().items():
+        out[f"built_{name}_t"] = float(t)
+    conc = tables["concentration"]
+    if len(conc):
+        prob = pm.sets.scenarios.set_index("scenario")["probability"]
+        weighted = conc["imported_t"] * prob.loc[conc["scenario"]].to_numpy()
+        by_country = weighted.groupby(conc["country"]).sum()
+        for country, t in (by_country / by_country.sum()).items():
+            out[f"share_{country}"] = float(t)
+    return out
+
+
+def pareto_front(path: str | Path, names: list[str], points: int,
+                 options: SolveOptions = SolveOptions(), progress=None) -> ParetoOutcome:
+    """The AUGMECON2 front of `names` on one built model, with every point read back."""
+    t0 = time.perf_counter()
+    instance = load_instance(path)
+    pm = build_model(instance)
+    opt = Optimiser(pm, options)
+    found, table = pareto(opt, names, points, progress=progress)
+    outcomes, rows = [], []
+    for i, point in enumerate(found, start=1):
+        tables = result_tables(pm, point.solution)
+        tables["loop_shares"] = loop_shares(tables, instance.chain, instance.regions,
+                                            pm.sets.demand)
+        objectives = objective_values(pm, point.solution)
+        risk, tables["concentration"] = risk_measures(
+            tables, pm.sets.scenarios, pm.sets.weight, instance.settings.cvar_alpha,
+            objectives["risk"], instance.regions, instance.chain)
+        summary = build_summary(pm, point.solution, tables, tables["loop_shares"], {})
+        summary["risk_measures"] = risk
+        summary["pareto"] = {"point": i, "grid": list(point.grid), "objectives": names}
+        outcomes.append(Outcome(instance, pm, point.solution, summary, tables))
+        rows.append({"point": i, **objectives, "shortfall_t": risk["expected_shortfall_t"],
+                     "cvar_shortfall_t": risk["cvar_shortfall_t"],
+                     "max_country_t": risk["max_country_t"], **key_decisions(pm, tables)})
+    front = pd.DataFrame(rows).fillna(0.0)
+    payoff = pd.DataFrame(table).T.rename_axis("optimised_first").reset_index()
+    summary = {"objectives": names, "points_requested": points, "efficient_points": len(found),
+               "timings": {"build_s": round(pm.build_seconds, 4),
+                           "handover_s": round(opt.handover_s, 4),
+                           "total_s": round(time.perf_counter() - t0, 4)},
+               "instance": {"name": instance.name, "sha256": instance.files_sha256}}
+    return ParetoOutcome(instance, front, payoff, outcomes, summary)

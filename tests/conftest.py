@@ -45,6 +45,6 @@ def write_instance(folder: Path, chain: str, tables: dict[str, str], start=2025,
 
 @pytest.fixture
 def solve_case():
-    def run(folder: Path, **options):
-        return solve_instance(folder, SolveOptions(mip_gap=0.0, **options))
+    def run(folder: Path, objective=None, **options):
+        return solve_instance(folder, SolveOptions(mip_gap=0.0, **options), objective=objective)
     return run

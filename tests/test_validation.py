@@ -148,7 +148,7 @@ def test_bad_settings(toy):
     found = errors(toy)
     assert f"{toy}/instance.yaml:7:discount_rate: invalid value 'high' (expected a number >= 0)" \
         in found
-    assert any(m.startswith(f"{toy}/instance.yaml:9:objective: invalid objective 'cheapest'")
+    assert any(m.startswith(f"{toy}/instance.yaml:9:objective: unknown objective 'cheapest'")
                for m in found)
 
 

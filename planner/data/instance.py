@@ -10,7 +10,54 @@ import pandas as pd
 
 from planner.chain import Chain
 
-OBJECTIVES = ("cost", "emissions", "risk")
+OBJECTIVES = ("cost", "emissions", "risk", "shortfall", "cvar_shortfall", "concentration")
+
+
+@dataclass(frozen=True)
+class ObjectiveSpec:
+    """What to minimise: a weighted sum of objectives (normalised by the payoff table when
+    `normalise`), or, when `order` is given, the objectives lexicographically in that order."""
+
+    weights: dict[str, float]
+    normalise: bool = False
+    order: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.order) or [n for n, w in self.weights.items() if w]
+
+    def __str__(self) -> str:
+        if self.order:
+            return ">".join(self.order)
+        text = ",".join(f"{n}={w:g}" for n, w in self.weights.items())
+        return text + (" (normalised)" if self.normalise else "")
+
+
+def parse_objective(text: str) -> tuple[ObjectiveSpec | None, str | None]:
+    """`cost`, `cost=1,risk=0.5` (weighted) or `cost>risk>emissions` (lexicographic) ->
+    (spec, None), or (None, what is wrong)."""
+    text = text.strip()
+    if ">" in text:
+        order = tuple(p.strip() for p in text.split(">"))
+        unknown = [p for p in order if p not in OBJECTIVES]
+        if unknown or len(set(order)) != len(order):
+            return None, f"invalid lexicographic order {text!r}"
+        return ObjectiveSpec({order[0]: 1.0}, order=order), None
+    weights: dict[str, float] = {}
+    for part in text.split(","):
+        name, _, weight = part.partition("=")
+        name = name.strip()
+        if name not in OBJECTIVES:
+            return None, f"unknown objective {name!r}"
+        try:
+            weights[name] = float(weight) if weight.strip() else 1.0
+        except ValueError:
+            return None, f"invalid weight {weight!r} for {name}"
+        if weights[name] < 0:
+            return None, f"negative weight for {name}"
+    if not any(weights.values()):
+        return None, "all weights are zero"
+    return ObjectiveSpec(weights), None
 
 
 @dataclass(frozen=True)
@@ -27,7 +74,7 @@ class Settings:
     base_year: int
     discount_rate: float
     shortage_penalty_per_t: float
-    objective_weights: dict[str, float]
+    objective: ObjectiveSpec
     eol_region: str
     cvar_alpha: float = 0.9
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from planner.data.instance import OBJECTIVES, Settings
+from planner.data.instance import ObjectiveSpec, Settings, parse_objective
 from planner.data.yamlio import Marks, line_of, read_yaml, yaml_number
 from planner.errors import Problem
 
@@ -72,30 +72,37 @@ def read_settings(path: Path, shown: str) -> tuple[Settings | None, Marks, list[
     if alpha is not None and alpha >= 1:
         bad(("cvar_alpha",), f"CVaR level {alpha} is not below 1", "a level in [0, 1), e.g. 0.9")
 
-    objective = data.get("objective", "cost")
-    weights: dict[str, float] = {}
-    if isinstance(objective, str) and objective in OBJECTIVES:
-        weights = {objective: 1.0}
-    elif isinstance(objective, dict) and set(objective) == {"weights"} and isinstance(
-            objective["weights"], dict):
-        for k, v in objective["weights"].items():
-            if k not in OBJECTIVES:
-                bad(("objective", "weights", k), f"unknown objective {k!r}",
-                    "one of " + ", ".join(OBJECTIVES))
-            w = number(("objective", "weights", k), v, 0.0)
-            if w is not None:
-                weights[k] = w
-        if weights and not any(weights.values()):
-            bad(("objective", "weights"), "all weights are zero", "at least one weight > 0")
-    else:
-        bad(("objective",), f"invalid objective {objective!r}",
-            "cost, emissions, risk or {weights: {cost: 1, emissions: 0.2, risk: 0.5}}")
+    spec, message = _objective(data.get("objective", "cost"))
+    if message:
+        bad(("objective",), message,
+            "cost, emissions, risk, shortfall, cvar_shortfall or concentration; "
+            "`cost=1,risk=0.5`; `cost>risk`; or {weights: {cost: 1, risk: 0.5}, normalise: true}")
     if problems:
         return None, marks, problems
     return Settings(
         name=str(data["name"]), description=str(data.get("description", "")),
         model=str(data["model"]), currency=str(data.get("currency", "GBP")),
         start=start, end=end, step=step, base_year=base_year, discount_rate=rate,
-        shortage_penalty_per_t=penalty, objective_weights=weights,
+        shortage_penalty_per_t=penalty, objective=spec,
         eol_region=str(data.get("eol_region", "")), cvar_alpha=alpha,
     ), marks, problems
+
+
+def _objective(value) -> tuple[ObjectiveSpec | None, str | None]:
+    """instance.yaml `objective:` -> (spec, None) or (None, what is wrong)."""
+    if isinstance(value, str):
+        return parse_objective(value)
+    if isinstance(value, dict) and "lexicographic" in value and set(value) == {"lexicographic"}:
+        order = value["lexicographic"]
+        if isinstance(order, list):
+            return parse_objective(">".join(map(str, order)))
+        return None, f"invalid lexicographic order {order!r}"
+    if isinstance(value, dict) and "weights" in value and set(value) <= {"weights", "normalise"}:
+        weights, normalise = value["weights"], value.get("normalise", False)
+        if not isinstance(weights, dict) or not isinstance(normalise, bool):
+            return None, f"invalid objective {value!r}"
+        text = ",".join(f"{k}={yaml_number(v)}" for k, v in weights.items())
+        spec, message = parse_objective(text)
+        return (ObjectiveSpec(spec.weights, normalise=normalise), None) if spec else (
+            None, message)
+    return None, f"invalid objective {value!r}"

@@ -13,10 +13,10 @@ from planner.arrivals import instance_arrivals
 from planner.data.instance import Instance
 from planner.formulation.balance import define_balance
 from planner.formulation.capacity import define_capacity_constraints, define_capacity_variables
+from planner.formulation.measures import objective_of, set_objective
 from planner.formulation.objectives import (
     as_float,
     cost_coefficients,
-    define_objective,
     emission_coefficients,
     fixed_cost_constant,
     risk_coefficients,
@@ -48,6 +48,7 @@ class PlanningModel:
     constants: dict[str, float] = field(default_factory=dict)
     objective_constant: float = 0.0
     policy_schedule: pd.DataFrame | None = None
+    measures: dict = field(default_factory=dict)  # measure name -> Linear (measures.py)
     build_seconds: float = 0.0
 
 
@@ -73,6 +74,7 @@ def build_model(instance: Instance) -> PlanningModel:
                        "risk": as_float({"risk": risk_coefficients(pm)})["risk"]}
     define_policies(pm)
     pm.constants = {"cost": fixed_cost_constant(pm), "emissions": 0.0, "risk": 0.0}
-    define_objective(pm)
+    spec = instance.settings.objective
+    set_objective(pm, objective_of(pm, {spec.names[0]: 1.0} if spec.order else spec.weights))
     pm.build_seconds = time.perf_counter() - start
     return pm

@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyomo.environ as pyo
 
 from planner.formulation.policies import carbon_prices, emission_regions
-from planner.formulation.rows import linear_expression
 
 COST_COMPONENTS = ("capital", "fixed_om", "variable_om", "transport", "tariffs", "purchases",
                    "disposal", "carbon", "shortage")
@@ -146,28 +144,3 @@ def total(parts: dict[str, dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
         for family, coef in by_family.items():
             out[family] = out[family] + coef if family in out else coef.copy()
     return out
-
-
-def define_objective(pm) -> None:
-    """minimise sum_i weight_i * objective_i; unmet demand always carries the shortage penalty
-    (it is part of cost, and is added on its own when cost has no weight)."""
-    weights = pm.instance.settings.objective_weights
-    combined: dict[str, np.ndarray] = {}
-    shortage = {"short": pm.cost_parts["shortage"]["short"]}
-    for name, coefs in (("cost", pm.coefficients["cost"]),
-                        ("emissions", pm.coefficients["emissions"]),
-                        ("risk", pm.coefficients["risk"])):
-        w = weights.get(name, 0.0)
-        if w:
-            for family, c in coefs.items():
-                combined[family] = combined.get(family, 0.0) + w * c
-    if not weights.get("cost"):
-        combined["short"] = combined.get("short", 0.0) + shortage["short"]
-    variables, coefs = [], []
-    for family, c in combined.items():
-        nz = np.flatnonzero(c)
-        variables += pm.variables[family][nz].tolist()
-        coefs += c[nz].tolist()
-    pm.objective_constant = weights.get("cost", 0.0) * pm.constants["cost"]
-    pm.model.objective = pyo.Objective(expr=linear_expression(variables, coefs),
-                                       sense=pyo.minimize)

@@ -71,7 +71,7 @@ def build_summary(pm: PlanningModel, sol: Solution, tables: dict[str, pd.DataFra
         "status": sol.status.value,
         "termination": sol.termination,
         "objectives": objective_values(pm, sol) if sol.has_solution else None,
-        "objective_weights": inst.settings.objective_weights,
+        "objective": str(inst.settings.objective),
         "objective_value": sol.objective,
         "best_bound": sol.bound,
         "mip_gap": sol.mip_gap,

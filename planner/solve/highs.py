@@ -49,7 +49,6 @@ class Solution:
     solve_s: float = 0.0
     readback_s: float = 0.0
     stats: dict[str, int] = field(default_factory=dict)
-    log: str = ""
     highs: object = None  # the highspy.Highs holding the model, for diagnosis
     # HiGHS row of each balance and policy constraint (-1: none), in their frames' order
     rows: dict[str, np.ndarray] = field(default_factory=dict)
@@ -64,65 +63,100 @@ STATUS = {
 }
 
 
-def solve(pm: PlanningModel, options: SolveOptions = SolveOptions()) -> Solution:
-    opt = SolverFactory("highs")
-    start = time.perf_counter()
-    opt.set_instance(pm.model)
-    handover = time.perf_counter() - start
-    highs: highspy.Highs = opt._solver_model  # the in-memory HiGHS model Pyomo built
-    solver_options = {"mip_rel_gap": options.mip_gap, "output_flag": options.log}
-    if options.time_limit is not None:
-        solver_options["time_limit"] = float(options.time_limit)
-    if options.threads:
-        solver_options["threads"] = int(options.threads)
-        # HiGHS's thread pool is process-wide: restart it so a new thread count takes effect
-        highspy.Highs.resetGlobalScheduler(True)
-    if options.seed is not None:
-        solver_options["random_seed"] = int(options.seed)
-    for key, value in solver_options.items():
-        highs.setOptionValue(key, value)
-    start = time.perf_counter()
-    highs.HandleKeyboardInterrupt = True  # Ctrl-C cancels the solve promptly
-    highs.solve()
-    solve_s = time.perf_counter() - start
-    if highs.getModelStatus() == highspy.HighsModelStatus.kInterrupt:
-        raise KeyboardInterrupt
+class HighsSession:
+    """One model handed to HiGHS once, solved as often as needed.
 
-    start = time.perf_counter()
-    info = highs.getInfo()
-    status = STATUS.get(highs.getModelStatus(), Status.error)
-    has_solution = info.primal_solution_status == 2
-    solution = Solution(
-        status=status, termination=highs.modelStatusToString(highs.getModelStatus()),
-        has_solution=has_solution, handover_s=handover, solve_s=solve_s, highs=highs)
-    var_map = opt._pyomo_var_to_solver_var_map
-    con_map = opt._pyomo_con_to_solver_con_map
-    for name in ("balance", "policy"):
-        component = pm.model.component(name)
-        rows = np.full(len(pm.frames[name]), -1, dtype=np.int64)
-        if component is not None:
-            for i, con in component.items():
-                rows[i] = con_map.get(con, -1)
-        solution.rows[name] = rows
-    if has_solution:
-        col_value = np.asarray(highs.getSolution().col_value)
-        for family, objects in pm.variables.items():
-            cols = np.fromiter((var_map.get(id(v), -1) for v in objects), dtype=np.int64,
-                               count=len(objects))
-            values = np.where(cols >= 0, col_value[np.maximum(cols, 0)], 0.0)
-            if family == "build" and len(objects) and objects[0].is_integer():
-                values = np.round(values)
-            solution.values[family] = np.maximum(values, 0.0)
-        solution.objective = info.objective_function_value + pm.objective_constant
-        is_mip = len(pm.variables["build"]) > 0
-        solution.bound = (info.mip_dual_bound + pm.objective_constant) if is_mip else \
-            solution.objective
-        solution.mip_gap = float(info.mip_gap) if is_mip else 0.0
-        if status == Status.optimal and solution.mip_gap > 1e20:
-            solution.mip_gap = 0.0
-    solution.stats = {
-        "variables": int(highs.getNumCol()), "integer_variables": len(pm.variables["build"]),
-        "constraints": int(highs.getNumRow()), "nonzeros": int(highs.getNumNz()),
-    }
-    solution.readback_s = time.perf_counter() - start
-    return solution
+    Between solves the Pyomo model may gain constraints or change its objective or mutable
+    parameters; tell the session (`add_constraints`, `set_objective`, `update_parameters`) and
+    only those changes are pushed to the in-memory HiGHS model.
+    """
+
+    def __init__(self, pm: PlanningModel, options: SolveOptions = SolveOptions()):
+        self.pm, self.options = pm, options
+        self.opt = SolverFactory("highs")
+        start = time.perf_counter()
+        self.opt.set_instance(pm.model)
+        self.handover_s = time.perf_counter() - start
+        self.highs: highspy.Highs = self.opt._solver_model  # the in-memory HiGHS model
+        self._configure()
+
+    def _configure(self) -> None:
+        o = self.options
+        settings = {"mip_rel_gap": o.mip_gap, "output_flag": o.log}
+        if o.time_limit is not None:
+            settings["time_limit"] = float(o.time_limit)
+        if o.threads:
+            settings["threads"] = int(o.threads)
+            # HiGHS's thread pool is process-wide: restart it so a new thread count takes effect
+            highspy.Highs.resetGlobalScheduler(True)
+        if o.seed is not None:
+            settings["random_seed"] = int(o.seed)
+        for key, value in settings.items():
+            self.highs.setOptionValue(key, value)
+
+    def add_constraints(self, constraints) -> None:
+        self.opt.add_constraints(list(constraints))
+
+    def set_objective(self) -> None:
+        self.opt.set_objective(self.pm.model.objective)
+
+    def update_parameters(self) -> None:
+        self.opt.update_parameters()
+
+    def solve(self) -> Solution:
+        pm, highs = self.pm, self.highs
+        start = time.perf_counter()
+        highs.HandleKeyboardInterrupt = True  # Ctrl-C cancels the solve promptly
+        highs.solve()
+        solve_s = time.perf_counter() - start
+        if highs.getModelStatus() == highspy.HighsModelStatus.kInterrupt:
+            raise KeyboardInterrupt
+
+        start = time.perf_counter()
+        info = highs.getInfo()
+        status = STATUS.get(highs.getModelStatus(), Status.error)
+        has_solution = info.primal_solution_status == 2
+        solution = Solution(
+            status=status, termination=highs.modelStatusToString(highs.getModelStatus()),
+            has_solution=has_solution, handover_s=self.handover_s, solve_s=solve_s, highs=highs)
+        var_map = self.opt._pyomo_var_to_solver_var_map
+        con_map = self.opt._pyomo_con_to_solver_con_map
+        for name in ("balance", "policy"):
+            component = pm.model.component(name)
+            rows = np.full(len(pm.frames[name]), -1, dtype=np.int64)
+            if component is not None:
+                for i, con in component.items():
+                    rows[i] = con_map.get(con, -1)
+            solution.rows[name] = rows
+        if has_solution:
+            col_value = np.asarray(highs.getSolution().col_value)
+            for family, objects in pm.variables.items():
+                cols = np.fromiter((var_map.get(id(v), -1) for v in objects), dtype=np.int64,
+                                   count=len(objects))
+                values = np.where(cols >= 0, col_value[np.maximum(cols, 0)], 0.0)
+                # fixed variables are not in HiGHS: they keep their fixed value
+                fixed = np.fromiter((v.fixed for v in objects), dtype=bool, count=len(objects))
+                if fixed.any():
+                    values[fixed] = [v.value for v in objects[fixed]]
+                if family == "build" and len(objects) and objects[0].is_integer():
+                    values = np.round(values)
+                solution.values[family] = np.maximum(values, 0.0)
+            solution.objective = info.objective_function_value + pm.objective_constant
+            is_mip = len(pm.variables["build"]) > 0 and not all(
+                v.fixed for v in pm.variables["build"])
+            solution.bound = (info.mip_dual_bound + pm.objective_constant) if is_mip else \
+                solution.objective
+            solution.mip_gap = float(info.mip_gap) if is_mip else 0.0
+            if status == Status.optimal and solution.mip_gap > 1e20:
+                solution.mip_gap = 0.0
+        solution.stats = {
+            "variables": int(highs.getNumCol()), "integer_variables": len(pm.variables["build"]),
+            "constraints": int(highs.getNumRow()), "nonzeros": int(highs.getNumNz()),
+        }
+        solution.readback_s = time.perf_counter() - start
+        return solution
+
+
+def solve(pm: PlanningModel, options: SolveOptions = SolveOptions()) -> Solution:
+    """Hand `pm` to HiGHS and solve it once."""
+    return HighsSession(pm, options).solve()

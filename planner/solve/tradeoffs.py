@@ -1,0 +1,224 @@
+"""Several objectives: lexicographic optimisation, the payoff table, normalised weights, and the
+Pareto front by the augmented epsilon-constraint method (AUGMECON2, Mavrotas and Florios 2013).
+
+All of it re-solves one built model through one HiGHS session: objectives are swapped and the
+epsilon bounds are mutable parameters, so only those changes reach HiGHS between points.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyomo.environ as pyo
+
+from planner.formulation.build import PlanningModel
+from planner.formulation.measures import Linear, measure, objective_of, set_objective
+from planner.solve.highs import HighsSession, Solution, SolveOptions, Status
+
+
+class TradeoffError(RuntimeError):
+    """A step of a multi-objective run found no optimal solution."""
+
+
+@dataclass
+class Optimiser:
+    """A model and its HiGHS session, with objectives that can be bounded and swapped."""
+
+    pm: PlanningModel
+    options: SolveOptions
+    session: HighsSession | None = None
+    bounds: dict[str, pyo.Param] = field(default_factory=dict)
+    handover_s: float = 0.0
+
+    def objective(self, linear: Linear) -> None:
+        set_objective(self.pm, linear)
+        if self.session is not None:
+            self.session.set_objective()
+
+    def bound(self, name: str, upper: float) -> None:
+        """measure `name` <= upper (a mutable bound: later calls only move it)."""
+        m = self.pm.model
+        if name not in self.bounds:
+            linear = measure(self.pm, name)
+            param = pyo.Param(mutable=True, initialize=upper - linear.constant)
+            m.add_component(f"bound_{name}_value", param)
+            constraint = pyo.Constraint(expr=linear.expression(self.pm) <= param)
+            m.add_component(f"bound_{name}", constraint)
+            self.bounds[name] = param
+            if self.session is not None:
+                self.session.add_constraints([constraint])
+            return
+        self.bounds[name].set_value(upper - measure(self.pm, name).constant)
+        if self.session is not None:
+            self.session.update_parameters()
+
+    def release(self, name: str) -> None:
+        if name in self.bounds:
+            self.bound(name, 1e20)
+
+    def solve(self) -> Solution:
+        if self.session is None:
+            self.session = HighsSession(self.pm, self.options)
+            self.handover_s = self.session.handover_s
+        return self.session.solve()
+
+    def value(self, name: str, solution: Solution) -> float:
+        return measure(self.pm, name).value(self.pm, solution.values)
+
+
+def _require(solution: Solution, what: str) -> Solution:
+    if solution.status != Status.optimal or not solution.has_solution:
+        raise TradeoffError(f"{what}: {solution.status.value} ({solution.termination})")
+    return solution
+
+
+def lexicographic(opt: Optimiser, order: list[str], tolerance: float = 1e-6) -> Solution:
+    """Minimise order[0]; then order[1] with order[0] held within `tolerance` (relative) of its
+    optimum; and so on. Bounds added here are released afterwards."""
+    solution = None
+    for i, name in enumerate(order):
+        opt.objective(objective_of(opt.pm, {name: 1.0}))
+        solution = _require(opt.solve(), f"lexicographic step {name}")
+        if i < len(order) - 1:
+            best = opt.value(name, solution)
+            opt.bound(name, best + tolerance * max(abs(best), 1.0))
+    for name in order[:-1]:
+        opt.release(name)
+    return solution
+
+
+def payoff_table(opt: Optimiser, names: list[str], tolerance: float = 1e-6
+                 ) -> dict[str, dict[str, float]]:
+    """row i: every objective's value at the lexicographic optimum of names[i] first (then the
+    others in order), so that each row is efficient."""
+    table = {}
+    for name in names:
+        order = [name] + [n for n in names if n != name]
+        solution = lexicographic(opt, order, tolerance)
+        table[name] = {n: opt.value(n, solution) for n in names}
+    return table
+
+
+def ranges(table: dict[str, dict[str, float]]) -> dict[str, tuple[float, float]]:
+    """(best, worst) of each objective over the payoff table (its ideal and nadir estimate)."""
+    names = list(table)
+    return {n: (min(table[r][n] for r in names), max(table[r][n] for r in names)) for n in names}
+
+
+@dataclass
+class ParetoPoint:
+    objectives: dict[str, float]
+    solution: Solution
+    grid: tuple[int, ...]
+
+
+def pareto(opt: Optimiser, names: list[str], points: int, eps: float = 1e-3,
+           progress=None) -> tuple[list[ParetoPoint], dict]:
+    """AUGMECON2 front of `names` (minimised), names[0] the primary objective.
+
+    Each other objective k is bounded, f_k + s_k = e_k with s_k >= 0, on a grid of `points`
+    values from its worst (payoff nadir) to its best; the primary is minimised with a reward
+    eps * sum_k 10^-(k-1) s_k / r_k for the slacks, so every point is efficient. When the
+    innermost slack exceeds a grid step, that many grid points are skipped (the bypass); when
+    the innermost problem is infeasible, the tighter values of that loop are skipped too.
+    Duplicate and dominated points are removed. Returns (points, payoff table).
+    """
+    table = payoff_table(opt, names)
+    span = ranges(table)
+    primary, others = names[0], names[1:]
+    low1, high1 = span[primary]
+    r1 = max(high1 - low1, 1e-9)
+    m = opt.pm.model
+    slacks = {}
+    for name in others:
+        low, high = span[name]
+        r = max(high - low, 1e-9)
+        var = pyo.Var(domain=pyo.NonNegativeReals)
+        m.add_component(f"augmecon_slack_{name}", var)
+        slacks[name] = (var, r)
+        # f_k + s_k <= e_k (with s_k >= 0 rewarded, this holds with equality at the optimum)
+        linear = measure(opt.pm, name) + Linear({}, [(var, 1.0)])
+        param = pyo.Param(mutable=True, initialize=high - linear.constant)
+        m.add_component(f"epsilon_{name}_value", param)
+        constraint = pyo.Constraint(expr=linear.expression(opt.pm) <= param)
+        m.add_component(f"epsilon_{name}", constraint)
+        opt.bounds[f"epsilon_{name}"] = param
+        if opt.session is not None:
+            opt.session.add_constraints([constraint])
+    reward = Linear({}, [(var, -eps * 10.0 ** -k / r) for k, (var, r) in
+                         enumerate(slacks.values())])
+    objective = objective_of(opt.pm, {primary: 1.0}).scaled(1.0 / r1) + reward
+    opt.objective(objective)
+
+    grids = {n: np.linspace(span[n][1], span[n][0], points) for n in others}
+    steps = {n: (span[n][1] - span[n][0]) / max(points - 1, 1) for n in others}
+    found: list[ParetoPoint] = []
+
+    def set_epsilon(name, value):
+        opt.bounds[f"epsilon_{name}"].set_value(value - measure(opt.pm, name).constant)
+
+    def run(level: int, index: tuple[int, ...]):
+        name = others[level]
+        i = 0
+        while i < points:
+            set_epsilon(name, grids[name][i])
+            if level + 1 < len(others):
+                run(level + 1, index + (i,))
+                i += 1
+                continue
+            if opt.session is not None:
+                opt.session.update_parameters()
+            solution = opt.solve()
+            if progress:
+                progress()
+            if solution.status != Status.optimal or not solution.has_solution:
+                break  # tighter bounds of this loop are infeasible too
+            values = {n: opt.value(n, solution) for n in names}
+            found.append(ParetoPoint(values, solution, index + (i,)))
+            slack = slacks[name][0].value or 0.0
+            skip = int(np.floor(slack / steps[name] + 1e-9)) if steps[name] > 0 else points
+            i += 1 + skip
+
+    run(0, ())
+    return efficient(found, names), table
+
+
+def efficient(points: list[ParetoPoint], names: list[str], tol: float = 1e-6
+              ) -> list[ParetoPoint]:
+    """Drop duplicates and dominated points (minimisation), keeping the first of equals."""
+    def scale(n):
+        return max(abs(p.objectives[n]) for p in points) or 1.0
+
+    if not points:
+        return []
+    scales = {n: scale(n) for n in names}
+    vec = np.array([[p.objectives[n] / scales[n] for n in names] for p in points])
+    keep = []
+    for i in range(len(points)):
+        dominated = any(
+            np.all(vec[j] <= vec[i] + tol) and np.any(vec[j] < vec[i] - tol)
+            for j in range(len(points)) if j != i)
+        duplicate = any(np.all(np.abs(vec[j] - vec[i]) <= tol) for j in keep)
+        if not dominated and not duplicate:
+            keep.append(i)
+    return [points[i] for i in keep]
+
+
+def optimise(pm: PlanningModel, spec, options: SolveOptions) -> tuple[Solution, dict]:
+    """Solve `pm` for an ObjectiveSpec: a plain (weighted) objective is one solve; normalised
+    weights first compute the payoff table; a lexicographic order solves once per objective.
+    Returns the final solution and what was learnt on the way (payoff table, per-step optima)."""
+    opt = Optimiser(pm, options)
+    first = opt.solve()
+    if first.status != Status.optimal or not (spec.order or spec.normalise):
+        return first, {}
+    tolerance = max(options.mip_gap, 1e-6)
+    if spec.order:
+        solution = lexicographic(opt, list(spec.order), tolerance)
+        return solution, {"lexicographic": {n: opt.value(n, solution) for n in spec.order}}
+    names = spec.names
+    table = payoff_table(opt, names, tolerance)
+    opt.objective(objective_of(pm, spec.weights, scales=ranges(table)))
+    solution = opt.solve()
+    return solution, {"payoff_table": table}
