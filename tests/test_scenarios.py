@@ -165,3 +165,14 @@ def test_stochastic_metrics_through_the_cli(tmp_path):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["stochastic"]["vss"] == pytest.approx(11000)
     assert [s["scenario"] for s in summary["scenarios"]] == ["normal", "ban"]
+
+
+def test_scaling_an_unlimited_limit_is_a_warning(tmp_path):
+    tables = {**HEDGE, "offers.csv": "offer,region,commodity,price_per_t\nbuy_a,A,m,100\n"}
+    folder = write_instance(tmp_path, CHAIN, tables, settings=SETTINGS)
+    instance, problems = read_instance(folder)
+    assert instance is not None
+    assert [str(p) for p in problems] == [
+        f"{folder}/scenario_effects.csv:2:attribute: scales max_t of 1 unlimited item(s) "
+        "(buy_a): no effect on them (expected a finite max_t on the offers or links it should "
+        "cut) [warning]"]

@@ -151,8 +151,30 @@ def check_scenarios(tables: dict[str, pd.DataFrame], settings: Settings,
         if given(row["from_year"]) and given(row["to_year"]) and row["to_year"] < row["from_year"]:
             problems.append(Problem(files["effects"], int(row[LINE]), "to_year",
                                     "to_year before from_year", f"a year >= {row['from_year']}"))
-    for row, column, message, expected in resolve_effects(tables)[1]:
+    resolved, found = resolve_effects(tables)
+    for row, column, message, expected in found:
         problems.append(Problem(files["effects"], int(row[LINE]), column, message, expected))
+    problems += _unlimited_scaled(tables, resolved, files)
+    return problems
+
+
+def _unlimited_scaled(tables, resolved: pd.DataFrame, files) -> list[Problem]:
+    """Warn where an effect scales the max_t of an unlimited offer or link: it has no effect."""
+    limits = {
+        "offer": dict(zip(tables["offers"]["offer"], tables["offers"]["max_t"])),
+        "link": dict(zip(tables["links"]["origin"] + ">" + tables["links"]["destination"] + ":" +
+                         tables["links"]["commodity"], tables["links"]["max_t"])),
+    }
+    scaled = resolved[(resolved["attribute"] == "max_t") & (resolved["multiply"] != 1)]
+    problems = []
+    for line, group in scaled.groupby("_line"):
+        unlimited = [i for k, i in zip(group["kind"], group["item"]) if not given(limits[k][i])]
+        if unlimited:
+            shown = ", ".join(unlimited[:4]) + (", ..." if len(unlimited) > 4 else "")
+            problems.append(Problem(
+                files["effects"], int(line), "attribute",
+                f"scales max_t of {len(unlimited)} unlimited item(s) ({shown}): no effect on them",
+                "a finite max_t on the offers or links it should cut", severity="warning"))
     return problems
 
 
