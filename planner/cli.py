@@ -41,6 +41,23 @@ def _objective_option(text: str | None, normalise: bool):
     return replace(spec, normalise=True) if normalise else spec
 
 
+def _limits_option(texts) -> dict[str, float]:
+    from planner.data.instance import OBJECTIVES
+
+    limits = {}
+    for text in texts:
+        name, _, value = text.partition("=")
+        try:
+            limits[name.strip()] = float(value)
+        except ValueError:
+            raise click.BadParameter(f"{text!r}: expected MEASURE=NUMBER",
+                                     param_hint="--limit") from None
+        if name.strip() not in OBJECTIVES:
+            raise click.BadParameter(f"unknown measure {name.strip()!r}; expected one of "
+                                     + ", ".join(OBJECTIVES), param_hint="--limit")
+    return limits
+
+
 def _report_problems(error: InputError) -> None:
     for problem in error.problems:
         click.echo(str(problem), err=True)
@@ -103,13 +120,16 @@ def validate(instance_dir: Path) -> None:
 @click.option("--normalise", is_flag=True,
               help="Normalise the weights of --objective by the payoff table (each objective "
                    "scaled to 0 at its best and 1 at its worst).")
+@click.option("--limit", "limit_texts", multiple=True, metavar="MEASURE=VALUE",
+              help="Upper bound on a measure (cost, emissions, risk, shortfall, cvar_shortfall, "
+                   "concentration) in its own unit; repeatable; adds to instance.yaml limits.")
 @click.option("--json", "as_json", is_flag=True, help="Print summary.json instead of the text.")
 @click.option("--stochastic-metrics", is_flag=True,
               help="Also solve each scenario alone and the expected-value problem, and report "
                    "the value of the stochastic solution (VSS) and of perfect information "
                    "(EVPI), in objective units.")
 def solve(instance_dir: Path, out: Path, time_limit, mip_gap, threads, seed, force, log,
-          objective_text, normalise, as_json, stochastic_metrics) -> None:
+          objective_text, normalise, limit_texts, as_json, stochastic_metrics) -> None:
     """Build and solve INSTANCE_DIR; write results to the run folder --out.
 
     The run folder holds summary.json and tidy CSV tables (builds, capacity, activity, flows,
@@ -122,11 +142,12 @@ def solve(instance_dir: Path, out: Path, time_limit, mip_gap, threads, seed, for
     from planner.workflow import solve_instance
 
     spec = _objective_option(objective_text, normalise)
+    limits = _limits_option(limit_texts)
     try:
         check_target(out, force)
         options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads or None,
                                seed=seed, log=log)
-        outcome = solve_instance(instance_dir, options, stochastic_metrics, spec)
+        outcome = solve_instance(instance_dir, options, stochastic_metrics, spec, limits)
         summary = outcome.summary
         write_run(out, outcome.tables, summary, force)
     except InputError as error:

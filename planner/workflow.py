@@ -32,19 +32,23 @@ class Outcome:
 
 
 def solve_instance(path: str | Path, options: SolveOptions = SolveOptions(),
-                   stochastic_metrics: bool = False, objective: ObjectiveSpec | None = None
-                   ) -> Outcome:
-    """Load, build, solve and read back; `objective` replaces the instance's; with
+                   stochastic_metrics: bool = False, objective: ObjectiveSpec | None = None,
+                   limits: dict[str, float] | None = None) -> Outcome:
+    """Load, build, solve and read back; `objective` replaces the instance's and `limits` add
+    to (or replace) its upper bounds on measures; with
     `stochastic_metrics`, also the wait-and-see and expected-value problems for VSS and EVPI
     (summary key `stochastic`)."""
     t0 = time.perf_counter()
     instance = load_instance(path)
     if objective is not None:
         instance = replace(instance, settings=replace(instance.settings, objective=objective))
+    if limits:
+        merged = {**instance.settings.limits, **limits}
+        instance = replace(instance, settings=replace(instance.settings, limits=merged))
     t1 = time.perf_counter()
     pm = build_model(instance)
     t_build = time.perf_counter()
-    sol, learnt = optimise(pm, instance.settings.objective, options)
+    sol, learnt = optimise(pm, instance.settings.objective, options, instance.settings.limits)
     t2 = time.perf_counter()
     tables, loops, diagnosis, residual = {}, None, None, None
     if sol.has_solution:
@@ -57,7 +61,7 @@ def solve_instance(path: str | Path, options: SolveOptions = SolveOptions(),
             tables, pm.sets.scenarios, pm.sets.weight, instance.settings.cvar_alpha,
             objective_values(pm, sol)["risk"], instance.regions, instance.chain)
     elif sol.status == Status.infeasible:
-        diagnosis = explain_infeasibility(pm, sol)
+        diagnosis = learnt.pop("limits_unmet", None) or explain_infeasibility(pm, sol)
     elif sol.status == Status.unbounded:
         diagnosis = explain_unbounded(pm)
     t3 = time.perf_counter()

@@ -147,3 +147,20 @@ def test_bad_objective_option(tmp_path, text, message):
     result = CliRunner().invoke(main, ["solve", str(folder), "--out", str(tmp_path / "run"),
                                        "--objective", text])
     assert result.exit_code == 2 and message in result.output
+
+
+def test_limits_bound_a_measure_and_explain_when_they_cannot_hold(tmp_path):
+    """cvar_shortfall <= 0 forces the plant (cost 26000); <= -1 cannot hold, and the message
+    gives the least CVaR possible, 0."""
+    folder = write_instance(tmp_path / "case", CHAIN, SCENARIO_CASE, settings=RISKY_SETTINGS)
+    runner = CliRunner()
+    result = runner.invoke(main, ["solve", str(folder), "--out", str(tmp_path / "a"),
+                                  "--mip-gap", "0", "--limit", "cvar_shortfall=0"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "a" / "summary.json").read_text())
+    assert summary["objectives"]["cost"] == pytest.approx(26000)
+    result = runner.invoke(main, ["solve", str(folder), "--out", str(tmp_path / "b"),
+                                  "--limit", "cvar_shortfall=-1"])
+    assert result.exit_code == 5
+    assert "limit cvar_shortfall <= -1 cannot be met: the least cvar_shortfall possible is 0" \
+        in result.output

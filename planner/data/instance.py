@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -77,6 +77,7 @@ class Settings:
     objective: ObjectiveSpec
     eol_region: str
     cvar_alpha: float = 0.9
+    limits: dict[str, float] = field(default_factory=dict)  # measure -> upper bound
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from planner.data.instance import ObjectiveSpec, Settings, parse_objective
+from planner.data.instance import OBJECTIVES, ObjectiveSpec, Settings, parse_objective
 from planner.data.yamlio import Marks, line_of, read_yaml, yaml_number
 from planner.errors import Problem
 
 KEYS = {"name", "description", "model", "currency", "years", "base_year", "discount_rate",
-        "shortage_penalty_per_t", "objective", "eol_region", "cvar_alpha"}
+        "shortage_penalty_per_t", "objective", "eol_region", "cvar_alpha", "limits"}
 
 
 def read_settings(path: Path, shown: str) -> tuple[Settings | None, Marks, list[Problem]]:
@@ -72,6 +72,16 @@ def read_settings(path: Path, shown: str) -> tuple[Settings | None, Marks, list[
     if alpha is not None and alpha >= 1:
         bad(("cvar_alpha",), f"CVaR level {alpha} is not below 1", "a level in [0, 1), e.g. 0.9")
 
+    limits = {}
+    raw_limits = data.get("limits", {})
+    if not isinstance(raw_limits, dict):
+        bad(("limits",), f"invalid limits {raw_limits!r}", "{cvar_shortfall: 100, ...}")
+        raw_limits = {}
+    for name, value in raw_limits.items():
+        if name not in OBJECTIVES:
+            bad(("limits", name), f"unknown measure {name!r}", "one of " + ", ".join(OBJECTIVES))
+        elif (v := number(("limits", name), value)) is not None:
+            limits[name] = v
     spec, message = _objective(data.get("objective", "cost"))
     if message:
         bad(("objective",), message,
@@ -84,7 +94,7 @@ def read_settings(path: Path, shown: str) -> tuple[Settings | None, Marks, list[
         model=str(data["model"]), currency=str(data.get("currency", "GBP")),
         start=start, end=end, step=step, base_year=base_year, discount_rate=rate,
         shortage_penalty_per_t=penalty, objective=spec,
-        eol_region=str(data.get("eol_region", "")), cvar_alpha=alpha,
+        eol_region=str(data.get("eol_region", "")), cvar_alpha=alpha, limits=limits,
     ), marks, problems
 
 

@@ -205,12 +205,35 @@ def efficient(points: list[ParetoPoint], names: list[str], tol: float = 1e-6
     return [points[i] for i in keep]
 
 
-def optimise(pm: PlanningModel, spec, options: SolveOptions) -> tuple[Solution, dict]:
-    """Solve `pm` for an ObjectiveSpec: a plain (weighted) objective is one solve; normalised
-    weights first compute the payoff table; a lexicographic order solves once per objective.
-    Returns the final solution and what was learnt on the way (payoff table, per-step optima)."""
+def least_values(opt: Optimiser, limits: dict[str, float]) -> list[str]:
+    """For each limit, the least value its measure can reach (limits released): what to say
+    when the limits make the model infeasible."""
+    for name in limits:
+        opt.release(name)
+    messages = []
+    for name, upper in limits.items():
+        opt.objective(objective_of(opt.pm, {name: 1.0}))
+        solution = opt.solve()
+        if solution.status == Status.optimal:
+            best = opt.value(name, solution)
+            if best > upper + 1e-9 * max(1.0, abs(upper)):
+                messages.append(f"limit {name} <= {upper:,.6g} cannot be met: the least "
+                                f"{name} possible is {best:,.6g}")
+    return messages or ["the limits together cannot be met, though each can alone"]
+
+
+def optimise(pm: PlanningModel, spec, options: SolveOptions,
+             limits: dict[str, float] | None = None) -> tuple[Solution, dict]:
+    """Solve `pm` for an ObjectiveSpec, with each measure in `limits` held at or below its
+    bound: a plain (weighted) objective is one solve; normalised weights first compute the
+    payoff table; a lexicographic order solves once per objective. Returns the final solution
+    and what was learnt on the way (payoff table, per-step optima, or why the limits fail)."""
     opt = Optimiser(pm, options)
+    for name, upper in (limits or {}).items():
+        opt.bound(name, upper)
     first = opt.solve()
+    if first.status == Status.infeasible and limits:
+        return first, {"limits_unmet": least_values(opt, limits)}
     if first.status != Status.optimal or not (spec.order or spec.normalise):
         return first, {}
     tolerance = max(options.mip_gap, 1e-6)
