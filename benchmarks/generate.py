@@ -27,8 +27,8 @@ Design
 * Demand: c{C-1} for product `device` at every domestic region, growing each year; historic
   inflows of the product (15 years before the first model year) at every domestic region.
 
-Scenarios: the planner supports one scenario ('base') only; `--scenarios S` is accepted, and
-ignored (with a note) when S > 1, until scenario support lands.
+Scenarios: with `--scenarios S` > 1, `base` plus S - 1 disruptions, each cutting one overseas
+country's offer limits and raising its prices for a few years, with a demand change.
 """
 
 from __future__ import annotations
@@ -117,10 +117,8 @@ def generate(out_dir: Path, regions: int, facilities_per_region: int, years: int
     n_dom = domestic if domestic is not None else max(1, regions // 5)
     if not 1 <= n_dom < regions:
         raise ValueError("--domestic must be between 1 and regions - 1")
-    if scenarios > 1:
-        print(f"note: --scenarios {scenarios} ignored: the planner supports one scenario "
-              "('base') until scenario support lands; no scenarios.csv is written",
-              file=sys.stderr)
+    if scenarios < 1:
+        raise ValueError("--scenarios must be at least 1")
 
     rng = random.Random(seed)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -276,8 +274,34 @@ def generate(out_dir: Path, regions: int, facilities_per_region: int, years: int
     write_csv(out_dir / "links.csv",
               ["origin", "destination", "commodity", "cost_per_t", "kgco2e_per_t", "max_t",
                "loss", "tariff_per_t", "distance_km", "mode"], link_rows)
+    # --- scenarios: `base` plus S - 1 disruptions of one overseas country each -----------------
+    if scenarios > 1:
+        weights = [2.0] + [rng.uniform(0.5, 1.5) for _ in range(scenarios - 1)]
+        total = sum(weights)
+        probabilities = [round(w / total, 6) for w in weights]
+        probabilities[0] = round(1.0 - sum(probabilities[1:]), 6)
+        names = ["base"] + [f"disruption_{i}" for i in range(1, scenarios)]
+        write_csv(out_dir / "scenarios.csv", ["scenario", "probability", "description"],
+                  [[n, p, "no disruption" if n == "base" else "one country's exports cut"]
+                   for n, p in zip(names, probabilities)])
+        effect_rows = []
+        countries = [row[1] for row in region_rows if row[2] == "false"]
+        for name in names[1:]:
+            hit = rng.choice(countries)
+            first = START_YEAR + rng.randrange(years)
+            last = min(end_year, first + rng.randrange(1, 4))
+            effect_rows += [
+                [name, f"country:{hit}", "max_t", first, last, round(rng.uniform(0, 0.5), 3)],
+                [name, f"country:{hit}", "price_per_t", first, last,
+                 round(rng.uniform(1.2, 2.5), 3)],
+                [name, "*", "demand_t", first, end_year, round(rng.uniform(0.9, 1.2), 3)],
+            ]
+        write_csv(out_dir / "scenario_effects.csv",
+                  ["scenario", "target", "attribute", "from_year", "to_year", "multiply"],
+                  effect_rows)
     return {"regions": regions, "domestic": n_dom, "facilities": len(facility_rows),
-            "links": len(link_rows), "offers": len(offer_rows), "demand": len(demand_rows)}
+            "links": len(link_rows), "offers": len(offer_rows), "demand": len(demand_rows),
+            "scenarios": scenarios}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -290,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--commodities", type=int, required=True,
                         help="commodities C in the linear chain (c0 raw .. c{C-1} final)")
     parser.add_argument("--scenarios", type=int, default=1,
-                        help="scenarios S (ignored until the planner supports scenarios)")
+                        help="scenarios S: `base` plus S - 1 country disruptions (default 1)")
     parser.add_argument("--seed", type=int, default=0, help="random seed")
     parser.add_argument("--domestic", type=int, default=None,
                         help="domestic regions among R (default: max(1, R // 5))")

@@ -173,6 +173,6 @@ def test_scaling_an_unlimited_limit_is_a_warning(tmp_path):
     instance, problems = read_instance(folder)
     assert instance is not None
     assert [str(p) for p in problems] == [
-        f"{folder}/scenario_effects.csv:2:attribute: scales max_t of 1 unlimited item(s) "
-        "(buy_a): no effect on them (expected a finite max_t on the offers or links it should "
+        f"{folder}/scenario_effects.csv:2:attribute: scales max_t of unlimited items only "
+        "(buy_a): it has no effect (expected a finite max_t on the offers or links it should "
         "cut) [warning]"]

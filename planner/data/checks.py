@@ -159,7 +159,8 @@ def check_scenarios(tables: dict[str, pd.DataFrame], settings: Settings,
 
 
 def _unlimited_scaled(tables, resolved: pd.DataFrame, files) -> list[Problem]:
-    """Warn where an effect scales the max_t of an unlimited offer or link: it has no effect."""
+    """Warn where an effect scales max_t and every offer or link it reaches is unlimited: it
+    then has no effect at all."""
     limits = {
         "offer": dict(zip(tables["offers"]["offer"], tables["offers"]["max_t"])),
         "link": dict(zip(tables["links"]["origin"] + ">" + tables["links"]["destination"] + ":" +
@@ -169,11 +170,11 @@ def _unlimited_scaled(tables, resolved: pd.DataFrame, files) -> list[Problem]:
     problems = []
     for line, group in scaled.groupby("_line"):
         unlimited = [i for k, i in zip(group["kind"], group["item"]) if not given(limits[k][i])]
-        if unlimited:
+        if len(unlimited) == len(group):
             shown = ", ".join(unlimited[:4]) + (", ..." if len(unlimited) > 4 else "")
             problems.append(Problem(
                 files["effects"], int(line), "attribute",
-                f"scales max_t of {len(unlimited)} unlimited item(s) ({shown}): no effect on them",
+                f"scales max_t of unlimited items only ({shown}): it has no effect",
                 "a finite max_t on the offers or links it should cut", severity="warning"))
     return problems
 
