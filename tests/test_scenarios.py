@@ -176,3 +176,12 @@ def test_scaling_an_unlimited_limit_is_a_warning(tmp_path):
         f"{folder}/scenario_effects.csv:2:attribute: scales max_t of unlimited items only "
         "(buy_a): it has no effect (expected a finite max_t on the offers or links it should "
         "cut) [warning]"]
+
+
+def test_a_zero_probability_scenario_is_refused(tmp_path):
+    tables = {**HEDGE, "scenarios.csv": "scenario,probability\nnormal,1\nban,0\n"}
+    folder = write_instance(tmp_path, CHAIN, tables, settings=SETTINGS)
+    instance, problems = read_instance(folder)
+    assert instance is None
+    assert str(problems[0]).startswith(f"{folder}/scenarios.csv:3:probability: scenario 'ban' "
+                                       "has probability 0")

@@ -129,6 +129,10 @@ def check_scenarios(tables: dict[str, pd.DataFrame], settings: Settings,
     problems: list[Problem] = []
     scenarios = tables.get("scenarios")
     if scenarios is not None and not scenarios.empty:
+        for row in scenarios[scenarios["probability"] <= 0].to_dict("records"):
+            problems.append(Problem(files["scenarios"], int(row[LINE]), "probability",
+                                    f"scenario {row['scenario']!r} has probability 0: it would "
+                                    "carry no weight", "a probability > 0 (or drop the row)"))
         total = float(scenarios["probability"].sum())
         if abs(total - 1.0) > 1e-6:
             problems.append(Problem(files["scenarios"], int(scenarios[LINE].iloc[0]),
