@@ -136,6 +136,8 @@ def solve(instance_dir: Path, out: Path, time_limit, mip_gap, threads, seed, for
     purchases, shortfall, disposal, eol_arrivals, costs, emissions, loop_shares, concentration);
     it is written all at once, never half-written.
     """
+    from rich.console import Console
+
     from planner.report.terminal import format_summary
     from planner.runs import check_target, write_run
     from planner.solve import SolveOptions
@@ -147,7 +149,8 @@ def solve(instance_dir: Path, out: Path, time_limit, mip_gap, threads, seed, for
         check_target(out, force)
         options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads or None,
                                seed=seed, log=log)
-        outcome = solve_instance(instance_dir, options, stochastic_metrics, spec, limits)
+        with Console(stderr=True).status(f"solving {instance_dir} ..."):
+            outcome = solve_instance(instance_dir, options, stochastic_metrics, spec, limits)
         summary = outcome.summary
         write_run(out, outcome.tables, summary, force)
     except InputError as error:
