@@ -127,7 +127,9 @@ def pareto_front(path: str | Path, names: list[str], points: int,
         summary["risk_measures"] = risk
         summary["pareto"] = {"point": i, "grid": list(point.grid), "objectives": names}
         outcomes.append(Outcome(instance, pm, point.solution, summary, tables))
-        rows.append({"point": i, **objectives, "shortfall_t": risk["expected_shortfall_t"],
+        rows.append({"point": i, "status": point.solution.status.value,
+                     "mip_gap": point.solution.mip_gap, **objectives,
+                     "shortfall_t": risk["expected_shortfall_t"],
                      "cvar_shortfall_t": risk["cvar_shortfall_t"],
                      "max_country_t": risk["max_country_t"], **key_decisions(pm, tables)})
     front = pd.DataFrame(rows).fillna(0.0)

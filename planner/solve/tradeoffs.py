@@ -67,8 +67,13 @@ class Optimiser:
         return measure(self.pm, name).value(self.pm, solution.values)
 
 
+def usable(solution: Solution) -> bool:
+    """Optimal, or stopped by the time limit with an incumbent (its gap is reported)."""
+    return solution.has_solution and solution.status in (Status.optimal, Status.time_limit)
+
+
 def _require(solution: Solution, what: str) -> Solution:
-    if solution.status != Status.optimal or not solution.has_solution:
+    if not usable(solution):
         raise TradeoffError(f"{what}: {solution.status.value} ({solution.termination})")
     return solution
 
@@ -172,8 +177,11 @@ def pareto(opt: Optimiser, names: list[str], points: int, eps: float = 1e-3,
             solution = opt.solve()
             if progress:
                 progress()
-            if solution.status != Status.optimal or not solution.has_solution:
+            if solution.status == Status.infeasible:
                 break  # tighter bounds of this loop are infeasible too
+            if not usable(solution):
+                i += 1  # no solution within the limits: leave this grid point out
+                continue
             values = {n: opt.value(n, solution) for n in names}
             found.append(ParetoPoint(values, solution, index + (i,)))
             slack = slacks[name][0].value or 0.0
@@ -214,7 +222,7 @@ def least_values(opt: Optimiser, limits: dict[str, float]) -> list[str]:
     for name, upper in limits.items():
         opt.objective(objective_of(opt.pm, {name: 1.0}))
         solution = opt.solve()
-        if solution.status == Status.optimal:
+        if usable(solution):
             best = opt.value(name, solution)
             if best > upper + 1e-9 * max(1.0, abs(upper)):
                 messages.append(f"limit {name} <= {upper:,.6g} cannot be met: the least "
@@ -234,7 +242,7 @@ def optimise(pm: PlanningModel, spec, options: SolveOptions,
     first = opt.solve()
     if first.status == Status.infeasible and limits:
         return first, {"limits_unmet": least_values(opt, limits)}
-    if first.status != Status.optimal or not (spec.order or spec.normalise):
+    if not usable(first) or not (spec.order or spec.normalise):
         return first, {}
     tolerance = max(options.mip_gap, 1e-6)
     if spec.order:
