@@ -52,6 +52,7 @@ class Solution:
     highs: object = None  # the highspy.Highs holding the model, for diagnosis
     # HiGHS row of each balance and policy constraint (-1: none), in their frames' order
     rows: dict[str, np.ndarray] = field(default_factory=dict)
+    col_value: np.ndarray | None = None  # HiGHS's column values (a start for re-solves)
 
 
 STATUS = {
@@ -103,8 +104,15 @@ class HighsSession:
     def update_parameters(self) -> None:
         self.opt.update_parameters()
 
-    def solve(self) -> Solution:
+    def solve(self, start_from: Solution | None = None) -> Solution:
+        """Solve; `start_from` (an earlier solution of this session) is offered to HiGHS as a
+        MIP start, so a re-solve that it still satisfies has an incumbent at once."""
         pm, highs = self.pm, self.highs
+        if start_from is not None and start_from.col_value is not None:
+            n = highs.getNumCol()
+            values = np.zeros(n)
+            values[:min(n, len(start_from.col_value))] = start_from.col_value[:n]
+            highs.setSolution(n, np.arange(n, dtype=np.int32), values)
         start = time.perf_counter()
         highs.HandleKeyboardInterrupt = True  # Ctrl-C cancels the solve promptly
         highs.solve()
@@ -130,6 +138,7 @@ class HighsSession:
             solution.rows[name] = rows
         if has_solution:
             col_value = np.asarray(highs.getSolution().col_value)
+            solution.col_value = col_value
             for family, objects in pm.variables.items():
                 cols = np.fromiter((var_map.get(id(v), -1) for v in objects), dtype=np.int64,
                                    count=len(objects))

@@ -57,11 +57,17 @@ class Optimiser:
         if name in self.bounds:
             self.bound(name, 1e20)
 
+    last: Solution | None = None
+
     def solve(self) -> Solution:
+        """Solve, offering the previous solution as a MIP start."""
         if self.session is None:
             self.session = HighsSession(self.pm, self.options)
             self.handover_s = self.session.handover_s
-        return self.session.solve()
+        solution = self.session.solve(start_from=self.last)
+        if solution.has_solution:
+            self.last = solution
+        return solution
 
     def value(self, name: str, solution: Solution) -> float:
         return measure(self.pm, name).value(self.pm, solution.values)
