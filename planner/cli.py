@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -23,6 +24,44 @@ EXIT = {"optimal": 0, "error": 1, "input": 3, "time_limit": 4, "infeasible": 5, 
 def _fail(message: str, code: int) -> None:
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
+
+
+def solver_options(command):
+    """--time-limit, --mip-gap, --threads, --seed and --force, shared by solving commands."""
+    options = [
+        click.option("--time-limit", type=click.FloatRange(min=0), default=None,
+                     help="Solver time limit per solve, in seconds [default: none]."),
+        click.option("--mip-gap", type=click.FloatRange(min=0), default=1e-3, show_default=True,
+                     help="Relative MIP gap at which a solve stops (0.001 = 0.1 %)."),
+        click.option("--threads", type=click.IntRange(min=0), default=0, show_default=True,
+                     help="HiGHS threads (0: HiGHS's choice, half the cores)."),
+        click.option("--seed", type=int, default=None,
+                     help="HiGHS random seed [default: HiGHS's]."),
+        click.option("--force", is_flag=True,
+                     help="Replace the --out folder if it already exists."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@contextmanager
+def user_errors():
+    """Turn every failure into a plain message and its exit code (no traceback unless
+    PLANNER_DEBUG is set); nothing is written when it fires."""
+    try:
+        yield
+    except InputError as error:
+        _report_problems(error)
+    except PlannerError as error:
+        _fail(str(error), EXIT["error"])
+    except KeyboardInterrupt:
+        _fail("interrupted; nothing was written", EXIT["interrupted"])
+    except Exception as error:  # a bug: say so plainly; PLANNER_DEBUG=1 shows the traceback
+        if os.environ.get("PLANNER_DEBUG"):
+            raise
+        _fail(f"unexpected {type(error).__name__}: {error} (set PLANNER_DEBUG=1 for the "
+              "traceback); nothing was written", EXIT["error"])
 
 
 def _objective_option(text: str | None, normalise: bool):
@@ -104,14 +143,7 @@ def validate(instance_dir: Path) -> None:
 @click.argument("instance_dir", type=click.Path(path_type=Path))
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path),
               help="Run folder to create (must not exist unless --force).")
-@click.option("--time-limit", type=click.FloatRange(min=0), default=None, show_default=True,
-              help="Solver time limit in seconds [default: none].")
-@click.option("--mip-gap", type=click.FloatRange(min=0), default=1e-3, show_default=True,
-              help="Relative MIP gap at which to stop (0.001 = 0.1 %).")
-@click.option("--threads", type=click.IntRange(min=0), default=0, show_default=True,
-              help="HiGHS threads (0: HiGHS's choice, half the cores).")
-@click.option("--seed", type=int, default=None, help="HiGHS random seed [default: HiGHS's].")
-@click.option("--force", is_flag=True, help="Replace the --out folder if it already exists.")
+@solver_options
 @click.option("--log", is_flag=True, help="Show the HiGHS log.")
 @click.option("--objective", "objective_text", default=None, metavar="SPEC",
               help="Objective, replacing instance.yaml's: a name (cost, emissions, risk, "
@@ -145,7 +177,7 @@ def solve(instance_dir: Path, out: Path, time_limit, mip_gap, threads, seed, for
 
     spec = _objective_option(objective_text, normalise)
     limits = _limits_option(limit_texts)
-    try:
+    with user_errors():
         check_target(out, force)
         options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads or None,
                                seed=seed, log=log)
@@ -153,17 +185,6 @@ def solve(instance_dir: Path, out: Path, time_limit, mip_gap, threads, seed, for
             outcome = solve_instance(instance_dir, options, stochastic_metrics, spec, limits)
         summary = outcome.summary
         write_run(out, outcome.tables, summary, force)
-    except InputError as error:
-        _report_problems(error)
-    except PlannerError as error:
-        _fail(str(error), EXIT["error"])
-    except KeyboardInterrupt:
-        _fail("interrupted; nothing was written", EXIT["interrupted"])
-    except Exception as error:  # a bug: say so plainly; PLANNER_DEBUG=1 shows the traceback
-        if os.environ.get("PLANNER_DEBUG"):
-            raise
-        _fail(f"unexpected {type(error).__name__}: {error} (set PLANNER_DEBUG=1 for the "
-              "traceback); nothing was written", EXIT["error"])
     for warning in outcome.instance.warnings:
         click.echo(str(warning), err=True)
     if as_json:
@@ -189,14 +210,7 @@ def solve(instance_dir: Path, out: Path, time_limit, mip_gap, threads, seed, for
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path),
               help="Folder to create: pareto.csv, payoff.csv, summary.json and point_NN/ with "
                    "each point's full results.")
-@click.option("--time-limit", type=click.FloatRange(min=0), default=None,
-              help="Solver time limit per solve, seconds [default: none].")
-@click.option("--mip-gap", type=click.FloatRange(min=0), default=1e-3, show_default=True,
-              help="Relative MIP gap of each solve.")
-@click.option("--threads", type=click.IntRange(min=0), default=0, show_default=True,
-              help="HiGHS threads (0: HiGHS's choice).")
-@click.option("--seed", type=int, default=None, help="HiGHS random seed [default: HiGHS's].")
-@click.option("--force", is_flag=True, help="Replace the --out folder if it already exists.")
+@solver_options
 @click.option("--json", "as_json", is_flag=True, help="Print the front as JSON.")
 def pareto(instance_dir: Path, objectives: str, points: int, out: Path, time_limit, mip_gap,
            threads, seed, force, as_json) -> None:
@@ -217,7 +231,7 @@ def pareto(instance_dir: Path, objectives: str, points: int, out: Path, time_lim
                                  + ", ".join(OBJECTIVES), param_hint="--objectives")
     options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads or None,
                            seed=seed)
-    try:
+    with user_errors():
         check_target(out, force)
         total = len(names) ** 2 + points ** (len(names) - 1)
         with Progress(console=Console(stderr=True), transient=True) as bar:
@@ -231,17 +245,6 @@ def pareto(instance_dir: Path, objectives: str, points: int, out: Path, time_lim
             for point in outcome.points:
                 write_tables(tmp / f"point_{point.summary['pareto']['point']:02d}",
                              point.tables, point.summary)
-    except InputError as error:
-        _report_problems(error)
-    except PlannerError as error:
-        _fail(str(error), EXIT["error"])
-    except KeyboardInterrupt:
-        _fail("interrupted; nothing was written", EXIT["interrupted"])
-    except Exception as error:  # a bug: reported plainly, as in `solve`
-        if os.environ.get("PLANNER_DEBUG"):
-            raise
-        _fail(f"{type(error).__name__}: {error} (set PLANNER_DEBUG=1 for the traceback); "
-              "nothing was written", EXIT["error"])
     if as_json:
         click.echo(outcome.front.to_json(orient="records", indent=2))
         return
