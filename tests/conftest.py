@@ -12,6 +12,15 @@ from planner.workflow import solve_instance
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# one commodity `m` made from nothing: the smallest chain, shared by the hand-solved cases
+MAKE_CHAIN = """\
+name: make
+commodities:
+  m: {description: magnet}
+processes:
+  make: {outputs: {m: 1.0}}
+"""
+
 SETTINGS = """\
 name: {name}
 model: chain.yaml

@@ -6,15 +6,8 @@ import pyomo.environ as pyo
 import pytest
 
 from planner.solve import SolveOptions, solve
-from tests.conftest import write_instance
+from tests.conftest import MAKE_CHAIN, write_instance
 
-MAKE_CHAIN = """\
-name: make
-commodities:
-  m: {description: magnet}
-processes:
-  make: {inputs: {}, outputs: {m: 1.0}}
-"""
 IMPORT = {
     "offers.csv": "offer,region,commodity,price_per_t\nbuy_a,A,m,100\n",
     "links.csv": "origin,destination,commodity,cost_per_t\nA,H,m,0\n",

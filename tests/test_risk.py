@@ -6,15 +6,8 @@ import numpy as np
 import pytest
 
 from planner.results.risk import cvar
-from tests.conftest import write_instance
+from tests.conftest import MAKE_CHAIN, write_instance
 
-CHAIN = """\
-name: make
-commodities:
-  m: {}
-processes:
-  make: {outputs: {m: 1.0}}
-"""
 SETTINGS = """\
 name: risk
 model: chain.yaml
@@ -52,7 +45,7 @@ def test_shortfall_measures_and_concentration_in_a_run(tmp_path, solve_case):
         "scenario_effects.csv": "scenario,target,attribute,multiply\ncut,buy_a,max_t,0.5\n"
                                 "ban,country:CN,max_t,0\n",
     }
-    out = solve_case(write_instance(tmp_path, CHAIN, tables, settings=SETTINGS))
+    out = solve_case(write_instance(tmp_path, MAKE_CHAIN, tables, settings=SETTINGS))
     measures = out.summary["risk_measures"]
     assert measures["expected_shortfall_t"] == pytest.approx(10)
     assert measures["cvar_shortfall_t"] == pytest.approx(40)

@@ -8,15 +8,8 @@ from planner.data import load_instance
 from planner.data.load import read_instance
 from planner.solve import SolveOptions
 from planner.solve.stochastic import stochastic_metrics
-from tests.conftest import write_instance
+from tests.conftest import MAKE_CHAIN, write_instance
 
-CHAIN = """\
-name: make
-commodities:
-  m: {description: magnet}
-processes:
-  make: {inputs: {}, outputs: {m: 1.0}}
-"""
 SETTINGS = """\
 name: hedge
 model: chain.yaml
@@ -46,7 +39,7 @@ def test_hedging_pays_only_under_the_stochastic_model(tmp_path, solve_case):
     real scenarios, 28000; VSS = 28000 - 17000 = 11000.
     WS: normal 10000 (import), ban 17000 (build): 0.8 * 10000 + 0.2 * 17000 = 11400;
     EVPI = 17000 - 11400 = 5600."""
-    folder = write_instance(tmp_path, CHAIN, HEDGE, settings=SETTINGS)
+    folder = write_instance(tmp_path, MAKE_CHAIN, HEDGE, settings=SETTINGS)
     out = solve_case(folder)
     assert out.summary["objectives"]["cost"] == pytest.approx(17000)
     assert out.tables["builds"]["modules"].tolist() == [1]
@@ -68,7 +61,7 @@ def test_hedging_pays_only_under_the_stochastic_model(tmp_path, solve_case):
 def test_without_the_disruption_importing_is_cheaper(tmp_path, solve_case):
     tables = {**HEDGE, "scenarios.csv": "scenario,probability\nnormal,1\n",
               "scenario_effects.csv": "scenario,target,attribute,multiply\n"}
-    out = solve_case(write_instance(tmp_path, CHAIN, tables, settings=SETTINGS))
+    out = solve_case(write_instance(tmp_path, MAKE_CHAIN, tables, settings=SETTINGS))
     assert out.summary["objectives"]["cost"] == pytest.approx(10000)
     assert out.tables["builds"].empty
 
@@ -87,7 +80,7 @@ def test_country_effects_and_per_scenario_tables(tmp_path, solve_case):
                                 "shock,country:CN,price_per_t,2\nshock,country:CN,cost_per_t,2\n"
                                 "shock,H,demand_t,0.5\n",
     }
-    out = solve_case(write_instance(tmp_path, CHAIN, tables, settings=SETTINGS))
+    out = solve_case(write_instance(tmp_path, MAKE_CHAIN, tables, settings=SETTINGS))
     per = {s["scenario"]: s for s in out.summary["scenarios"]}
     assert per["base"]["cost"] == pytest.approx(10500)
     assert per["shock"]["cost"] == pytest.approx(10500)
@@ -113,7 +106,7 @@ def test_availability_effect_over_a_year_range(tmp_path, solve_case):
                                 "outage,plant,availability,2026,2026,0\n",
     }
     settings = SETTINGS.replace("end: 2025", "end: 2026")
-    out = solve_case(write_instance(tmp_path, CHAIN, tables, settings=settings))
+    out = solve_case(write_instance(tmp_path, MAKE_CHAIN, tables, settings=settings))
     per = {s["scenario"]: s["cost"] for s in out.summary["scenarios"]}
     assert per == pytest.approx({"calm": 2000, "outage": 11000})
     assert out.summary["objectives"]["cost"] == pytest.approx(0.75 * 2000 + 0.25 * 11000)
@@ -136,7 +129,7 @@ def test_availability_effect_over_a_year_range(tmp_path, solve_case):
 ])
 def test_bad_scenarios_are_named(tmp_path, scenarios, effects, expected):
     tables = {**HEDGE, "scenarios.csv": scenarios, "scenario_effects.csv": effects}
-    folder = write_instance(tmp_path, CHAIN, tables, settings=SETTINGS)
+    folder = write_instance(tmp_path, MAKE_CHAIN, tables, settings=SETTINGS)
     instance, problems = read_instance(folder)
     assert instance is None
     assert any(str(p).startswith(f"{folder}/{expected}") for p in problems), problems
@@ -156,7 +149,7 @@ def test_stochastic_metrics_through_the_cli(tmp_path):
 
     from planner.cli import main
 
-    folder = write_instance(tmp_path / "case", CHAIN, HEDGE, settings=SETTINGS)
+    folder = write_instance(tmp_path / "case", MAKE_CHAIN, HEDGE, settings=SETTINGS)
     out = tmp_path / "run"
     result = CliRunner().invoke(main, ["solve", str(folder), "--out", str(out), "--mip-gap", "0",
                                        "--stochastic-metrics"])
@@ -169,7 +162,7 @@ def test_stochastic_metrics_through_the_cli(tmp_path):
 
 def test_scaling_an_unlimited_limit_is_a_warning(tmp_path):
     tables = {**HEDGE, "offers.csv": "offer,region,commodity,price_per_t\nbuy_a,A,m,100\n"}
-    folder = write_instance(tmp_path, CHAIN, tables, settings=SETTINGS)
+    folder = write_instance(tmp_path, MAKE_CHAIN, tables, settings=SETTINGS)
     instance, problems = read_instance(folder)
     assert instance is not None
     assert [str(p) for p in problems] == [
@@ -180,7 +173,7 @@ def test_scaling_an_unlimited_limit_is_a_warning(tmp_path):
 
 def test_a_zero_probability_scenario_is_refused(tmp_path):
     tables = {**HEDGE, "scenarios.csv": "scenario,probability\nnormal,1\nban,0\n"}
-    folder = write_instance(tmp_path, CHAIN, tables, settings=SETTINGS)
+    folder = write_instance(tmp_path, MAKE_CHAIN, tables, settings=SETTINGS)
     instance, problems = read_instance(folder)
     assert instance is None
     assert str(problems[0]).startswith(f"{folder}/scenarios.csv:3:probability: scenario 'ban' "

@@ -15,15 +15,8 @@ from planner.data import load_instance
 from planner.data.instance import parse_objective
 from planner.formulation.build import build_model
 from planner.solve import SolveOptions, solve
-from tests.conftest import write_instance
+from tests.conftest import MAKE_CHAIN, write_instance
 
-CHAIN = """\
-name: make
-commodities:
-  m: {}
-processes:
-  make: {outputs: {m: 1.0}}
-"""
 SETTINGS = """\
 name: tradeoff
 model: chain.yaml
@@ -59,7 +52,7 @@ def brute_force_front(folder):
 
 
 def test_pareto_front_equals_brute_force(tmp_path):
-    folder = write_instance(tmp_path / "case", CHAIN, FRONT, settings=SETTINGS)
+    folder = write_instance(tmp_path / "case", MAKE_CHAIN, FRONT, settings=SETTINGS)
     expected = brute_force_front(folder)
     assert expected == [(10000, 60), (10600, 42), (11200, 24), (12100, 12), (13500, 0)]
     out = tmp_path / "front"
@@ -82,7 +75,7 @@ def test_pareto_front_equals_brute_force(tmp_path):
 def test_lexicographic_and_normalised_weights(tmp_path, solve_case):
     """risk first: no imports, then the cheapest way to 0 risk, 13500. Normalised equal
     weights: (cost - 10000) / 3500 + risk / 60 is least at 2 small modules (0.743)."""
-    folder = write_instance(tmp_path, CHAIN, FRONT, settings=SETTINGS)
+    folder = write_instance(tmp_path, MAKE_CHAIN, FRONT, settings=SETTINGS)
     lex = solve_case(folder, objective=parse_objective("risk>cost")[0])
     assert lex.summary["objectives"]["risk"] == pytest.approx(0)
     assert lex.summary["objectives"]["cost"] == pytest.approx(13500)
@@ -115,7 +108,7 @@ def test_cvar_of_shortfall_optimised(tmp_path, solve_case):
     """Cost first: no plant; expected cost 0.5 * 10000 + 0.3 * 12500 + 0.2 * (7500 + 50000)
     = 20250 and 50 t short in `ban`: CVaR_0.75 = 40 t. CVaR first: the plant (20000) leaves no
     shortfall: 20000 + 0.5 * 5500 + 0.3 * 5500 + 0.2 * 8000 = 26000."""
-    folder = write_instance(tmp_path, CHAIN, SCENARIO_CASE, settings=RISKY_SETTINGS)
+    folder = write_instance(tmp_path, MAKE_CHAIN, SCENARIO_CASE, settings=RISKY_SETTINGS)
     cheap = solve_case(folder)
     assert cheap.summary["objectives"]["cost"] == pytest.approx(20250)
     assert cheap.summary["risk_measures"]["cvar_shortfall_t"] == pytest.approx(40)
@@ -129,7 +122,7 @@ def test_concentration_optimised(tmp_path, solve_case):
     """Least largest single-country tonnage: 50 t (in `ban` only B can ship, 50 t), reached
     without the plant by splitting 50/50 between CN and US in the other scenarios: expected
     cost 0.5 * 12500 + 0.3 * 12500 + 0.2 * 57500 = 21500."""
-    folder = write_instance(tmp_path, CHAIN, SCENARIO_CASE, settings=RISKY_SETTINGS)
+    folder = write_instance(tmp_path, MAKE_CHAIN, SCENARIO_CASE, settings=RISKY_SETTINGS)
     out = solve_case(folder, objective=parse_objective("concentration>cost")[0])
     # the second step may use the lexicographic tolerance (1e-6 relative) on the first
     assert out.summary["risk_measures"]["max_country_t"] == pytest.approx(50, rel=1e-5)
@@ -143,7 +136,7 @@ def test_concentration_optimised(tmp_path, solve_case):
     ("cost=-1", "negative weight for cost"),
 ])
 def test_bad_objective_option(tmp_path, text, message):
-    folder = write_instance(tmp_path / "case", CHAIN, FRONT, settings=SETTINGS)
+    folder = write_instance(tmp_path / "case", MAKE_CHAIN, FRONT, settings=SETTINGS)
     result = CliRunner().invoke(main, ["solve", str(folder), "--out", str(tmp_path / "run"),
                                        "--objective", text])
     assert result.exit_code == 2 and message in result.output
@@ -152,7 +145,7 @@ def test_bad_objective_option(tmp_path, text, message):
 def test_limits_bound_a_measure_and_explain_when_they_cannot_hold(tmp_path):
     """cvar_shortfall <= 0 forces the plant (cost 26000); <= -1 cannot hold, and the message
     gives the least CVaR possible, 0."""
-    folder = write_instance(tmp_path / "case", CHAIN, SCENARIO_CASE, settings=RISKY_SETTINGS)
+    folder = write_instance(tmp_path / "case", MAKE_CHAIN, SCENARIO_CASE, settings=RISKY_SETTINGS)
     runner = CliRunner()
     result = runner.invoke(main, ["solve", str(folder), "--out", str(tmp_path / "a"),
                                   "--mip-gap", "0", "--limit", "cvar_shortfall=0"])
