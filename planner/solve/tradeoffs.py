@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyomo.environ as pyo
 
+from planner.errors import PlannerError
 from planner.formulation.build import PlanningModel
 from planner.formulation.measures import Linear, measure, objective_of, set_objective
 from planner.solve.highs import HighsSession, Solution, SolveOptions, Status
 
 
-class TradeoffError(RuntimeError):
-    """A step of a multi-objective run found no optimal solution."""
+class TradeoffError(PlannerError):
+    """A step of a multi-objective run found no solution (reported as a plain message)."""
 
 
 @dataclass
