@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+from datetime import UTC, datetime
 
 import highspy
 import numpy as np
@@ -11,6 +12,7 @@ import pyomo
 
 import planner
 from planner.formulation.build import PlanningModel
+from planner.results.risk import commodity_stages
 from planner.solve import Solution
 
 REPORT_YEARS = (2030, 2035, 2050)
@@ -63,6 +65,24 @@ def versions() -> dict[str, str]:
             "python": platform.python_version()}
 
 
+def dimensions(pm: PlanningModel) -> dict:
+    """What a report needs to describe the tables without the instance: each process's stage and
+    loop, each commodity's stage, each region's country and whether it is domestic, the policy
+    targets in force each year and the scenario probabilities."""
+    inst = pm.instance
+    stages = commodity_stages(inst.chain)
+    regions = inst.regions.set_index("region")
+    return {
+        "processes": {n: {"stage": p.stage or "other", "loop": p.loop}
+                      for n, p in inst.chain.processes.items()},
+        "commodities": {c: {"stage": stages[c]} for c in inst.chain.commodities},
+        "regions": {r: {"country": str(row["country"]), "domestic": bool(row["domestic"])}
+                    for r, row in regions.iterrows()},
+        "policy_targets": pm.policy_schedule.to_dict("records"),
+        "scenarios": pm.sets.scenarios[["scenario", "probability"]].to_dict("records"),
+    }
+
+
 def build_summary(pm: PlanningModel, sol: Solution, tables: dict[str, pd.DataFrame] | None,
                   loops: pd.DataFrame | None, timings: dict[str, float],
                   diagnosis: list[str] | None = None, max_residual: float | None = None) -> dict:
@@ -81,6 +101,8 @@ def build_summary(pm: PlanningModel, sol: Solution, tables: dict[str, pd.DataFra
         "instance": {"name": inst.name, "path": str(inst.path), "sha256": inst.files_sha256,
                      "description": inst.settings.description},
         "versions": versions(),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "dimensions": dimensions(pm),
         "warnings": [str(w) for w in inst.warnings],
     }
     if diagnosis:

@@ -12,6 +12,7 @@ import pandas as pd
 
 from planner.formulation.build import PlanningModel
 from planner.formulation.objectives import capital_recovery_factor
+from planner.results.risk import commodity_stages
 from planner.solve import Solution
 
 TOL = 1e-9
@@ -69,6 +70,13 @@ def result_tables(pm: PlanningModel, sol: Solution) -> dict[str, pd.DataFrame]:
         pm.frames["balance"][["region", "commodity", "year", "scenario", "demand_t"]])
     shortfall = _nonzero(short[["scenario", "region", "commodity", "year", "demand_t",
                                 "shortfall_t"]], "shortfall_t")
+    demand = pm.frames["balance"][["scenario", "region", "commodity", "year", "demand_t"]]
+    demand = demand[demand["demand_t"] > TOL].merge(
+        short[["scenario", "region", "commodity", "year", "shortfall_t"]], how="left",
+        on=["scenario", "region", "commodity", "year"]).fillna({"shortfall_t": 0.0})
+    demand["met_t"] = demand["demand_t"] - demand["shortfall_t"]
+    demand = demand[["scenario", "region", "commodity", "year", "demand_t", "met_t",
+                     "shortfall_t"]].reset_index(drop=True)
     disposal = _nonzero(pm.frames["dispose"].assign(disposed_t=x["dispose"])[
         ["scenario", "region", "commodity", "year", "disposed_t"]], "disposed_t")
 
@@ -76,30 +84,73 @@ def result_tables(pm: PlanningModel, sol: Solution) -> dict[str, pd.DataFrame]:
     costs = cost_table(pm, sol, on)
     costs = costs.rename(columns={"value": f"value_{cur}", "undiscounted": f"undiscounted_{cur}"})
     return {
-        "builds": builds, "capacity": capacity, "activity": activity, "flows": flows,
-        "purchases": purchases, "shortfall": shortfall, "disposal": disposal,
+        "builds": builds, "capacity": capacity, "activity": activity,
+        "process_flows": process_flows(activity, inst.chain), "flows": flows,
+        "purchases": purchases, "demand": demand, "shortfall": shortfall, "disposal": disposal,
         "eol_arrivals": arrivals, "costs": costs, "emissions": emission_table(pm, sol),
     }
 
 
+def process_flows(activity: pd.DataFrame, chain) -> pd.DataFrame:
+    """scenario, facility, process, region, year, commodity, direction ("in" / "out"), t: the
+    tonnes each facility takes in and puts out (activity times the chain's coefficients)."""
+    rows = [(p, c, "in", a) for p, q in chain.processes.items() for c, a in q.inputs.items()]
+    rows += [(p, c, "out", b) for p, q in chain.processes.items() for c, b in q.outputs.items()]
+    coefs = pd.DataFrame(rows, columns=["process", "commodity", "direction", "t_per_t"])
+    table = activity[["scenario", "facility", "process", "region", "year", "activity_t"]].merge(
+        coefs, on="process")
+    table["t"] = table.pop("activity_t") * table.pop("t_per_t")
+    return _nonzero(table.sort_values(["scenario", "year", "facility", "direction",
+                                       "commodity"]), "t")
+
+
+def element_keys(pm: PlanningModel, family: str) -> pd.DataFrame:
+    """region and stage each element of a variable family is reported under: a facility's region
+    and its process's stage; a link's destination (where transport and tariffs are paid) and a
+    purchase's, shortfall's or disposal's region, with the commodity's stage."""
+    sets, frame = pm.sets, pm.frames[family]
+    commodity_stage = commodity_stages(pm.instance.chain)
+    if family in ("act", "build"):
+        return pd.DataFrame(_facility_keys(pm, frame["facility"]))
+    if family == "flow":
+        frame = frame.merge(sets.links, on="link", how="left")
+        frame = frame.rename(columns={"destination": "region"})
+    elif family == "buy":
+        frame = frame.merge(sets.offers[["offer", "region", "commodity"]], on="offer",
+                            how="left")
+    return pd.DataFrame({"region": frame["region"].to_numpy(),
+                         "stage": frame["commodity"].map(commodity_stage).to_numpy()})
+
 
 def _per_scenario(pm: PlanningModel, family: str, weighted: np.ndarray) -> pd.DataFrame:
-    """scenario and value of each element, probability weight removed: what happens in that
-    scenario. First-stage families (no scenario index) count in full in every scenario."""
+    """scenario, year, region, stage and value of each element, probability weight removed:
+    what happens in that scenario. First-stage families (no scenario index) count in full in
+    every scenario."""
     frame = pm.frames[family]
+    keys = element_keys(pm, family)
     prob = pm.sets.scenarios.set_index("scenario")["probability"]
     if "scenario" in frame:
         p = prob.loc[frame["scenario"]].to_numpy()
-        return pd.DataFrame({"scenario": frame["scenario"].to_numpy(), "year": frame["year"],
-                             "value": np.divide(weighted, p, out=np.zeros(len(p)), where=p > 0)})
-    single = pd.DataFrame({"year": frame["year"], "value": weighted})
+        return pd.DataFrame({"scenario": frame["scenario"].to_numpy(),
+                             "year": frame["year"].to_numpy(), **keys,
+                             "value": np.divide(weighted, p, out=np.zeros(len(p)),
+                                                where=p > 0)})
+    single = pd.DataFrame({"year": frame["year"].to_numpy(), **keys, "value": weighted})
     return single.merge(pm.sets.scenarios[["scenario"]], how="cross")
 
 
+def _facility_keys(pm: PlanningModel, facilities: pd.Series) -> dict[str, np.ndarray]:
+    fac = pm.sets.facilities.set_index("facility")
+    stage = {n: p.stage or "other" for n, p in pm.instance.chain.processes.items()}
+    return {"region": fac["region"].loc[facilities].to_numpy(),
+            "stage": fac["process"].loc[facilities].map(stage).to_numpy()}
+
+
 def cost_table(pm: PlanningModel, sol: Solution, on: pd.DataFrame) -> pd.DataFrame:
-    """scenario, probability, component, year, value (discounted), undiscounted: the cost of
-    each component and year if that scenario happens; sum_s probability * value is the cost
-    objective. First-stage costs (capital, fixed O&M) appear in every scenario."""
+    """scenario, probability, component, region, stage, year, value (discounted), undiscounted:
+    the cost of each component, region, stage and year if that scenario happens;
+    sum_s probability * value is the cost objective. First-stage costs (capital, fixed O&M)
+    appear in every scenario."""
     sets, x = pm.sets, sol.values
     fac = sets.facilities.set_index("facility")
     df = sets.discount
@@ -109,15 +160,17 @@ def cost_table(pm: PlanningModel, sol: Solution, on: pd.DataFrame) -> pd.DataFra
     crf = capital_recovery_factor(pm.instance.settings.discount_rate,
                                   fac["life_years"].loc[on["facility"]])
     per_year = on["modules"].to_numpy() * w.loc[on["year"]].to_numpy()
-    first_stage.append(pd.DataFrame({"component": "capital", "year": on["year"],
+    on_keys = _facility_keys(pm, on["facility"])
+    ex_keys = _facility_keys(pm, sets.existing["facility"])
+    first_stage.append(pd.DataFrame({"component": "capital", "year": on["year"], **on_keys,
                                      "undiscounted": per_year * crf *
                                      fac["capex_per_module"].loc[on["facility"]].to_numpy()}))
     fixed = fac["fixed_cost_per_t"]
-    first_stage.append(pd.DataFrame({"component": "fixed_om", "year": on["year"],
+    first_stage.append(pd.DataFrame({"component": "fixed_om", "year": on["year"], **on_keys,
                                      "undiscounted": per_year * on["module_t"].to_numpy() *
                                      fixed.loc[on["facility"]].to_numpy()}))
     ex = sets.existing
-    first_stage.append(pd.DataFrame({"component": "fixed_om", "year": ex["year"],
+    first_stage.append(pd.DataFrame({"component": "fixed_om", "year": ex["year"], **ex_keys,
                                      "undiscounted": ex["existing_t"].to_numpy() *
                                      w.loc[ex["year"]].to_numpy() *
                                      fixed.loc[ex["facility"]].to_numpy()}))
@@ -130,33 +183,30 @@ def cost_table(pm: PlanningModel, sol: Solution, on: pd.DataFrame) -> pd.DataFra
             part["undiscounted"] = part.pop("value") / df.loc[part["year"]].to_numpy()
             parts.append(part.assign(component=component))
     table = pd.concat(parts, ignore_index=True).groupby(
-        ["scenario", "component", "year"], as_index=False)["undiscounted"].sum()
+        ["scenario", "component", "region", "stage", "year"], as_index=False)["undiscounted"].sum()
     table["value"] = table["undiscounted"] * df.loc[table["year"]].to_numpy()
     table = table[table["undiscounted"].abs() > TOL]
     table = table.merge(sets.scenarios[["scenario", "probability"]], on="scenario")
-    return table[["scenario", "probability", "component", "year", "value", "undiscounted"]
-                 ].reset_index(drop=True)
+    return table[["scenario", "probability", "component", "region", "stage", "year", "value",
+                  "undiscounted"]].reset_index(drop=True)
 
 
 def emission_table(pm: PlanningModel, sol: Solution) -> pd.DataFrame:
-    """scenario, probability, source, region, year, t_co2e: emissions if that scenario happens;
-    sum_s probability * t_co2e is the emissions objective."""
+    """scenario, probability, source, region, stage, year, t_co2e: emissions if that scenario
+    happens; sum_s probability * t_co2e is the emissions objective. Transport is counted at the
+    link's origin (where the carrier leaves)."""
     parts = []
-    region_of = {
-        "act": pm.frames["act"].merge(pm.sets.facilities[["facility", "region"]], on="facility",
-                                      how="left")["region"].to_numpy(),
-        "flow": pm.frames["flow"].merge(pm.sets.links, on="link", how="left")["origin"].to_numpy(),
-        "buy": pm.frames["buy"].merge(pm.sets.offers, on="offer", how="left")["region"].to_numpy(),
-        "dispose": pm.frames["dispose"]["region"].to_numpy(),
-    }
+    origin = pm.frames["flow"].merge(pm.sets.links, on="link", how="left")["origin"].to_numpy()
     for source, by_family in pm.emission_parts.items():
         for family, coef in by_family.items():
             part = _per_scenario(pm, family, coef * sol.values[family])
-            parts.append(part.assign(source=source, region=region_of[family]))
+            if family == "flow":
+                part["region"] = origin
+            parts.append(part.assign(source=source))
     table = pd.concat(parts, ignore_index=True).groupby(
-        ["scenario", "source", "region", "year"], as_index=False)["value"].sum()
+        ["scenario", "source", "region", "stage", "year"], as_index=False)["value"].sum()
     table = table.rename(columns={"value": "t_co2e"})
     table = table[table["t_co2e"].abs() > TOL]
     table = table.merge(pm.sets.scenarios[["scenario", "probability"]], on="scenario")
-    return table[["scenario", "probability", "source", "region", "year", "t_co2e"]
+    return table[["scenario", "probability", "source", "region", "stage", "year", "t_co2e"]
                  ].reset_index(drop=True)

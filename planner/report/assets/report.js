@@ -1,0 +1,97 @@
+/* The report's only script: draws the charts from the embedded data and wires the selectors. */
+(function () {
+  "use strict";
+  var D = JSON.parse(document.getElementById("report-data").textContent);
+  var CONFIG = {displaylogo: false, responsive: true};
+  var scenarioSelect = document.getElementById("scenario-select");
+
+  var pending = [];
+
+  function draw(id, figure) {
+    var element = document.getElementById(id);
+    if (element && figure) {
+      pending.push(Plotly.react(element, figure.data, figure.layout, CONFIG));
+    }
+  }
+
+  function alpha(hex, a) {
+    var n = parseInt(hex.slice(1), 16);
+    return "rgba(" + (n >> 16) + "," + ((n >> 8) & 255) + "," + (n & 255) + "," + a + ")";
+  }
+
+  function sankeyTrace(view, mode) {
+    var S = D.sankey, colours = S.colours[mode], labels = S.labels[mode];
+    var node = {label: [], color: [], customdata: [], pad: 10,
+                thickness: 14, line: {width: 0.5, color: "#51606f"},
+                hovertemplate: "%{label}<br>%{customdata}<br>%{value:,.1f} t<extra></extra>"};
+    view.n.forEach(function (g) {
+      var n = S.nodes[g];
+      node.label.push(n[0]);
+      node.customdata.push(n[4]);
+      var key = mode === "loop" ? n[3] : n[2];
+      var i = labels.indexOf(key);
+      node.color.push(i >= 0 ? colours[i] : S.neutral[n[1]] || "#9aa5b1");
+    });
+    var link = {source: [], target: [], value: [], color: [], label: [],
+                hovertemplate: "%{source.label} \u2192 %{target.label}<br>%{value:,.2f} t" +
+                               "<br>%{label}<extra></extra>"};
+    view[mode].forEach(function (b) {
+      link.source.push(b[0]); link.target.push(b[1]); link.value.push(b[2]);
+      link.color.push(alpha(colours[b[3]], 0.55)); link.label.push(labels[b[3]]);
+    });
+    return {type: "sankey", arrangement: "snap", node: node, link: link, valueformat: ",.1f",
+            valuesuffix: " t"};
+  }
+
+  function drawSankey() {
+    if (!D.sankey) { return; }
+    var scenario = scenarioSelect.value;
+    var year = document.getElementById("sankey-year").value;
+    var mode = document.getElementById("sankey-colour").value;
+    var view = D.sankey.views[scenario][year];
+    var layout = JSON.parse(JSON.stringify(D.sankey.layout));
+    layout.title = {text: D.sankey.title + " \u2014 " + scenario + ", " + year};
+    draw("chart-sankey", {data: [sankeyTrace(view, mode)], layout: layout});
+    var element = document.getElementById("chart-sankey");
+    element.setAttribute("data-nodes", String(view.n.length));
+    element.setAttribute("data-links", String(view[mode].length));
+    document.getElementById("sankey-caption").textContent =
+      view.n.length + " nodes, " + view[mode].length + " bands; " + view.caption;
+    var legend = document.getElementById("sankey-legend");
+    legend.textContent = "";
+    D.sankey.labels[mode].forEach(function (label, i) {
+      var used = view[mode].some(function (b) { return b[3] === i; });
+      if (!used) { return; }
+      var span = document.createElement("span");
+      span.style.setProperty("--c", D.sankey.colours[mode][i]);
+      span.textContent = label;
+      legend.appendChild(span);
+    });
+  }
+
+  function drawScenario() {
+    var scenario = scenarioSelect.value;
+    Object.keys(D.by_scenario).forEach(function (id) { draw(id, D.by_scenario[id][scenario]); });
+    drawSankey();
+  }
+
+  Object.keys(D.charts).forEach(function (id) { draw(id, D.charts[id]); });
+  ["sankey-year", "sankey-colour"].forEach(function (id) {
+    var element = document.getElementById(id);
+    if (element) { element.addEventListener("change", drawSankey); }
+  });
+  if (scenarioSelect) { scenarioSelect.addEventListener("change", drawScenario); }
+  drawScenario();
+
+  var front = document.getElementById("chart-pareto");
+  if (front && front.on) {
+    front.on("plotly_click", function (event) {
+      var point = event.points[0].customdata;
+      document.querySelectorAll(".pareto-point").forEach(function (div) {
+        div.classList.toggle("shown", div.id === "pareto-point-" + point);
+      });
+    });
+  }
+  // tests and screenshots wait for this mark: every chart has been drawn
+  Promise.all(pending).then(function () { document.body.setAttribute("data-ready", "true"); });
+})();

@@ -1,0 +1,295 @@
+"""Plotly figures of a run, as plain dicts (drawn in the page by Plotly.js).
+
+Every name taken from the data passes through `plot_text`. Colours are fixed per loop and
+assigned to countries, processes and components in sorted order, so a rebuild is identical.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from planner.report.html import plot_text
+from planner.report.rundata import Run
+from planner.report.sankey import LOOP_LABELS, RECYCLED_LOOPS, coloured_links, value_stream
+
+LOOP_COLOURS = {"primary": "#4c78a8", "collection": "#9d755d", "reuse": "#2e8b57",
+                "remanufacture": "#8cd17d", "short_loop": "#17becf", "long_loop": "#b279a2",
+                "unmet": "#d62728", "disposal": "#6b6b6b", "loss": "#c7c1bd"}
+PALETTE = ("#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#eeca3b", "#b279a2",
+           "#ff9da6", "#9d755d", "#bab0ac", "#1f77b4", "#8c564b", "#17becf", "#bcbd22",
+           "#7f7f7f", "#aec7e8", "#ffbb78", "#98df8a", "#c5b0d5", "#c49c94")
+NEUTRAL = {"hub": "#9aa5b1", "use": "#12324a", "loss": "#c7c1bd", "facility": "#4c78a8",
+           "disposal": "#6b6b6b"}
+
+
+def colours(names) -> dict[str, str]:
+    return {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(sorted(set(names)))}
+
+
+def layout(title: str, ytitle: str = "", xtitle: str = "", **extra) -> dict:
+    base = {"title": {"text": title, "font": {"size": 15}}, "margin": {"l": 70, "r": 20,
+            "t": 50, "b": 50}, "legend": {"orientation": "v"}, "hovermode": "closest",
+            "xaxis": {"title": {"text": xtitle}}, "yaxis": {"title": {"text": ytitle}},
+            "font": {"family": "system-ui, sans-serif", "size": 12}}
+    base.update(extra)
+    return base
+
+
+def stacked(frame: pd.DataFrame, x: str, y: str, by: str, title: str, ytitle: str,
+            palette: dict[str, str] | None = None, kind: str = "bar") -> dict:
+    """Stacked bars (or areas) of `y` over `x`, one trace per value of `by`."""
+    palette = palette or colours(frame[by])
+    data = []
+    for name, part in frame.groupby(by, sort=True):
+        part = part.groupby(x, as_index=False)[y].sum().sort_values(x)
+        trace = {"x": part[x].tolist(), "y": part[y].tolist(), "name": plot_text(name),
+                 "marker": {"color": palette.get(name, "#9aa5b1")}}
+        if kind == "area":
+            trace.update(type="scatter", mode="lines", stackgroup="one",
+                         line={"width": 0.5, "color": palette.get(name, "#9aa5b1")})
+        else:
+            trace["type"] = "bar"
+        data.append(trace)
+    return {"data": data, "layout": layout(title, ytitle, barmode="stack")}
+
+
+def horizontal(series: pd.Series, title: str, xtitle: str, colour: str = "#4c78a8") -> dict:
+    series = series.sort_values()
+    return {"data": [{"type": "bar", "orientation": "h", "x": series.tolist(),
+                      "y": [plot_text(i) for i in series.index], "marker": {"color": colour}}],
+            "layout": layout(title, xtitle=xtitle, margin={"l": 160, "r": 20, "t": 50,
+                                                           "b": 50})}
+
+
+def pick(frame: pd.DataFrame, scenario: str) -> pd.DataFrame:
+    return frame[frame["scenario"] == scenario] if "scenario" in frame else frame
+
+
+# --- value-stream map ---------------------------------------------------------------------
+
+def sankey_data(run: Run) -> dict:
+    """Every scenario and year's Sankey graph, coloured by loop and by country; nodes are shared
+    across views and referenced by index ([label, kind, country, loop, description])."""
+    dims = run.dims
+    countries = sorted({r["country"] for r in dims["regions"].values()}) + ["unmet"]
+    country_colours = [colours(countries[:-1]).get(c, LOOP_COLOURS["unmet"]) for c in countries]
+    nodes: dict[str, int] = {}
+    node_rows: list[list] = []
+    views: dict[str, dict] = {}
+    for scenario in run.scenarios:
+        views[scenario] = {}
+        for year in run.years:
+            graph = value_stream(run.tables, dims, scenario, year)
+            ids = []
+            for i, node_id in enumerate(graph.node_id):
+                if node_id not in nodes:
+                    nodes[node_id] = len(node_rows)
+                    node_rows.append(_node_row(graph, i))
+                ids.append(nodes[node_id])
+            views[scenario][str(year)] = {"n": ids, "caption": _caption(graph)}
+            for mode in ("loop", "country"):
+                labels, bands = coloured_links(graph, mode)
+                to_global = [countries.index(lb) if mode == "country" else
+                             LOOP_LABELS.index(lb) for lb in labels]
+                views[scenario][str(year)][mode] = [[s, t, v, to_global[c]]
+                                                    for s, t, v, c, _ in bands]
+    return {"nodes": node_rows, "views": views,
+            "labels": {"loop": list(LOOP_LABELS), "country": [plot_text(c) for c in countries]},
+            "colours": {"loop": [LOOP_COLOURS[k] for k in LOOP_LABELS],
+                        "country": country_colours},
+            "neutral": NEUTRAL, "title": "Value-stream map (t)",
+            "layout": {"margin": {"l": 10, "r": 10, "t": 50, "b": 10},
+                       "font": {"family": "system-ui, sans-serif", "size": 11}}}
+
+
+def _node_row(graph, i: int) -> list:
+    kind = graph.node_kind[i]
+    loop_key = {"purchase": "primary", "arrival": "collection", "unmet": "unmet",
+                "disposal": "disposal", "loss": "loss"}.get(kind, graph.node_loop[i])
+    country = "unmet" if kind == "unmet" else graph.node_country[i]
+    return [plot_text(graph.node_label[i]), kind, plot_text(country), loop_key,
+            plot_text(", ".join(p for p in (kind, f"stage {graph.node_stage[i]}",
+                                            graph.node_country[i]) if p))]
+
+
+def _caption(graph) -> str:
+    t = graph.totals()
+    return (f"{t.get('purchase', 0):,.0f} t bought, {t.get('arrival', 0):,.0f} t arrived at end "
+            f"of life, {t.get('use', 0):,.0f} t to use, {t.get('unmet', 0):,.0f} t unmet, "
+            f"{t.get('disposal', 0):,.0f} t disposed")
+
+
+# --- capacity, sourcing, costs, emissions, risk ---------------------------------------------
+
+def capacity_figure(run: Run) -> dict:
+    """Capacity by site (stacked, coloured by facility type) with each build marked at the year
+    its modules come online."""
+    cap = run.tables["capacity"]
+    by_process = colours(cap["process"])
+    data = []
+    for (process, facility), part in cap.groupby(["process", "facility"], sort=True):
+        data.append({"type": "bar", "x": part["year"].tolist(), "y": part["capacity_t"].tolist(),
+                     "name": plot_text(f"{facility} ({process})"),
+                     "legendgroup": plot_text(process),
+                     "marker": {"color": by_process[process], "line": {"width": 0.5,
+                                                                       "color": "#ffffff"}}})
+    builds = run.tables["builds"]
+    if len(builds):
+        total = cap.groupby("year")["capacity_t"].sum()
+        data.append({"type": "scatter", "mode": "markers", "name": "build comes online",
+                     "x": builds["online_year"].tolist(),
+                     "y": [float(total.get(y, 0.0)) for y in builds["online_year"]],
+                     "marker": {"symbol": "triangle-down", "size": 11, "color": "#d62728"},
+                     "text": [plot_text(f"{b.facility}: +{b.modules} module(s), "
+                                        f"{b.capacity_added_t:,.0f} t/yr, decided {b.year}, "
+                                        f"online {b.online_year}")
+                              for b in builds.itertuples()],
+                     "hovertemplate": "%{text}<extra></extra>"})
+    return {"data": data, "layout": layout("Capacity by site and facility type", "t/yr",
+                                           barmode="stack", height=520)}
+
+
+def sourcing_figure(run: Run, scenario: str) -> dict:
+    """Imported tonnes by origin country and year; a menu picks the stage."""
+    conc = pick(run.tables["concentration"], scenario)
+    palette = colours({r["country"] for r in run.dims["regions"].values()})
+    stages = ["all stages", *sorted(conc["stage"].unique())]
+    data, groups = [], []
+    for stage in stages:
+        part = conc if stage == "all stages" else conc[conc["stage"] == stage]
+        for country, rows in part.groupby("country", sort=True):
+            rows = rows.groupby("year", as_index=False)["imported_t"].sum()
+            data.append({"type": "bar", "x": rows["year"].tolist(),
+                         "y": rows["imported_t"].tolist(), "name": plot_text(country),
+                         "marker": {"color": palette.get(country, "#9aa5b1")},
+                         "visible": stage == "all stages"})
+            groups.append(stage)
+    buttons = [{"label": plot_text(stage), "method": "update",
+                "args": [{"visible": [g == stage for g in groups]}]} for stage in stages]
+    return {"data": data, "layout": layout(
+        "Imports by origin country", "t imported", barmode="stack",
+        updatemenus=[{"buttons": buttons, "x": 1.0, "xanchor": "right", "y": 1.15,
+                      "yanchor": "top", "direction": "down"}])}
+
+
+def shares_figure(run: Run, scenario: str) -> dict:
+    """Recycled and domestic shares of domestic demand by year, with the policy targets."""
+    loops = pick(run.tables["loop_shares"], scenario)
+    met = loops.groupby("year")["met_t"].sum()
+    recycled = loops[loops["loop"].isin(RECYCLED_LOOPS)].groupby("year")["met_t"].sum()
+    recycled = (recycled.reindex(met.index, fill_value=0.0) / met.where(met > 0)).fillna(0.0)
+    domestic = domestic_share(run, scenario)
+    data = [{"type": "scatter", "mode": "lines+markers", "name": "recycled share (traced)",
+             "x": recycled.index.tolist(), "y": recycled.tolist(),
+             "line": {"color": LOOP_COLOURS["short_loop"]}},
+            {"type": "scatter", "mode": "lines+markers", "name": "domestic share",
+             "x": domestic.index.tolist(), "y": domestic.tolist(),
+             "line": {"color": "#12324a"}}]
+    targets = pd.DataFrame(run.dims["policy_targets"], columns=["policy", "region", "year",
+                                                                "value"])
+    for (policy, region), part in targets.groupby(["policy", "region"], sort=True):
+        if policy in ("min_recycled_share", "min_domestic_share"):
+            data.append({"type": "scatter", "mode": "lines", "line": {"dash": "dash",
+                         "shape": "hv", "color": LOOP_COLOURS["short_loop"] if "recycled" in
+                         policy else "#12324a"}, "name": plot_text(f"target {policy} ({region})"),
+                         "x": part["year"].tolist(), "y": part["value"].tolist()})
+    return {"data": data, "layout": layout("Recycled and domestic shares of demand", "share",
+                                           yaxis={"tickformat": ".0%", "rangemode": "tozero",
+                                                  "title": {"text": "share of demand"}})}
+
+
+def domestic_share(run: Run, scenario: str) -> pd.Series:
+    """Tonnes of demanded commodities made at domestic facilities / demand at domestic regions,
+    by year (the measure of the min_domestic_share policy)."""
+    domestic = {r for r, v in run.dims["regions"].items() if v["domestic"]}
+    demand = pick(run.tables["demand"], scenario)
+    demand = demand[demand["region"].isin(domestic)]
+    made = pick(run.tables["process_flows"], scenario)
+    made = made[(made["direction"] == "out") & made["region"].isin(domestic) &
+                made["commodity"].isin(set(demand["commodity"]))]
+    total = demand.groupby("year")["demand_t"].sum()
+    return (made.groupby("year")["t"].sum().reindex(total.index, fill_value=0.0) /
+            total.where(total > 0)).fillna(0.0)
+
+
+def concentration_figure(run: Run, scenario: str) -> dict:
+    """The largest single-country share of each stage's imports, by year, with the cap."""
+    conc = pick(run.tables["concentration"], scenario)
+    top = conc.groupby(["stage", "year"], as_index=False)["share"].max()
+    palette = colours(top["stage"])
+    data = [{"type": "scatter", "mode": "lines+markers", "name": plot_text(stage),
+             "x": part["year"].tolist(), "y": part["share"].tolist(),
+             "line": {"color": palette[stage]}}
+            for stage, part in top.groupby("stage", sort=True)]
+    targets = pd.DataFrame(run.dims["policy_targets"], columns=["policy", "region", "year",
+                                                                "value"])
+    for region, part in targets[targets["policy"] == "max_country_share"].groupby("region"):
+        data.append({"type": "scatter", "mode": "lines", "name": plot_text(f"cap ({region})"),
+                     "x": part["year"].tolist(), "y": part["value"].tolist(),
+                     "line": {"dash": "dash", "shape": "hv", "color": "#d62728"}})
+    return {"data": data, "layout": layout("Largest single-country share of imports, by stage",
+                                           yaxis={"tickformat": ".0%", "range": [0, 1.05],
+                                                  "title": {"text": "share"}})}
+
+
+def cost_figures(run: Run, scenario: str) -> dict[str, dict]:
+    cur = run.currency
+    costs = pick(run.tables["costs"], scenario)
+    undiscounted, value = f"undiscounted_{cur}", f"value_{cur}"
+    return {
+        "chart-cost-year": stacked(costs, "year", undiscounted, "component",
+                                   f"Cost by component and year ({cur}, undiscounted)", cur),
+        "chart-cost-stage": horizontal(costs.groupby("stage")[value].sum(),
+                                       f"Cost by stage ({cur}, discounted)", cur),
+        "chart-cost-region": horizontal(costs.groupby("region")[value].sum(),
+                                        f"Cost by region ({cur}, discounted)", cur),
+    }
+
+
+def emission_figures(run: Run, scenario: str) -> dict[str, dict]:
+    em = pick(run.tables["emissions"], scenario)
+    return {
+        "chart-emissions-year": stacked(em, "year", "t_co2e", "stage",
+                                        "Emissions by stage and year (t CO2e)", "t CO2e"),
+        "chart-emissions-region": horizontal(em.groupby("region")["t_co2e"].sum(),
+                                             "Emissions by region (t CO2e, whole horizon)",
+                                             "t CO2e", "#54a24b"),
+    }
+
+
+def scenario_figure(run: Run) -> dict:
+    """Cost and unmet demand in each scenario (first-stage decisions shared)."""
+    rows = pd.DataFrame(run.summary.get("scenarios") or [])
+    names = [plot_text(s) for s in rows["scenario"]]
+    return {"data": [
+        {"type": "bar", "x": names, "y": rows["cost"].tolist(), "name": f"cost ({run.currency})",
+         "marker": {"color": "#4c78a8"}, "offsetgroup": "1"},
+        {"type": "bar", "x": names, "y": rows["unmet_t"].tolist(), "name": "unmet demand (t)",
+         "yaxis": "y2", "marker": {"color": LOOP_COLOURS["unmet"]}, "offsetgroup": "2"}],
+        "layout": layout("Outcome by scenario", run.currency, barmode="group",
+                         yaxis2={"title": {"text": "t unmet"}, "overlaying": "y",
+                                 "side": "right", "rangemode": "tozero"})}
+
+
+OBJECTIVE_COLUMNS = {"cost": "cost", "emissions": "emissions_t_co2e", "risk": "risk",
+                     "shortfall": "shortfall_t", "cvar_shortfall": "cvar_shortfall_t",
+                     "concentration": "max_country_t"}
+
+
+def pareto_figure(front: pd.DataFrame, objectives: list[str], currency: str) -> dict:
+    """The efficient points, first objective against the second (colour: the third); each point
+    carries its number for the click that shows its decisions."""
+    cols = [OBJECTIVE_COLUMNS[o] for o in objectives]
+    front = front.sort_values(cols[1])
+    marker: dict = {"size": 12, "color": "#1f5f8b", "line": {"width": 1, "color": "#fff"}}
+    if len(cols) > 2:
+        marker.update(color=front[cols[2]].tolist(), colorscale="Viridis", showscale=True,
+                      colorbar={"title": {"text": cols[2]}})
+    text = [f"point {int(p)}" for p in front["point"]]
+    return {"data": [{"type": "scatter", "mode": "lines+markers+text", "x": front[cols[1]].tolist(),
+                      "y": front[cols[0]].tolist(), "customdata": front["point"].tolist(),
+                      "text": text, "textposition": "top right", "marker": marker,
+                      "line": {"color": "#9aa5b1", "dash": "dot"},
+                      "hovertemplate": "%{text}<br>" + cols[1] + ": %{x:,.4g}<br>" + cols[0] +
+                      ": %{y:,.4g}<extra>click for its decisions</extra>"}],
+            "layout": layout("Pareto front (click a point)", cols[0], cols[1])}

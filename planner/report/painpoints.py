@@ -1,0 +1,43 @@
+"""Pain points of a solution: binding constraints ranked by shadow price, single-country
+dependencies above a threshold, and every tonne of unmet demand."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from planner.report.rundata import Run
+
+
+def year_ranges(years) -> str:
+    """[2027, 2028, 2029, 2035] -> "2027-2029, 2035"."""
+    years = sorted({int(y) for y in years})
+    parts, start = [], None
+    for i, y in enumerate(years):
+        if start is None:
+            start = y
+        if i + 1 == len(years) or years[i + 1] != y + 1:
+            parts.append(str(start) if start == y else f"{start}-{y}")
+            start = None
+    return ", ".join(parts)
+
+
+def dependencies(run: Run, threshold: float) -> pd.DataFrame:
+    """scenario, stage, country, years, max_share, imported_t: each origin country that supplies
+    at least `threshold` of a stage's imports in some year (tonnes summed over those years)."""
+    conc = run.tables["concentration"]
+    high = conc[(conc["share"] >= threshold) & (conc["imported_t"] > 0)]
+    if high.empty:
+        return pd.DataFrame(columns=["scenario", "stage", "country", "years", "max_share",
+                                     "imported_t"])
+    out = high.groupby(["scenario", "stage", "country"], sort=True).agg(
+        years=("year", year_ranges), max_share=("share", "max"),
+        imported_t=("imported_t", "sum")).reset_index()
+    return out.sort_values(["max_share", "imported_t"], ascending=False, kind="stable")
+
+
+def unmet_demand(run: Run) -> pd.DataFrame:
+    """scenario, commodity, region, year, demand_t, shortfall_t: every unmet tonne."""
+    short = run.tables["shortfall"]
+    return short[["scenario", "commodity", "region", "year", "demand_t", "shortfall_t"]
+                 ].sort_values(["scenario", "commodity", "region", "year"]).reset_index(
+        drop=True)
