@@ -17,6 +17,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check planner tests benchmarks
+	bash tests/setup-browser.sh
 	$(BIN)/pytest -q -m "not slow"
 
 bench: $(STAMP)

@@ -160,8 +160,11 @@ def validate(instance_dir: Path) -> None:
               help="Also solve each scenario alone and the expected-value problem, and report "
                    "the value of the stochastic solution (VSS) and of perfect information "
                    "(EVPI), in objective units.")
+@click.option("--report", "with_report", is_flag=True,
+              help="Also write report.html into the run folder (as planner report does).")
 def solve(instance_dir: Path, out: Path, time_limit, mip_gap, threads, seed, force, log,
-          objective_text, normalise, limit_texts, as_json, stochastic_metrics) -> None:
+          objective_text, normalise, limit_texts, as_json, stochastic_metrics,
+          with_report) -> None:
     """Build and solve INSTANCE_DIR; write results to the run folder --out.
 
     The run folder holds summary.json and tidy CSV tables (builds, capacity, activity, flows,
@@ -171,7 +174,7 @@ def solve(instance_dir: Path, out: Path, time_limit, mip_gap, threads, seed, for
     from rich.console import Console
 
     from planner.report.terminal import format_summary
-    from planner.runs import check_target, write_run
+    from planner.runs import atomic_folder, check_target, write_tables
     from planner.solve import SolveOptions
     from planner.workflow import solve_instance
 
@@ -184,7 +187,11 @@ def solve(instance_dir: Path, out: Path, time_limit, mip_gap, threads, seed, for
         with Console(stderr=True).status(f"solving {instance_dir} ..."):
             outcome = solve_instance(instance_dir, options, stochastic_metrics, spec, limits)
         summary = outcome.summary
-        write_run(out, outcome.tables, summary, force)
+        with atomic_folder(out, force) as tmp:
+            write_tables(tmp, outcome.tables, summary)
+            if with_report and outcome.solution.has_solution:
+                from planner.report.solution import write_report
+                write_report(tmp)
     for warning in outcome.instance.warnings:
         click.echo(str(warning), err=True)
     if as_json:
@@ -212,8 +219,10 @@ def solve(instance_dir: Path, out: Path, time_limit, mip_gap, threads, seed, for
                    "each point's full results.")
 @solver_options
 @click.option("--json", "as_json", is_flag=True, help="Print the front as JSON.")
+@click.option("--report", "with_report", is_flag=True,
+              help="Also write report.html (the front, with each point's decisions).")
 def pareto(instance_dir: Path, objectives: str, points: int, out: Path, time_limit, mip_gap,
-           threads, seed, force, as_json) -> None:
+           threads, seed, force, as_json, with_report) -> None:
     """Trace the Pareto front of INSTANCE_DIR by the augmented epsilon-constraint method
     (AUGMECON2): efficient points only, each solved on the same built model."""
     from rich.console import Console
@@ -245,6 +254,9 @@ def pareto(instance_dir: Path, objectives: str, points: int, out: Path, time_lim
             for point in outcome.points:
                 write_tables(tmp / f"point_{point.summary['pareto']['point']:02d}",
                              point.tables, point.summary)
+            if with_report and outcome.points:
+                from planner.report.solution import write_report
+                write_report(tmp)
     if as_json:
         click.echo(outcome.front.to_json(orient="records", indent=2))
         return
@@ -256,6 +268,52 @@ def pareto(instance_dir: Path, objectives: str, points: int, out: Path, time_lim
     shown += [c for c in outcome.front.columns if c.startswith(("built_", "share_"))]
     click.echo(outcome.front[shown].to_string(index=False, float_format=lambda v: f"{v:,.6g}"))
     click.echo(f"results written to {out}")
+
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option("--excel", is_flag=True,
+              help="Also write results.xlsx: the summary and one sheet per results table.")
+@click.option("--point", type=click.IntRange(min=1), default=None,
+              help="For a Pareto folder: the point whose full results are shown [default: "
+                   "the first].")
+@click.option("--dependency-threshold", type=click.FloatRange(0, 1), default=0.5,
+              show_default=True,
+              help="Share of a stage's imports from one country above which it is listed as "
+                   "a dependency.")
+def report(run_dir: Path, excel: bool, point: int | None, dependency_threshold: float) -> None:
+    """Write RUN_DIR/report.html: one self-contained page (no network needed) with the
+    value-stream map, capacity timeline, sourcing mix, cost, emissions and risk breakdowns, the
+    Pareto front where the folder has one, and the pain points.
+
+    RUN_DIR is the --out folder of planner solve or planner pareto.
+    """
+    from planner.report.solution import write_report
+
+    with user_errors():
+        path = write_report(run_dir, point, dependency_threshold)
+        click.echo(f"report written to {path}")
+        if excel:
+            from planner.report.excel import write_excel
+            click.echo(f"workbook written to {write_excel(run_dir)}")
+
+
+@main.command()
+@click.argument("run_dirs", nargs=-1, required=True,
+                type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path),
+              help="Folder to create: compare.html and compare_*.csv.")
+@click.option("--force", is_flag=True, help="Replace the --out folder if it already exists.")
+def compare(run_dirs: tuple[Path, ...], out: Path, force: bool) -> None:
+    """Compare two or more run folders side by side: objectives, builds, sourcing mix and loop
+    shares; differences are against the first."""
+    from planner.report.compare import write_compare
+
+    if len(run_dirs) < 2:
+        raise click.UsageError("compare needs at least two run folders")
+    with user_errors():
+        click.echo(f"comparison written to {write_compare(list(run_dirs), out, force)}")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from planner.results.summary import build_summary, objective_values
 from planner.results.tables import result_tables
 from planner.solve import Solution, SolveOptions, Status
 from planner.solve.diagnose import explain_infeasibility, explain_unbounded
+from planner.solve.duals import shadow_prices
 from planner.solve.stochastic import stochastic_metrics as metrics
 from planner.solve.tradeoffs import Optimiser, optimise, pareto
 
@@ -37,7 +38,8 @@ def solve_instance(path: str | Path, options: SolveOptions = SolveOptions(),
     """Load, build, solve and read back; `objective` replaces the instance's and `limits` add
     to (or replace) its upper bounds on measures; with
     `stochastic_metrics`, also the wait-and-see and expected-value problems for VSS and EVPI
-    (summary key `stochastic`)."""
+    (summary key `stochastic`). With a solution, `tables["shadow_prices"]` holds the duals
+    of the binding constraints (solve/duals.py)."""
     t0 = time.perf_counter()
     instance = load_instance(path)
     if objective is not None:
@@ -72,6 +74,9 @@ def solve_instance(path: str | Path, options: SolveOptions = SolveOptions(),
     summary.update(learnt)
     if tables:
         summary["risk_measures"] = risk
+        start = time.perf_counter()
+        tables["shadow_prices"] = shadow_prices(pm, sol)
+        summary["timings"]["shadow_prices_s"] = round(time.perf_counter() - start, 4)
     if stochastic_metrics and sol.status == Status.optimal:
         start = time.perf_counter()
         summary["stochastic"] = metrics(instance, sol.objective, options).as_dict()

@@ -57,3 +57,30 @@ def solve_case():
     def run(folder: Path, objective=None, **options):
         return solve_instance(folder, SolveOptions(mip_gap=0.0, **options), objective=objective)
     return run
+
+
+@pytest.fixture(scope="session")
+def uk_outcome():
+    """The bundled UK instance with all its scenarios, solved once per test session."""
+    return solve_instance(ROOT / "instances/uk-baseline", SolveOptions(mip_gap=1e-3))
+
+
+@pytest.fixture(scope="session")
+def uk_run(uk_outcome, tmp_path_factory) -> Path:
+    """uk_outcome written as a run folder."""
+    from planner.runs import write_run
+
+    out = tmp_path_factory.mktemp("runs") / "uk"
+    write_run(out, uk_outcome.tables, uk_outcome.summary, force=False)
+    return out
+
+
+@pytest.fixture(scope="session")
+def toy_run(tmp_path_factory) -> Path:
+    """The bundled toy instance solved and written as a run folder."""
+    from planner.runs import write_run
+
+    outcome = solve_instance(ROOT / "instances/toy", SolveOptions(mip_gap=0.0))
+    out = tmp_path_factory.mktemp("runs") / "toy"
+    write_run(out, outcome.tables, outcome.summary, force=False)
+    return out

@@ -6,16 +6,14 @@ import pytest
 
 from planner.data.load import read_instance
 from planner.results.balance import balance_residuals
-from planner.solve import SolveOptions
-from planner.workflow import solve_instance
 from tests.conftest import ROOT
 
 UK = ROOT / "instances/uk-baseline"
 
 
-@pytest.fixture(scope="module")
-def uk():
-    return solve_instance(UK, SolveOptions(mip_gap=1e-3))
+@pytest.fixture
+def uk(uk_outcome):
+    return uk_outcome
 
 
 def test_uk_instance_is_valid_without_warnings():

@@ -6,6 +6,10 @@
 avail[f,t,s] is the facility's availability times the scenario's multiplier on it.
 Activity is bounded by avail * (existing + module * max_modules) where no build is online,
 so facilities without candidates need no constraint rows at all.
+
+pm.frames["capacity"] describes the capacity rows (facility, year, scenario, avail, and `act`,
+the position of the row's activity variable); pm.frames["build_limit"] the build-limit rows
+(facility).
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ def define_capacity_constraints(pm) -> None:
     head = act.loc[rows["a"]]
     existing = head.merge(sets.existing, on=["facility", "year"], how="left")["existing_t"]
     upper = existing.fillna(0.0).to_numpy() * head["avail"].to_numpy()
+    pm.frames["capacity"] = head[["facility", "year", "scenario", "avail"]].assign(
+        act=rows["a"].to_numpy()).reset_index(drop=True)
     add_rows(pm.model, "capacity", table, len(rows), np.full(len(rows), np.nan), upper,
              pm.variables)
 
@@ -47,6 +53,7 @@ def define_capacity_constraints(pm) -> None:
     limited = build[counts > 1]
     keys = pd.Index(limited["facility"].unique())
     row = keys.get_indexer(limited["facility"])
+    pm.frames["build_limit"] = pd.DataFrame({"facility": keys.to_numpy()})
     add_rows(pm.model, "build_limit", terms(row, "build", limited["b"], 1.0), len(keys),
              np.full(len(keys), np.nan), fac["max_modules"].loc[keys].to_numpy(dtype=float),
              pm.variables)

@@ -41,3 +41,44 @@ def unmet_demand(run: Run) -> pd.DataFrame:
     return short[["scenario", "commodity", "region", "year", "demand_t", "shortfall_t"]
                  ].sort_values(["scenario", "commodity", "region", "year"]).reset_index(
         drop=True)
+
+
+KEY = ["kind", "item", "process", "region", "commodity", "year", "unit"]
+
+
+def ranked_constraints(run: Run) -> pd.DataFrame:
+    """kind, item, ..., unit, saving (objective saving per unit, summed over scenarios: the
+    data a constraint comes from holds in every scenario), scenarios (in how many it binds),
+    most (the scenario where it saves most), message; largest saving first."""
+    from planner.solve.duals import money, relaxation
+
+    prices = run.tables.get("shadow_prices")
+    if prices is None or prices.empty:
+        return pd.DataFrame(columns=[*KEY, "saving", "scenarios", "most", "message"])
+    text = ["item", "process", "region", "commodity", "scenario", "unit"]
+    prices = prices.assign(**{c: prices[c].astype(object).fillna("") for c in text})
+    prices = prices.assign(year=prices["year"].astype("Int64"))
+    rows = []
+    for key, group in prices.groupby(KEY, dropna=False, sort=True):
+        first = next(group.itertuples())
+        top = group.loc[group["saving_per_unit"].idxmax()]
+        rows.append({**dict(zip(KEY, key)), "saving": group["saving_per_unit"].sum(),
+                     "scenarios": int((group["scenario"] != "").sum()),
+                     "most": top["scenario"], "what": relaxation(first)})
+    table = pd.DataFrame(rows).sort_values(["saving", "kind", "item", "year"],
+                                           ascending=[False, True, True, True], kind="stable")
+    n = len(run.scenarios)
+    objective = str(run.summary.get("objective", ""))
+
+    def words(r) -> str:
+        saving = money(r.saving, run.currency, objective)
+        if n > 1 and r.scenarios > 1:
+            where = f" in expectation (binding in {r.scenarios} of {n} scenarios, most in {r.most})"
+        elif n > 1 and r.scenarios == 1:
+            where = f" in expectation (binding only in scenario {r.most})"
+        else:
+            where = ""
+        return f"{r.what} would save {saving}{where}"
+
+    table["message"] = [words(r) for r in table.itertuples()]
+    return table.drop(columns="what").reset_index(drop=True)

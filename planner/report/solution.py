@@ -8,7 +8,7 @@ import pandas as pd
 
 from planner.report import figures as fig
 from planner.report.html import esc, page, table
-from planner.report.painpoints import dependencies, unmet_demand
+from planner.report.painpoints import dependencies, ranked_constraints, unmet_demand
 from planner.report.rundata import Front, Run, is_front, load_front, load_run
 
 SECTIONS = (("map", "Value-stream map"), ("capacity", "Capacity"), ("sourcing", "Sourcing mix"),
@@ -151,16 +151,16 @@ def pains_section(run: Run, threshold: float) -> str:
 
 
 def shadow_block(run: Run, top: int = 25) -> str:
-    prices = run.tables.get("shadow_prices")
-    if prices is None:
+    """The `top` constraints whose relaxation saves most, in words, per unit of each."""
+    if "shadow_prices" not in run.tables:
         return '<p class="empty">no shadow prices in this run folder</p>'
-    if prices.empty:
+    ranked = ranked_constraints(run)
+    if ranked.empty:
         return '<p class="empty">no constraint binds with a non-zero shadow price</p>'
-    ranked = prices.head(top)
-    items = "".join(f"<li>{esc(m)}</li>" for m in ranked["message"])
-    more = (f'<p class="note">{len(prices) - top} more in shadow_prices.csv</p>'
-            if len(prices) > top else "")
-    return f'<ol class="pains">{items}</ol>{more}'
+    items = "".join(f"<li>{esc(m)}</li>" for m in ranked["message"].head(top))
+    more = (f'<p class="note">{len(ranked) - top} more constraints bind; every row, per '
+            "scenario, is in shadow_prices.csv</p>" if len(ranked) > top else "")
+    return f'<ol class="pains" id="pain-ranking">{items}</ol>{more}'
 
 
 def report_data(run: Run, front: Front | None) -> dict:

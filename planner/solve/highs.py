@@ -15,6 +15,10 @@ import numpy as np
 from pyomo.contrib.solver.common.factory import SolverFactory
 
 from planner.formulation.build import PlanningModel
+from planner.formulation.measures import MEASURES
+
+# constraint families whose HiGHS rows are recorded, each described by pm.frames[name]
+ROW_FAMILIES = ("balance", "policy", "capacity", "build_limit")
 
 
 class Status(StrEnum):
@@ -49,9 +53,12 @@ class Solution:
     solve_s: float = 0.0
     readback_s: float = 0.0
     stats: dict[str, int] = field(default_factory=dict)
-    highs: object = None  # the highspy.Highs holding the model, for diagnosis
-    # HiGHS row of each balance and policy constraint (-1: none), in their frames' order
+    highs: object = None  # the highspy.Highs holding the model, for diagnosis and duals
+    # HiGHS row of each constraint of ROW_FAMILIES (-1: none), in their frames' order, and of
+    # each measure bound `bound_<measure>` (an array of one)
     rows: dict[str, np.ndarray] = field(default_factory=dict)
+    # HiGHS column of each variable of a family (-1: fixed, so not in HiGHS), in frame order
+    cols: dict[str, np.ndarray] = field(default_factory=dict)
     col_value: np.ndarray | None = None  # HiGHS's column values (a start for re-solves)
 
 
@@ -129,19 +136,25 @@ class HighsSession:
             has_solution=has_solution, handover_s=self.handover_s, solve_s=solve_s, highs=highs)
         var_map = self.opt._pyomo_var_to_solver_var_map
         con_map = self.opt._pyomo_con_to_solver_con_map
-        for name in ("balance", "policy"):
+        for name in ROW_FAMILIES:
             component = pm.model.component(name)
             rows = np.full(len(pm.frames[name]), -1, dtype=np.int64)
             if component is not None:
                 for i, con in component.items():
                     rows[i] = con_map.get(con, -1)
             solution.rows[name] = rows
+        for name in MEASURES:
+            component = pm.model.component(f"bound_{name}")
+            if component is not None:
+                solution.rows[f"bound_{name}"] = np.array([con_map.get(component, -1)])
+        for family, objects in pm.variables.items():
+            solution.cols[family] = np.fromiter((var_map.get(id(v), -1) for v in objects),
+                                                dtype=np.int64, count=len(objects))
         if has_solution:
             col_value = np.asarray(highs.getSolution().col_value)
             solution.col_value = col_value
             for family, objects in pm.variables.items():
-                cols = np.fromiter((var_map.get(id(v), -1) for v in objects), dtype=np.int64,
-                                   count=len(objects))
+                cols = solution.cols[family]
                 values = np.where(cols >= 0, col_value[np.maximum(cols, 0)], 0.0)
                 # fixed variables are not in HiGHS: they keep their fixed value
                 fixed = np.fromiter((v.fixed for v in objects), dtype=bool, count=len(objects))

@@ -85,9 +85,11 @@ def _require(solution: Solution, what: str) -> Solution:
     return solution
 
 
-def lexicographic(opt: Optimiser, order: list[str], tolerance: float = 1e-6) -> Solution:
+def lexicographic(opt: Optimiser, order: list[str], tolerance: float = 1e-6,
+                  release: bool = True) -> Solution:
     """Minimise order[0]; then order[1] with order[0] held within `tolerance` (relative) of its
-    optimum; and so on. Bounds added here are released afterwards."""
+    optimum; and so on. Bounds added here are released afterwards, unless `release` is false:
+    then the session still holds the problem the returned solution solves (for its duals)."""
     solution = None
     for i, name in enumerate(order):
         opt.objective(objective_of(opt.pm, {name: 1.0}))
@@ -95,7 +97,7 @@ def lexicographic(opt: Optimiser, order: list[str], tolerance: float = 1e-6) -> 
         if i < len(order) - 1:
             best = opt.value(name, solution)
             opt.bound(name, best + tolerance * max(abs(best), 1.0))
-    for name in order[:-1]:
+    for name in order[:-1] if release else ():
         opt.release(name)
     return solution
 
@@ -253,7 +255,7 @@ def optimise(pm: PlanningModel, spec, options: SolveOptions,
         return first, {}
     tolerance = max(options.mip_gap, 1e-6)
     if spec.order:
-        solution = lexicographic(opt, list(spec.order), tolerance)
+        solution = lexicographic(opt, list(spec.order), tolerance, release=False)
         return solution, {"lexicographic": {n: opt.value(n, solution) for n in spec.order}}
     names = spec.names
     table = payoff_table(opt, names, tolerance)

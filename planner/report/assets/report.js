@@ -51,10 +51,16 @@
     var view = D.sankey.views[scenario][year];
     var layout = JSON.parse(JSON.stringify(D.sankey.layout));
     layout.title = {text: D.sankey.title + " \u2014 " + scenario + ", " + year};
-    draw("chart-sankey", {data: [sankeyTrace(view, mode)], layout: layout});
     var element = document.getElementById("chart-sankey");
-    element.setAttribute("data-nodes", String(view.n.length));
-    element.setAttribute("data-links", String(view[mode].length));
+    element.removeAttribute("data-view");
+    // a fresh plot, not an animated update: the old year's links must not linger
+    var drawn = Plotly.newPlot(element, [sankeyTrace(view, mode)], layout, CONFIG);
+    pending.push(drawn);
+    drawn.then(function () {
+      element.setAttribute("data-nodes", String(view.n.length));
+      element.setAttribute("data-links", String(view[mode].length));
+      element.setAttribute("data-view", [scenario, year, mode].join("|"));
+    });
     document.getElementById("sankey-caption").textContent =
       view.n.length + " nodes, " + view[mode].length + " bands; " + view.caption;
     var legend = document.getElementById("sankey-legend");
@@ -70,6 +76,7 @@
   }
 
   function drawScenario() {
+    if (!scenarioSelect) { return; }
     var scenario = scenarioSelect.value;
     Object.keys(D.by_scenario).forEach(function (id) { draw(id, D.by_scenario[id][scenario]); });
     drawSankey();

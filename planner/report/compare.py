@@ -1,0 +1,163 @@
+"""Comparison of runs side by side: objectives, builds, sourcing mix and loop shares, with the
+solution report's look. Differences are against the first run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from planner.errors import PlannerError
+from planner.report import figures as fig
+from planner.report.html import esc, page, plot_text, table
+from planner.report.rundata import Run, load_run
+from planner.report.sankey import RECYCLED_LOOPS
+
+OBJECTIVE_ROWS = (("cost", "cost"), ("emissions_t_co2e", "emissions (t CO2e)"),
+                  ("risk", "risk (weighted t)"))
+RISK_ROWS = (("expected_shortfall_t", "expected shortfall (t)"),
+             ("cvar_shortfall_t", "CVaR of shortfall (t)"),
+             ("max_country_share", "largest single-country share"))
+
+
+def labels(runs: list[Run]) -> list[str]:
+    """Each run's folder name, numbered where two are the same."""
+    names = [r.path.name or str(r.path) for r in runs]
+    return [f"{n} ({i + 1})" if names.count(n) > 1 else n for i, n in enumerate(names)]
+
+
+def objectives(runs: list[Run], names: list[str]) -> pd.DataFrame:
+    """measure, one column per run, and the change of each later run against the first."""
+    rows = []
+    currency = runs[0].currency
+    for key, label in OBJECTIVE_ROWS:
+        unit = f" ({currency}, discounted)" if key == "cost" else ""
+        rows.append([label + unit] + [r.summary["objectives"].get(key) for r in runs])
+    rows.append(["unmet demand (t)"] + [r.summary.get("unmet_demand_t", 0.0) for r in runs])
+    for key, label in RISK_ROWS:
+        rows.append([label] + [(r.summary.get("risk_measures") or {}).get(key) for r in runs])
+    frame = pd.DataFrame(rows, columns=["measure", *names])
+    for name in names[1:]:
+        frame[f"{name} - {names[0]}"] = frame[name] - frame[names[0]]
+    return frame
+
+
+def builds(runs: list[Run], names: list[str]) -> pd.DataFrame:
+    """facility, process, and per run the capacity built (t/yr) and when it comes online
+    ("2027 +100, 2031 +50"): the facilities where the runs differ."""
+    parts = []
+    for run, name in zip(runs, names):
+        b = run.tables["builds"]
+        b = b.groupby(["facility", "process", "online_year"], as_index=False)[
+            "capacity_added_t"].sum()
+        b["step"] = [f"{y} +{t:,.0f}" for y, t in zip(b["online_year"], b["capacity_added_t"])]
+        parts.append(b.groupby(["facility", "process"]).agg(
+            **{f"{name} built_t": ("capacity_added_t", "sum"),
+               f"{name} online": ("step", ", ".join)}))
+    frame = pd.concat(parts, axis=1).reset_index() if parts else pd.DataFrame()
+    if frame.empty:
+        return frame
+    built = [f"{n} built_t" for n in names]
+    frame[built] = frame[built].fillna(0.0)
+    steps = [f"{n} online" for n in names]
+    frame[steps] = frame[steps].fillna("")
+    differs = frame[steps].nunique(axis=1) > 1
+    return frame[differs].sort_values(["process", "facility"]).reset_index(drop=True)
+
+
+def expected(run: Run, frame: pd.DataFrame, value: str, by: str) -> pd.Series:
+    """Probability-weighted total of `value` by `by` over the whole horizon."""
+    p = frame["scenario"].map(run.probability)
+    return (frame[value] * p).groupby(frame[by]).sum()
+
+
+def sourcing(runs: list[Run], names: list[str]) -> pd.DataFrame:
+    """country, each run's expected share of imported tonnes (whole horizon)."""
+    cols = {}
+    for run, name in zip(runs, names):
+        by_country = expected(run, run.tables["concentration"], "imported_t", "country")
+        cols[name] = by_country / by_country.sum() if by_country.sum() > 0 else by_country
+    return pd.DataFrame(cols).fillna(0.0).rename_axis("country").reset_index()
+
+
+def loop_mix(runs: list[Run], names: list[str]) -> pd.DataFrame:
+    """loop, each run's expected share of domestic demand met by it (whole horizon)."""
+    cols = {}
+    for run, name in zip(runs, names):
+        by_loop = expected(run, run.tables["loop_shares"], "met_t", "loop")
+        cols[name] = by_loop / by_loop.sum() if by_loop.sum() > 0 else by_loop
+    frame = pd.DataFrame(cols).fillna(0.0).rename_axis("loop").reset_index()
+    recycled = frame[frame["loop"].isin(RECYCLED_LOOPS)][names].sum()
+    return pd.concat([frame, pd.DataFrame([["all recycled loops", *recycled]],
+                                          columns=frame.columns)], ignore_index=True)
+
+
+def share_figure(frame: pd.DataFrame, key: str, names: list[str], title: str,
+                 palette: dict[str, str]) -> dict:
+    data = [{"type": "bar", "name": plot_text(row[key]), "x": [plot_text(n) for n in names],
+             "y": [row[n] for n in names], "marker": {"color": palette.get(row[key], "#9aa5b1")}}
+            for _, row in frame.iterrows() if row[key] != "all recycled loops"]
+    return {"data": data, "layout": fig.layout(title, "share", barmode="stack",
+                                                yaxis={"tickformat": ".0%"})}
+
+
+def builds_figure(runs: list[Run], names: list[str]) -> dict:
+    data = []
+    for run, name in zip(runs, names):
+        b = run.tables["builds"].groupby("facility")["capacity_added_t"].sum()
+        data.append({"type": "bar", "name": plot_text(name), "x": [plot_text(f) for f in b.index],
+                     "y": b.tolist()})
+    return {"data": data, "layout": fig.layout("Capacity built by facility (t/yr)", "t/yr",
+                                                barmode="group")}
+
+
+def compare_report(runs: list[Run]) -> tuple[str, dict[str, pd.DataFrame]]:
+    """The comparison page and the tables it shows."""
+    names = labels(runs)
+    obj, bld, src, loops = objectives(runs, names), builds(runs, names), \
+        sourcing(runs, names), loop_mix(runs, names)
+    facts = "".join(
+        f"<div><dt>{esc(n)}</dt><dd>{esc(r.name)} &middot; {esc(r.summary.get('status'))} "
+        f"&middot; {esc(r.summary.get('created', ''))}</dd></div>" for n, r in zip(names, runs))
+    header = (f"<header><h1>Comparison of {len(runs)} runs</h1><p>Differences are against "
+              f"{esc(names[0])}.</p><dl>{facts}</dl></header>")
+    countries = sorted({r["country"] for run in runs for r in run.dims["regions"].values()})
+    sections = [
+        ("objectives", "Objectives", table(obj, {c: 3 for c in obj.columns if c != "measure"})),
+        ("builds", "Builds", '<div class="chart" id="chart-builds"></div>' + table(
+            bld, {f"{n} built_t": 0 for n in names}, empty="the runs build the same")),
+        ("sourcing", "Sourcing mix", '<div class="chart" id="chart-sourcing"></div>' +
+         table(src, {n: 3 for n in names})),
+        ("loops", "Loop shares", '<div class="chart" id="chart-loops"></div>' +
+         table(loops, {n: 3 for n in names})),
+    ]
+    nav = "<nav>" + "".join(f'<a href="#{k}">{esc(t)}</a>' for k, t, _ in sections) + "</nav>"
+    body = header + nav + "<main>" + "".join(
+        f'<section id="{k}"><h2>{esc(t)}</h2>{b}</section>' for k, t, b in sections) + "</main>"
+    data = {"charts": {
+        "chart-builds": builds_figure(runs, names),
+        "chart-sourcing": share_figure(src, "country", names, "Imports by origin country "
+                                       "(expected share, whole horizon)", fig.colours(countries)),
+        "chart-loops": share_figure(loops, "loop", names, "Demand met by loop (expected share, "
+                                    "whole horizon)", fig.LOOP_COLOURS | {
+                                        "primary_import": "#4c78a8",
+                                        "domestic_primary": "#12324a"}),
+    }, "by_scenario": {}}
+    return page(f"Comparison of {len(runs)} runs", body, data), {
+        "objectives": obj, "builds": bld, "sourcing": src, "loop_shares": loops}
+
+
+def write_compare(run_dirs: list[str | Path], out: str | Path, force: bool = False) -> Path:
+    """DIR/compare.html and the compared tables as compare_<name>.csv, all or nothing."""
+    from planner.runs import atomic_folder
+
+    if len(run_dirs) < 2:
+        raise PlannerError("compare needs at least two run folders")
+    runs = [load_run(d) for d in run_dirs]
+    html, tables = compare_report(runs)
+    out = Path(out)
+    with atomic_folder(out, force) as tmp:
+        (tmp / "compare.html").write_text(html, encoding="utf-8")
+        for name, frame in tables.items():
+            frame.to_csv(tmp / f"compare_{name}.csv", index=False, float_format="%.10g")
+    return out / "compare.html"

@@ -1,0 +1,320 @@
+"""Shadow prices of the binding constraints ("pain points") of a solved model.
+
+Method: the integer decisions (module builds) are fixed at their solution values and the
+remaining LP is re-solved in the same HiGHS session; its row and column duals are the marginal
+objective changes of each right-hand side and bound, with the builds held. Activity bounds that
+the capacity rows imply once the builds are fixed are dropped for that LP, so that the dual
+lands on the capacity row (a degenerate LP could put it on either). The session is put back as
+it was afterwards (integrality, bounds, basis, and the solution as a MIP start), so it can be
+solved again. The value of one more module, where a facility is built up to its limit, comes
+from the reduced cost of its (fixed) build column: see _build_limit.
+
+Sign convention (HiGHS, minimisation): the dual of a row or column at its upper bound is <= 0,
+at its lower bound >= 0; `dual` is HiGHS's raw value (objective units per unit of right-hand
+side or bound). `saving_per_unit` is the objective saving from relaxing the constraint by one
+unit (raising an upper bound, lowering a lower bound), so it is positive for a binding
+constraint: -dual for upper bounds, +dual for lower bounds, times the right-hand-side change
+that one unit makes (avail for a tonne per year of capacity).
+
+The objective is an expectation over scenarios with discounting and year weights inside its
+coefficients, so the dual of a row of year t and scenario s already carries DF_t w_t pi_s: it
+is the saving in the objective (not in that scenario alone), and summing one constraint's rows
+over scenarios gives the saving of relaxing it in every scenario.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+import pandas as pd
+
+from planner.formulation.build import PlanningModel
+from planner.formulation.measures import MEASURES
+from planner.solve.highs import Solution
+
+COLUMNS = ["kind", "item", "process", "region", "commodity", "year", "scenario", "dual",
+           "saving_per_unit", "unit", "message"]
+RELATIVE_TOL = 1e-9  # a saving counts when above RELATIVE_TOL * max(1, |objective|)
+MEASURE_UNITS = {"emissions": "t CO2e", "risk": "t (risk-weighted)", "shortfall": "t",
+                 "cvar_shortfall": "t", "concentration": "t"}
+POLICY_SUPPLY = {"min_recycled_share": "recycled", "min_domestic_share": "domestic"}
+
+
+@dataclass
+class Duals:
+    """Row and column duals of the LP with the integers fixed, and its objective (without the
+    model's constant)."""
+
+    row: np.ndarray
+    col: np.ndarray
+    objective: float
+
+
+def _integer_columns(lp) -> tuple[np.ndarray, list]:
+    """Columns that are not continuous, and their integrality types."""
+    kinds = list(lp.integrality_)
+    cont = highspy.HighsVarType.kContinuous
+    index = np.array([j for j, k in enumerate(kinds) if k != cont], dtype=np.int32)
+    return index, [kinds[j] for j in index]
+
+
+def _read(highs: highspy.Highs) -> Duals | None:
+    solution = highs.getSolution()
+    if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal or not solution.dual_valid:
+        return None
+    return Duals(np.asarray(solution.row_dual), np.asarray(solution.col_dual),
+                 float(highs.getInfo().objective_function_value))
+
+
+def _run(highs: highspy.Highs) -> None:
+    highs.solve()
+    if highs.getModelStatus() == highspy.HighsModelStatus.kInterrupt:
+        raise KeyboardInterrupt
+
+
+def fixed_lp_duals(highs: highspy.Highs, relax: np.ndarray | None = None,
+                   col_value: np.ndarray | None = None) -> Duals | None:
+    """Duals of the LP with every integer column fixed at its (rounded) value in `col_value`
+    (default: HiGHS's current solution) and the upper bounds of the columns `relax` dropped
+    (bounds that the fixed integers make redundant: dropping them puts the dual on the row
+    that really binds); None if that LP has no optimal solution. Without integer columns or
+    bounds to drop, the model is solved as it is (or its duals read, when it was just solved).
+    The session is restored afterwards: integrality, bounds, the basis (if it had one) and the
+    solution, offered again as the start of the next solve."""
+    lp = highs.getLp()
+    index, kinds = _integer_columns(lp)
+    relax = np.setdiff1d(np.asarray(relax if relax is not None else [], dtype=np.int32), index)
+    if len(index) == 0 and len(relax) == 0:
+        if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal or \
+                not highs.getSolution().dual_valid:
+            _run(highs)
+        return _read(highs)
+    saved, basis = highs.getSolution(), highs.getBasis()
+    cols = np.concatenate([index, relax]).astype(np.int32)
+    lower, upper = np.asarray(lp.col_lower_)[cols], np.asarray(lp.col_upper_)[cols]
+    n = len(index)
+    start = saved.col_value if col_value is None or len(col_value) != lp.num_col_ else col_value
+    values = np.round(np.asarray(start)[index])
+    try:
+        if n:
+            highs.changeColsBounds(n, index, values, values)
+            highs.changeColsIntegrality(n, index, np.full(n, highspy.HighsVarType.kContinuous))
+        if len(relax):
+            highs.changeColsBounds(len(relax), relax, lower[n:],
+                                   np.full(len(relax), highspy.kHighsInf))
+        _run(highs)
+        return _read(highs)
+    finally:
+        if n:
+            highs.changeColsIntegrality(n, index, np.array(kinds))
+        highs.changeColsBounds(len(cols), cols, lower, upper)
+        highs.clearSolver()  # the fixed LP's basis and solution are no use to the MIP
+        if basis.valid:
+            highs.setBasis(basis)
+        if saved.value_valid:
+            highs.setSolution(saved)
+
+
+def money(amount: float, currency: str, objective: str) -> str:
+    """`GBP 1,234` when `objective` (ObjectiveSpec's text: "cost=1", "risk>cost") last
+    minimises plain cost, else `1,234 objective units`."""
+    number = f"{amount:,.2f}" if abs(amount) < 100 else f"{amount:,.0f}"
+    if "normalised" in objective:
+        return f"{number} objective units"
+    last = objective.split(">")[-1]
+    weights = {k: float(v) for k, _, v in (part.partition("=") for part in last.split(","))
+               } if "=" in last else {last: 1.0}
+    plain = {k: w for k, w in weights.items() if w} == {"cost": 1.0}
+    return f"{currency} {number}" if plain else f"{number} objective units"
+
+
+def _money(pm: PlanningModel, amount: float) -> str:
+    return money(amount, pm.instance.settings.currency, str(pm.instance.settings.objective))
+
+
+def _frame(kind: str, item, dual, saving, unit: str, **columns) -> pd.DataFrame:
+    n = len(dual)
+    data = {"kind": kind, "item": item, "process": "", "region": "", "commodity": "",
+            "year": pd.NA, "scenario": "", "dual": dual, "saving_per_unit": saving,
+            "unit": unit, **columns}
+    return pd.DataFrame({k: np.broadcast_to(np.asarray(v, dtype=object), n)
+                         if np.ndim(v) == 0 else np.asarray(v) for k, v in data.items()},
+                        index=range(n))
+
+
+def _row_duals(rows: np.ndarray, duals: Duals) -> np.ndarray:
+    """The dual of each row (0 where the row is not in HiGHS)."""
+    return np.where(rows >= 0, duals.row[np.maximum(rows, 0)], 0.0) if len(rows) else \
+        np.zeros(0)
+
+
+def _upper_col_duals(cols: np.ndarray, duals: Duals) -> np.ndarray:
+    """The reduced cost of each column where it is negative (the column at its upper bound),
+    else 0; 0 for columns not in HiGHS (Pyomo-fixed)."""
+    if len(cols) == 0:
+        return np.zeros(0)
+    d = np.where(cols >= 0, duals.col[np.maximum(cols, 0)], 0.0)
+    return np.minimum(d, 0.0)
+
+
+def _capacity(pm: PlanningModel, sol: Solution, duals: Duals) -> pd.DataFrame:
+    """Per activity (f, t, s): capacity row dual plus the activity column's dual at its upper
+    bound (where no row exists the bound avail * existing is the whole constraint; where both
+    bind, one more t/yr moves both by avail)."""
+    act = pm.frames["act"]
+    dual = _upper_col_duals(sol.cols["act"], duals)
+    cap = pm.frames["capacity"]
+    np.add.at(dual, cap["act"].to_numpy(dtype=np.int64), _row_duals(sol.rows["capacity"], duals))
+    fac = pm.sets.facilities.set_index("facility")
+    return _frame("capacity", act["facility"].to_numpy(), dual,
+                  -dual * act["avail"].to_numpy(), "t/yr of capacity",
+                  process=fac["process"].loc[act["facility"]].to_numpy(),
+                  region=fac["region"].loc[act["facility"]].to_numpy(),
+                  year=act["year"].to_numpy(), scenario=act["scenario"].to_numpy())
+
+
+def _build_limit(pm: PlanningModel, sol: Solution, duals: Duals) -> pd.DataFrame:
+    """Facilities built up to max_modules: the saving of one more module, built in the best
+    build year tau, at the margin. With the builds fixed, the limit row (present when there
+    are several build years; else the column bound is the limit) only holds fixed columns, so
+    its own dual says nothing: one more module moves the row's right-hand side and the column
+    build[f,tau] together, dual = y_limit + d_build[f,tau] (d: the column's reduced cost,
+    capex and fixed O&M less the capacity rows' duals times avail * module). It is the rate for
+    a fraction of a module; a whole module saves that much only while every binding row it
+    relieves stays binding."""
+    build = pm.frames["build"].assign(
+        value=sol.values["build"], col=sol.cols["build"],
+        max_modules=pm.sets.facilities.set_index("facility")["max_modules"].loc[
+            pm.frames["build"]["facility"]].to_numpy())
+    build = build[build["col"] >= 0]
+    used = build.groupby("facility")["value"].sum()
+    full = used[used >= build.groupby("facility")["max_modules"].first() - 0.5].index
+    build = build[build["facility"].isin(full)]
+    limit = pd.Series(_row_duals(sol.rows["build_limit"], duals),
+                      index=pm.frames["build_limit"]["facility"].to_numpy(), dtype=float)
+    build = build.assign(dual=duals.col[build["col"].to_numpy(dtype=np.int64)] +
+                         limit.reindex(build["facility"]).fillna(0.0).to_numpy())
+    best = build.sort_values(["dual", "year"], kind="stable").groupby("facility").head(1)
+    fac = pm.sets.facilities.set_index("facility")
+    dual = best["dual"].to_numpy()
+    return _frame("build_limit", best["facility"].to_numpy(), dual, -dual, "module",
+                  process=fac["process"].loc[best["facility"]].to_numpy(),
+                  region=fac["region"].loc[best["facility"]].to_numpy(),
+                  year=best["year"].to_numpy())
+
+
+def _offers(pm: PlanningModel, sol: Solution, duals: Duals) -> pd.DataFrame:
+    buy = pm.frames["buy"].merge(pm.sets.offers[["offer", "region", "commodity"]], on="offer",
+                                 how="left")
+    dual = _upper_col_duals(sol.cols["buy"], duals)
+    return _frame("offer", buy["offer"].to_numpy(), dual, -dual, "t",
+                  region=buy["region"].to_numpy(), commodity=buy["commodity"].to_numpy(),
+                  year=buy["year"].to_numpy(), scenario=buy["scenario"].to_numpy())
+
+
+def _links(pm: PlanningModel, sol: Solution, duals: Duals) -> pd.DataFrame:
+    """region: the link's destination."""
+    flow = pm.frames["flow"].merge(pm.sets.links[["link", "destination", "commodity"]],
+                                   on="link", how="left")
+    dual = _upper_col_duals(sol.cols["flow"], duals)
+    return _frame("link", flow["link"].to_numpy(), dual, -dual, "t",
+                  region=flow["destination"].to_numpy(), commodity=flow["commodity"].to_numpy(),
+                  year=flow["year"].to_numpy(), scenario=flow["scenario"].to_numpy())
+
+
+def _policies(pm: PlanningModel, sol: Solution, duals: Duals) -> pd.DataFrame:
+    """Share minimums are lower bounds (relaxing lowers the required tonnes: saving = dual);
+    country-share maximums and emission caps upper bounds (saving = -dual)."""
+    frame = pm.frames["policy"]
+    dual = _row_duals(sol.rows["policy"], duals)
+    upper = frame["upper"].notna().to_numpy()
+    group = frame["group"].fillna("").astype(str).to_numpy()
+    item = np.where(group != "", frame["policy"].astype(str).to_numpy() + ":" + group,
+                    frame["policy"].astype(str).to_numpy())
+    unit = np.where(frame["policy"].to_numpy() == "emissions_cap_t", "t CO2e", "t")
+    return _frame("policy", item, dual, np.where(upper, -dual, dual), unit,
+                  region=frame["region"].to_numpy(), year=frame["year"].to_numpy(),
+                  scenario=frame["scenario"].to_numpy())
+
+
+def _limits(pm: PlanningModel, sol: Solution, duals: Duals) -> pd.DataFrame:
+    names = [n for n in MEASURES if f"bound_{n}" in sol.rows]
+    rows = np.array([sol.rows[f"bound_{n}"][0] for n in names], dtype=np.int64)
+    dual = _row_duals(rows, duals)
+    units = [MEASURE_UNITS.get(n, pm.instance.settings.currency) for n in names]
+    return _frame("limit", np.array(names, dtype=object), dual, -dual, np.array(units))
+
+
+def _policy_words(r) -> str:
+    """What relaxing a policy row by one unit means, in words (without the year)."""
+    policy, _, group = str(r.item).partition(":")
+    if policy == "emissions_cap_t":
+        return f"raising {policy} for {r.region or 'all regions'} by one t CO2e"
+    scope = r.region or "all domestic regions"
+    if policy == "max_country_share":
+        country, _, stage = group.partition("/")
+        return (f"allowing one more tonne of {stage}-stage imports from {country} under "
+                f"{policy} for {scope}")
+    return f"requiring one tonne less of {POLICY_SUPPLY[policy]} supply under {policy} for {scope}"
+
+
+def relaxation(r) -> str:
+    """What relaxing the constraint of row `r` of the table by one unit means, in words."""
+    when = f" in {r.year}" if not pd.isna(r.year) else ""
+    if r.kind == "capacity":
+        return (f"one more tonne per year of {r.process} capacity at {r.item} ({r.region})"
+                f"{when}")
+    if r.kind == "build_limit":
+        return (f"allowing one more module of {r.process} at {r.item} ({r.region}), built in "
+                f"{r.year},")
+    if r.kind == "offer":
+        return f"one more tonne of {r.commodity} from offer {r.item} ({r.region}){when}"
+    if r.kind == "link":
+        return f"one more tonne of {r.commodity} shipped on link {r.item}{when}"
+    if r.kind == "policy":
+        return _policy_words(r) + when
+    return f"raising the limit on {r.item} by one {r.unit}"
+
+
+def _message(pm: PlanningModel, r) -> str:
+    scenario = f" (scenario {r.scenario})" if r.scenario else ""
+    return f"{relaxation(r)} would save {_money(pm, r.saving_per_unit)}{scenario}"
+
+
+def shadow_prices(pm: PlanningModel, sol: Solution) -> pd.DataFrame:
+    """The binding constraints and bounds of a solved model and what relaxing each by one unit
+    would save, from the LP with the integer decisions fixed at the solution (see the module
+    docstring for the sign convention; duals are probability-weighted and discounted, i.e.
+    savings in the objective).
+
+    Columns: kind (capacity, build_limit, offer, link, policy, limit), item (facility, offer,
+    link, policy[:group] or measure), process, region, commodity, year, scenario (empty where
+    not applicable), dual (HiGHS's raw dual, objective units per unit of right-hand side or
+    bound), saving_per_unit (objective saving per `unit`), unit, message (one sentence).
+    Kept: rows with saving_per_unit > 1e-9 * max(1, |objective|); sorted by saving_per_unit
+    descending, then kind, item, year, scenario. Empty when the fixed LP has no optimum.
+    `sol` must be the latest solve of its session (HiGHS holds the rows it was solved with).
+    """
+    if not sol.has_solution or sol.highs is None:
+        return pd.DataFrame(columns=COLUMNS)
+    # with the builds fixed, a capacity row implies its activity's upper bound
+    # avail * (existing + module * max_modules): drop the bound, so the row carries the dual
+    relax = sol.cols["act"][pm.frames["capacity"]["act"].to_numpy(dtype=np.int64)]
+    duals = fixed_lp_duals(sol.highs, relax[relax >= 0], sol.col_value)
+    if duals is None:
+        return pd.DataFrame(columns=COLUMNS)
+    parts = [part(pm, sol, duals) for part in
+             (_capacity, _build_limit, _offers, _links, _policies, _limits)]
+    table = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
+        len(p) for p in parts) else pd.DataFrame(columns=COLUMNS)
+    tol = RELATIVE_TOL * max(1.0, abs(sol.objective or 0.0))
+    table = table[table["saving_per_unit"].astype(float) > tol].copy()
+    table["dual"] = table["dual"].astype(float)
+    table["saving_per_unit"] = table["saving_per_unit"].astype(float)
+    table["year"] = table["year"].astype("Int64")
+    table["message"] = [_message(pm, r) for r in table.itertuples()]
+    table = table.sort_values(["saving_per_unit", "kind", "item", "year", "scenario"],
+                              ascending=[False, True, True, True, True], kind="stable")
+    return table[COLUMNS].reset_index(drop=True)

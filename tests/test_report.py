@@ -1,0 +1,249 @@
+"""Reports: the value-stream map's tonnes, escaping, identical rebuilds, Excel, comparisons."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from planner.cli import main
+from planner.report.painpoints import dependencies, year_ranges
+from planner.report.rundata import load_run
+from planner.report.sankey import coloured_links, value_stream
+from planner.report.solution import write_report
+from tests.conftest import ROOT
+
+
+def run_cli(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def frame(columns: str, *rows) -> pd.DataFrame:
+    return pd.DataFrame(list(rows), columns=columns.split())
+
+
+# Oxide bought in CN (100 t) is shipped to UK losing 10 %, made into 90 t of magnets; 50 t of
+# scrap arrives at end of life and a short-loop recycler makes 40 t of magnets from it; 140 t are
+# demanded, 130 t met and 10 t unmet.
+HAND_TABLES = {
+    "purchases": frame("scenario offer region commodity year bought_t",
+                       ("s", "o", "CN", "oxide", 2030, 100.0)),
+    "eol_arrivals": frame("product region commodity year arrivals_t stock_t",
+                          ("p", "UK", "scrap", 2030, 50.0, 0.0)),
+    "flows": frame("scenario origin destination commodity year flow_t delivered_t",
+                   ("s", "CN", "UK", "oxide", 2030, 100.0, 90.0)),
+    "process_flows": frame("scenario facility process region year commodity direction t",
+                           ("s", "maker", "make", "UK", 2030, "oxide", "in", 90.0),
+                           ("s", "maker", "make", "UK", 2030, "magnet", "out", 90.0),
+                           ("s", "rec", "recycle", "UK", 2030, "scrap", "in", 50.0),
+                           ("s", "rec", "recycle", "UK", 2030, "magnet", "out", 40.0)),
+    "demand": frame("scenario region commodity year demand_t met_t shortfall_t",
+                    ("s", "UK", "magnet", 2030, 140.0, 130.0, 10.0)),
+    "disposal": frame("scenario region commodity year disposed_t"),
+}
+HAND_DIMS = {
+    "processes": {"make": {"stage": "magnet", "loop": "primary"},
+                  "recycle": {"stage": "recycling", "loop": "short_loop"}},
+    "commodities": {"oxide": {"stage": "refining"}, "magnet": {"stage": "magnet"},
+                    "scrap": {"stage": "other"}},
+    "regions": {"CN": {"country": "CN", "domestic": False},
+                "UK": {"country": "GB", "domestic": True}},
+}
+
+
+def bands_by(graph, mode: str, target: str) -> dict[str, float]:
+    labels, bands = coloured_links(graph, mode)
+    out: dict[str, float] = {}
+    for _, t, v, c, _ in bands:
+        if graph.node_id[t] == target:
+            out[labels[c]] = out.get(labels[c], 0.0) + v
+    return out
+
+
+def test_value_stream_of_a_hand_built_year():
+    g = value_stream(HAND_TABLES, HAND_DIMS, "s", 2030)
+    assert len(g.node_id) == 12 and len(g.value) == 11
+    assert g.totals() == pytest.approx({
+        "purchase": 100, "arrival": 50, "transport": 90, "transport_loss": 10, "input": 140,
+        "output": 130, "process_loss": 10, "use": 130, "unmet": 10})
+    # what reaches use: 90 t primary (bought in CN) and 40 t short loop (arrived in GB)
+    assert bands_by(g, "loop", "use:UK:magnet") == pytest.approx(
+        {"primary": 90, "short_loop": 40, "unmet": 10})
+    assert bands_by(g, "country", "use:UK:magnet") == pytest.approx(
+        {"CN": 90, "GB": 40, "unmet": 10})
+    assert bands_by(g, "loop", "loss:transport") == {"loss": pytest.approx(10)}
+
+
+def hub_imbalance(graph) -> float:
+    inflow = np.zeros(len(graph.node_id))
+    outflow = np.zeros(len(graph.node_id))
+    np.add.at(inflow, graph.target, graph.value)
+    np.add.at(outflow, graph.source, graph.value)
+    hubs = [i for i, k in enumerate(graph.node_kind) if k == "hub"]
+    return float(np.max(np.abs(inflow[hubs] - outflow[hubs]), initial=0.0))
+
+
+def test_value_stream_carries_every_tonne_of_the_uk_solution(uk_run):
+    """Every scenario and year: tonnes by link kind equal the run's tables, every hub balances,
+    and the coloured bands of each link add up to it."""
+    run = load_run(uk_run)
+    t = run.tables
+    for scenario in run.scenarios:
+        for year in run.years:
+            def pick(name, scenario=scenario, year=year):
+                f = t[name][t[name]["year"] == year]
+                return f[f["scenario"] == scenario] if "scenario" in f else f
+
+            g = value_stream(t, run.dims, scenario, year)
+            flows, pf = pick("flows"), pick("process_flows")
+            expected = {
+                "purchase": pick("purchases")["bought_t"].sum(),
+                "arrival": pick("eol_arrivals")["arrivals_t"].sum(),
+                "transport": flows["delivered_t"].sum(),
+                "transport_loss": (flows["flow_t"] - flows["delivered_t"]).sum(),
+                "input": pf.loc[pf["direction"] == "in", "t"].sum(),
+                "output": pf.loc[pf["direction"] == "out", "t"].sum(),
+                "use": pick("demand")["met_t"].sum(),
+                "unmet": pick("demand")["shortfall_t"].sum(),
+                "disposal": pick("disposal")["disposed_t"].sum()}
+            totals = g.totals()
+            for kind, tonnes in expected.items():
+                assert totals.get(kind, 0.0) == pytest.approx(tonnes, abs=1e-6), (scenario, year,
+                                                                                  kind)
+            assert hub_imbalance(g) < 1e-6
+            for mode in ("loop", "country"):
+                _, bands = coloured_links(g, mode)
+                per_link = np.zeros(len(g.value))
+                np.add.at(per_link, [b[4] for b in bands], [b[2] for b in bands])
+                assert per_link == pytest.approx(np.array(g.value), rel=1e-9, abs=1e-9)
+
+
+def test_report_has_every_section_and_the_sankey_data(toy_run):
+    html = write_report(toy_run).read_text()
+    for key in ("map", "capacity", "sourcing", "outcomes", "pains"):
+        assert f'<section id="{key}">' in html
+    assert "http://" not in html.split("<script>")[0] and "https://" not in html.split(
+        "<script>")[0]
+    data = json.loads(html.split('<script type="application/json" id="report-data">')[1]
+                      .split("</script>")[0])
+    run = load_run(toy_run)
+    view = data["sankey"]["views"]["base"]["2030"]
+    g = value_stream(run.tables, run.dims, "base", 2030)
+    assert len(view["n"]) == len(g.node_id)
+    assert sum(b[2] for b in view["loop"]) == pytest.approx(sum(g.value), abs=1e-4)
+    assert set(data["by_scenario"]) >= {"chart-sourcing", "chart-cost-year", "chart-shares"}
+
+
+HOSTILE = "<script>window.pwned=1</script><img src=x onerror=alert(1)>"
+
+
+def hostile_run(source: Path, target: Path) -> Path:
+    """A copy of a run folder whose instance name and description and a facility id are
+    hostile HTML."""
+    target.mkdir()
+    for file in source.iterdir():
+        if file.suffix == ".csv":
+            (target / file.name).write_text(file.read_text().replace("uk_magnets", HOSTILE))
+    summary = json.loads((source / "summary.json").read_text())
+    summary["instance"].update(name=HOSTILE, description=HOSTILE)
+    (target / "summary.json").write_text(json.dumps(summary))
+    return target
+
+
+def test_hostile_names_are_escaped(toy_run, tmp_path):
+    html = write_report(hostile_run(toy_run, tmp_path / "run")).read_text()
+    assert HOSTILE not in html
+    assert "<img src=x" not in html
+    assert "&lt;script&gt;window.pwned=1&lt;/script&gt;" in html  # shown as text
+    # in the embedded data: entity-escaped for Plotly, then & escaped for the script element
+    assert "\\u0026lt;script\\u0026gt;window.pwned" in html
+
+
+def test_reports_are_byte_identical_when_rebuilt(toy_run, tmp_path):
+    """Rebuilt in fresh processes with different hash seeds: the same bytes."""
+    outputs = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"report{seed}.html"
+        code = ("import sys; from planner.report.solution import write_report; "
+                "write_report(sys.argv[1], out=sys.argv[2])")
+        subprocess.run([sys.executable, "-c", code, str(toy_run), str(out)], check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed})
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
+
+
+def test_report_command_and_excel(toy_run, tmp_path):
+    result = run_cli("report", toy_run, "--excel")
+    assert result.exit_code == 0, result.output
+    assert (toy_run / "report.html").is_file()
+    book = openpyxl.load_workbook(toy_run / "results.xlsx", read_only=True)
+    run = load_run(toy_run)
+    assert book.sheetnames == ["summary", *sorted(run.tables)]
+    costs = list(book["costs"].iter_rows(values_only=True))
+    assert costs[0] == tuple(run.tables["costs"].columns)
+    assert "value_GBP" in costs[0] and len(costs) == len(run.tables["costs"]) + 1
+
+
+def test_report_of_a_folder_without_a_run_is_a_plain_error(tmp_path):
+    result = run_cli("report", tmp_path)
+    assert result.exit_code == 1
+    assert "not a run folder" in result.output
+
+
+def test_solve_with_report_writes_it_in_the_run_folder(tmp_path):
+    out = tmp_path / "run"
+    result = run_cli("solve", ROOT / "instances/toy", "--out", out, "--report")
+    assert result.exit_code == 0, result.output
+    assert (out / "report.html").read_text().startswith("<!DOCTYPE html>")
+
+
+def test_pareto_report_has_the_front_and_each_point(tmp_path):
+    out = tmp_path / "front"
+    result = run_cli("pareto", ROOT / "instances/toy", "--objectives", "cost,emissions",
+                     "--points", "3", "--out", out, "--report")
+    assert result.exit_code == 0, result.output
+    html = (out / "report.html").read_text()
+    points = pd.read_csv(out / "pareto.csv")["point"]
+    assert '<div class="chart" id="chart-pareto">' in html
+    for p in points:
+        assert f'id="pareto-point-{p}"' in html
+
+
+def test_dependencies_and_year_ranges(toy_run):
+    assert year_ranges([2027, 2028, 2029, 2035, 2037, 2038]) == "2027-2029, 2035, 2037-2038"
+    run = load_run(toy_run)
+    deps = dependencies(run, 0.5)
+    conc = run.tables["concentration"]
+    assert set(deps["country"]) == {"CN"}  # the toy imports only from China
+    assert deps["imported_t"].sum() == pytest.approx(conc["imported_t"].sum())
+    assert dependencies(run, 1.0 + 1e-9).empty
+
+
+def test_compare_two_runs(toy_run, tmp_path):
+    second = tmp_path / "emissions"
+    assert run_cli("solve", ROOT / "instances/toy", "--objective", "emissions",
+                   "--out", second).exit_code == 0
+    out = tmp_path / "cmp"
+    result = run_cli("compare", toy_run, second, "--out", out)
+    assert result.exit_code == 0, result.output
+    assert (out / "compare.html").is_file()
+    objectives = pd.read_csv(out / "compare_objectives.csv").set_index("measure")
+    a = json.loads((toy_run / "summary.json").read_text())["objectives"]
+    b = json.loads((second / "summary.json").read_text())["objectives"]
+    delta = objectives[f"emissions - {toy_run.name}"]
+    assert delta["cost (GBP, discounted)"] == pytest.approx(b["cost"] - a["cost"])
+    assert delta["emissions (t CO2e)"] == pytest.approx(b["emissions_t_co2e"] -
+                                                        a["emissions_t_co2e"])
+    assert b["emissions_t_co2e"] <= a["emissions_t_co2e"] and b["cost"] >= a["cost"]
+    builds = pd.read_csv(out / "compare_builds.csv")
+    for column in builds.filter(like="built_t"):
+        assert (builds[column] >= 0).all()
+    assert run_cli("compare", toy_run, "--out", tmp_path / "x").exit_code == 2

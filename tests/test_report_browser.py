@@ -1,0 +1,156 @@
+"""Reports in a real headless browser (Debian's chromium, driven by Playwright): they load with no
+console errors and no network, every chart renders, the Sankey shows the run's flows and its
+selectors redraw it, hostile names stay text, and a Pareto point opens its decisions."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from planner.cli import main
+from planner.report.compare import write_compare
+from planner.report.rundata import load_run
+from planner.report.sankey import coloured_links, value_stream
+from planner.report.solution import write_report
+from tests.conftest import ROOT
+from tests.test_report import HOSTILE, hostile_run
+
+pytestmark = pytest.mark.browser
+
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def chromium_path() -> str | None:
+    path = os.environ.get("PLANNER_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    return path if Path(path).is_file() else None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    path = chromium_path()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        path = None
+    if path is None:
+        message = "chromium or playwright is missing (tests/setup-browser.sh installs chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=path, args=FLAGS)
+        yield instance
+        instance.close()
+
+
+class Page:
+    """A report opened in a fresh page, with its console messages, errors and requests."""
+
+    def __init__(self, browser, file: Path):
+        self.file = file
+        self.page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        self.messages, self.requests, self.dialogs = [], [], []
+        self.page.on("console", lambda m: self.messages.append(f"{m.type}: {m.text}"))
+        self.page.on("pageerror", lambda e: self.messages.append(f"pageerror: {e}"))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        self.page.goto(file.resolve().as_uri())
+        self.page.wait_for_selector("body[data-ready=true]", timeout=60_000)
+
+    def count(self, selector: str) -> int:
+        return self.page.locator(selector).count()
+
+
+def assert_clean(view: Page) -> None:
+    assert view.messages == [], view.messages
+    assert view.requests == [view.file.resolve().as_uri()], view.requests  # the file only
+
+
+def assert_sankey_matches(view: Page, run, scenario: str, year: int, mode: str) -> None:
+    view.page.wait_for_selector(f'#chart-sankey[data-view="{scenario}|{year}|{mode}"]')
+    graph = value_stream(run.tables, run.dims, scenario, year)
+    _, bands = coloured_links(graph, mode)
+    assert view.count("#chart-sankey .sankey-node") == len(graph.node_id)
+    assert view.count("#chart-sankey .sankey-link") == len(bands)
+    title = view.page.locator("#chart-sankey .gtitle").text_content()
+    assert f"{scenario}, {year}" in title
+
+
+@pytest.fixture(scope="module")
+def uk_report(uk_run):
+    return write_report(uk_run)
+
+
+def test_uk_report_loads_offline_and_every_chart_renders(browser, uk_run, uk_report, tmp_path):
+    view = Page(browser, uk_report)
+    assert_clean(view)
+    charts = view.count("div.chart")
+    assert charts >= 10
+    assert view.count("div.chart .main-svg") >= charts  # every chart has drawn its SVG
+    run = load_run(uk_run)
+    assert_sankey_matches(view, run, run.scenarios[0], 2035, "loop")
+    assert view.count("#chart-capacity .bars path") > 0
+    assert view.count("#pain-ranking li") == 25
+    shot = tmp_path / "uk-report.png"
+    view.page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 100_000
+
+
+def test_selectors_redraw_the_sankey(browser, uk_run, uk_report):
+    run = load_run(uk_run)
+    view = Page(browser, uk_report)
+    view.page.select_option("#sankey-year", "2050")
+    assert_sankey_matches(view, run, run.scenarios[0], 2050, "loop")
+    view.page.select_option("#sankey-colour", "country")
+    assert_sankey_matches(view, run, run.scenarios[0], 2050, "country")
+    view.page.select_option("#scenario-select", "broad_controls")
+    view.page.select_option("#sankey-year", "2028")
+    assert_sankey_matches(view, run, "broad_controls", 2028, "country")
+    labels = view.page.locator("#chart-sankey .sankey-node .node-label").all_text_contents()
+    assert "unmet ndfeb_magnet in GB_BHM" in labels
+    assert_clean(view)
+
+
+def test_hostile_names_show_as_text(browser, toy_run, tmp_path):
+    report = write_report(hostile_run(toy_run, tmp_path / "run"))
+    view = Page(browser, report)
+    assert view.page.locator("header h1").inner_text().startswith(HOSTILE)
+    assert view.page.evaluate("window.pwned") is None
+    assert view.dialogs == []
+    assert HOSTILE in view.page.locator("#capacity table").inner_text()
+    assert_clean(view)
+
+
+def test_pareto_point_click_shows_its_decisions(browser, tmp_path):
+    out = tmp_path / "front"
+    result = CliRunner().invoke(main, ["pareto", str(ROOT / "instances/toy"), "--objectives",
+                                       "cost,emissions", "--points", "3", "--out", str(out),
+                                       "--report"])
+    assert result.exit_code == 0, result.output
+    view = Page(browser, out / "report.html")
+    assert_clean(view)
+    points = view.page.locator("#chart-pareto .scatterlayer .point")
+    assert points.count() >= 2
+    assert view.page.locator("#pareto-point-1").is_visible()
+    numbers = view.page.evaluate("document.getElementById('chart-pareto').data[0].customdata")
+    i = next(i for i, n in enumerate(numbers) if n != 1)  # a point other than the one shown
+    view.page.locator("#chart-pareto").scroll_into_view_if_needed()
+    box = points.nth(i).bounding_box()
+    view.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    view.page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    view.page.wait_for_selector(f"#pareto-point-{numbers[i]}.shown")
+    assert view.count(".pareto-point.shown") == 1
+    assert not view.page.locator("#pareto-point-1").is_visible()
+
+
+def test_comparison_report_renders(browser, toy_run, tmp_path):
+    second = tmp_path / "second"
+    shutil.copytree(toy_run, second)
+    view = Page(browser, write_compare([toy_run, second], tmp_path / "cmp"))
+    assert_clean(view)
+    assert view.count("div.chart .main-svg") >= view.count("div.chart") == 3
