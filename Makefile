@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 .PHONY: demo test lint bench clean
 demo: $(STAMP)
 	$(BIN)/planner validate instances/uk-baseline
-	$(BIN)/planner solve instances/uk-baseline --out runs/uk-baseline --force
+	$(BIN)/planner solve instances/uk-baseline --out runs/uk-baseline --force --report
 
 test: $(STAMP)
 	$(BIN)/ruff check planner tests benchmarks

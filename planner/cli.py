@@ -199,6 +199,8 @@ def solve(instance_dir: Path, out: Path, time_limit, mip_gap, threads, seed, for
     else:
         click.echo(format_summary(summary, outcome.tables))
         click.echo(f"results written to {out}")
+        if with_report and outcome.solution.has_solution:
+            click.echo(f"report written to {out / 'report.html'}")
     status = summary["status"]
     if status == "time_limit" and not outcome.solution.has_solution:
         status = "time_limit_no_solution"

@@ -247,3 +247,46 @@ def test_compare_two_runs(toy_run, tmp_path):
     for column in builds.filter(like="built_t"):
         assert (builds[column] >= 0).all()
     assert run_cli("compare", toy_run, "--out", tmp_path / "x").exit_code == 2
+
+
+def test_pain_points_rank_constraints_over_scenarios(tmp_path, solve_case):
+    """The 100 t/yr plant (10/t) binds in both scenarios; the rest of the 150 t demand is bought
+    at 100/t, or 200/t in the dear scenario (probability 0.25). One more t/yr of plant saves
+    0.75 * 90 = 67.5 in normal and 0.25 * 190 = 47.5 in dear: 115 in expectation."""
+    from planner.report.painpoints import ranked_constraints
+    from planner.runs import write_run
+    from tests.conftest import MAKE_CHAIN, write_instance
+
+    folder = write_instance(tmp_path / "case", MAKE_CHAIN, {
+        "offers.csv": "offer,region,commodity,price_per_t\nbuy_a,A,m,100\n",
+        "links.csv": "origin,destination,commodity,cost_per_t\nA,H,m,0\n",
+        "facilities.csv": "facility,process,region,existing_t,variable_cost_per_t\n"
+                          "plant,make,H,100,10\n",
+        "demand.csv": "region,commodity,year,demand_t\nH,m,2025,150\n",
+        "scenarios.csv": "scenario,probability\nnormal,0.75\ndear,0.25\n",
+        "scenario_effects.csv": "scenario,target,attribute,multiply\n"
+                                "dear,buy_a,price_per_t,2\n",
+    })
+    outcome = solve_case(folder)
+    write_run(tmp_path / "run", outcome.tables, outcome.summary, force=False)
+    ranked = ranked_constraints(load_run(tmp_path / "run"))
+    top = ranked.iloc[0]
+    assert (top["kind"], top["item"], top["year"]) == ("capacity", "plant", 2025)
+    assert top["saving"] == pytest.approx(115.0)
+    assert top["message"] == ("one more tonne per year of make capacity at plant (H) in 2025 "
+                              "would save GBP 115 in expectation (binding in 2 of 2 scenarios, "
+                              "most in normal)")
+    html = write_report(tmp_path / "run").read_text()
+    assert '<ol class="pains" id="pain-ranking"><li>one more tonne per year of make' in html
+
+
+def test_report_of_a_run_without_a_solution_is_a_plain_error(toy_run, tmp_path):
+    folder = tmp_path / "infeasible"
+    folder.mkdir()
+    summary = json.loads((toy_run / "summary.json").read_text())
+    summary.update(status="infeasible", objectives=None)
+    (folder / "summary.json").write_text(json.dumps(summary))
+    result = run_cli("report", folder)
+    assert result.exit_code == 1
+    assert "has no solution (status infeasible)" in result.output
+    assert not (folder / "report.html").exists()

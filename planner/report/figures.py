@@ -150,7 +150,8 @@ def capacity_figure(run: Run) -> dict:
 
 
 def sourcing_figure(run: Run, scenario: str) -> dict:
-    """Imported tonnes by origin country and year; a menu picks the stage."""
+    """Imported tonnes (or shares) by origin country and year; menus pick the stage and the
+    scale."""
     conc = pick(run.tables["concentration"], scenario)
     palette = colours({r["country"] for r in run.dims["regions"].values()})
     stages = ["all stages", *sorted(conc["stage"].unique())]
@@ -166,9 +167,15 @@ def sourcing_figure(run: Run, scenario: str) -> dict:
             groups.append(stage)
     buttons = [{"label": plot_text(stage), "method": "update",
                 "args": [{"visible": [g == stage for g in groups]}]} for stage in stages]
+    scale = [{"label": "tonnes", "method": "relayout",
+              "args": [{"barnorm": "", "yaxis.title.text": "t imported"}]},
+             {"label": "shares", "method": "relayout",
+              "args": [{"barnorm": "percent", "yaxis.title.text": "% of imports"}]}]
     return {"data": data, "layout": layout(
-        "Imports by origin country", "t imported", barmode="stack",
+        "Imports by origin country", "t imported", barmode="stack", showlegend=True,
         updatemenus=[{"buttons": buttons, "x": 1.0, "xanchor": "right", "y": 1.15,
+                      "yanchor": "top", "direction": "down"},
+                     {"buttons": scale, "x": 0.0, "xanchor": "left", "y": 1.15,
                       "yanchor": "top", "direction": "down"}])}
 
 
