@@ -71,9 +71,10 @@ def assert_clean(view: Page) -> None:
     assert view.requests == [view.file.resolve().as_uri()], view.requests  # the file only
 
 
-def assert_sankey_matches(view: Page, run, scenario: str, year: int, mode: str) -> None:
-    view.page.wait_for_selector(f'#chart-sankey[data-view="{scenario}|{year}|{mode}"]')
-    graph = value_stream(run.tables, run.dims, scenario, year)
+def assert_sankey_matches(view: Page, run, scenario: str, year: int, mode: str,
+                          detail: str = "region") -> None:
+    view.page.wait_for_selector(f'#chart-sankey[data-view="{scenario}|{year}|{mode}|{detail}"]')
+    graph = value_stream(run.tables, run.dims, scenario, year, detail)
     _, bands = coloured_links(graph, mode)
     assert view.count("#chart-sankey .sankey-node") == len(graph.node_id)
     assert view.count("#chart-sankey .sankey-link") == len(bands)
@@ -113,6 +114,10 @@ def test_selectors_redraw_the_sankey(browser, uk_run, uk_report):
     assert_sankey_matches(view, run, "broad_controls", 2028, "country")
     labels = view.page.locator("#chart-sankey .sankey-node .node-label").all_text_contents()
     assert "unmet ndfeb_magnet in GB_BHM" in labels
+    view.page.select_option("#sankey-detail", "country")
+    assert_sankey_matches(view, run, "broad_controls", 2028, "country", "country")
+    labels = view.page.locator("#chart-sankey .sankey-node .node-label").all_text_contents()
+    assert "unmet ndfeb_magnet in GB" in labels
     assert_clean(view)
 
 

@@ -10,7 +10,14 @@ import pandas as pd
 
 from planner.report.html import plot_text
 from planner.report.rundata import Run
-from planner.report.sankey import LOOP_LABELS, RECYCLED_LOOPS, coloured_links, value_stream
+from planner.report.sankey import (
+    DETAILS,
+    LOOP_LABELS,
+    RECYCLED_LOOPS,
+    Slices,
+    coloured_links,
+    value_stream,
+)
 
 LOOP_COLOURS = {"primary": "#4c78a8", "collection": "#9d755d", "reuse": "#2e8b57",
                 "remanufacture": "#8cd17d", "short_loop": "#17becf", "long_loop": "#b279a2",
@@ -76,29 +83,31 @@ def sankey_data(run: Run) -> dict:
     nodes: dict[str, int] = {}
     node_rows: list[list] = []
     views: dict[str, dict] = {}
-    for scenario in run.scenarios:
-        views[scenario] = {}
-        for year in run.years:
-            graph = value_stream(run.tables, dims, scenario, year)
-            ids = []
-            for i, node_id in enumerate(graph.node_id):
-                if node_id not in nodes:
-                    nodes[node_id] = len(node_rows)
-                    node_rows.append(_node_row(graph, i))
-                ids.append(nodes[node_id])
-            views[scenario][str(year)] = {"n": ids, "caption": _caption(graph)}
-            for mode in ("loop", "country"):
-                labels, bands = coloured_links(graph, mode)
-                to_global = [countries.index(lb) if mode == "country" else
-                             LOOP_LABELS.index(lb) for lb in labels]
-                views[scenario][str(year)][mode] = [[s, t, v, to_global[c]]
-                                                    for s, t, v, c, _ in bands]
+    slices = Slices(run.tables)
+    for detail in DETAILS:
+        for scenario in run.scenarios:
+            for year in run.years:
+                graph = value_stream(slices, dims, scenario, year, detail)
+                ids = []
+                for i, node_id in enumerate(graph.node_id):
+                    key = f"{detail}:{node_id}"
+                    if key not in nodes:
+                        nodes[key] = len(node_rows)
+                        node_rows.append(_node_row(graph, i))
+                    ids.append(nodes[key])
+                view = {"n": ids, "caption": _caption(graph)}
+                for mode in ("loop", "country"):
+                    labels, bands = coloured_links(graph, mode)
+                    to_global = [countries.index(lb) if mode == "country" else
+                                 LOOP_LABELS.index(lb) for lb in labels]
+                    view[mode] = [[s, t, v, to_global[c]] for s, t, v, c, _ in bands]
+                views.setdefault(detail, {}).setdefault(scenario, {})[str(year)] = view
     return {"nodes": node_rows, "views": views,
             "labels": {"loop": list(LOOP_LABELS), "country": [plot_text(c) for c in countries]},
             "colours": {"loop": [LOOP_COLOURS[k] for k in LOOP_LABELS],
                         "country": country_colours},
             "neutral": NEUTRAL, "title": "Value-stream map (t)",
-            "layout": {"margin": {"l": 10, "r": 10, "t": 50, "b": 10},
+            "layout": {"margin": {"l": 10, "r": 10, "t": 50, "b": 10}, "height": 860,
                        "font": {"family": "system-ui, sans-serif", "size": 11}}}
 
 

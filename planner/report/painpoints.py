@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from planner.report.rundata import Run
+from planner.results.wording import money, relaxation
 
 
 def year_ranges(years) -> str:
@@ -50,8 +51,6 @@ def ranked_constraints(run: Run) -> pd.DataFrame:
     """kind, item, ..., unit, saving (objective saving per unit, summed over scenarios: the
     data a constraint comes from holds in every scenario), scenarios (in how many it binds),
     most (the scenario where it saves most), message; largest saving first."""
-    from planner.solve.duals import money, relaxation
-
     prices = run.tables.get("shadow_prices")
     if prices is None or prices.empty:
         return pd.DataFrame(columns=[*KEY, "saving", "scenarios", "most", "message"])

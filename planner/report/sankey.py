@@ -55,9 +55,12 @@ class Graph:
         return out
 
 
+DETAILS = ("region", "country")
+
+
 class _Builder:
-    def __init__(self, dims: dict):
-        self.dims = dims
+    def __init__(self, dims: dict, detail: str):
+        self.dims, self.detail = dims, detail
         self.index: dict[str, int] = {}
         self.graph = Graph([], [], [], [], [], [], [], [], [], [])
 
@@ -77,9 +80,14 @@ class _Builder:
     def country(self, region: str) -> str:
         return self.dims["regions"].get(region, {}).get("country", region)
 
+    def place(self, region: str) -> str:
+        """Where a node sits: its region, or its region's country at country detail."""
+        return self.country(region) if self.detail == "country" else region
+
     def hub(self, region: str, commodity: str) -> int:
         stage = self.dims["commodities"].get(commodity, {}).get("stage", "other")
-        return self.node(f"hub:{region}:{commodity}", f"{commodity} in {region}", "hub", stage,
+        at = self.place(region)
+        return self.node(f"hub:{at}:{commodity}", f"{commodity} in {at}", "hub", stage,
                          self.country(region))
 
     def link(self, source: int, target: int, value: float, kind: str) -> None:
@@ -91,74 +99,118 @@ class _Builder:
             g.kind.append(kind)
 
 
-def value_stream(tables: dict[str, pd.DataFrame], dims: dict, scenario: str,
-                 year: int) -> Graph:
-    """The Sankey graph of `scenario` in `year` (tonnes in that year)."""
-    b = _Builder(dims)
+class Slices:
+    """The rows of each table the map uses, split once by scenario and year (tables without a
+    scenario column, the end-of-life arrivals, by year only)."""
+
+    NAMES = ("purchases", "eol_arrivals", "flows", "process_flows", "demand", "disposal")
+
+    def __init__(self, tables: dict[str, pd.DataFrame]):
+        self.empty = {n: tables[n].iloc[:0] for n in self.NAMES}
+        self.parts: dict[str, dict] = {}
+        for name in self.NAMES:
+            frame = tables[name]
+            keys = ["scenario", "year"] if "scenario" in frame else ["year"]
+            self.parts[name] = {k if isinstance(k, tuple) else (k,): part
+                                for k, part in frame.groupby(keys, sort=False)}
+
+    def get(self, name: str, scenario: str, year: int) -> pd.DataFrame:
+        key = (scenario, year) if name != "eol_arrivals" else (year,)
+        return self.parts[name].get(key, self.empty[name])
+
+
+def rows(frame: pd.DataFrame, *columns: str):
+    """The values of `columns`, row by row (faster than itertuples)."""
+    return zip(*(frame[c].to_numpy() for c in columns))
+
+
+def value_stream(tables: dict[str, pd.DataFrame] | Slices, dims: dict, scenario: str,
+                 year: int, detail: str = "region") -> Graph:
+    """The Sankey graph of `scenario` in `year` (tonnes in that year). At `detail` "country",
+    the regions of a country are one place: its hubs, purchases, uses and disposal merge, its
+    facilities of one process merge, and transport inside it is left out (its losses stay).
+    Pass `Slices(tables)` when drawing many years and scenarios."""
+    slices = tables if isinstance(tables, Slices) else Slices(tables)
+    b = _Builder(dims, detail)
 
     def pick(name: str) -> pd.DataFrame:
-        frame = tables[name]
-        frame = frame[frame["year"] == year]
-        return frame[frame["scenario"] == scenario] if "scenario" in frame else frame
+        return slices.get(name, scenario, year)
 
-    for r in pick("purchases").itertuples():
-        hub = b.hub(r.region, r.commodity)
-        src = b.node(f"buy:{r.region}:{r.commodity}", f"{r.commodity} bought in {r.region}",
-                     "purchase", b.graph.node_stage[hub], b.country(r.region))
-        b.link(src, hub, r.bought_t, "purchase")
-    for r in pick("eol_arrivals").groupby(["region", "commodity"], as_index=False,
-                                          sort=True)["arrivals_t"].sum().itertuples():
-        hub = b.hub(r.region, r.commodity)
-        src = b.node(f"eol:{r.region}:{r.commodity}", f"end-of-life {r.commodity} in {r.region}",
-                     "arrival", "end of life", b.country(r.region))
-        b.link(src, hub, r.arrivals_t, "arrival")
-    for r in pick("flows").itertuples():
-        origin, dest = b.hub(r.origin, r.commodity), b.hub(r.destination, r.commodity)
-        b.link(origin, dest, r.delivered_t, "transport")
-        lost = b.node("loss:transport", "lost in transport", "loss", "transport", "")
-        b.link(origin, lost, r.flow_t - r.delivered_t, "transport_loss")
+    for region, commodity, t in rows(pick("purchases"), "region", "commodity", "bought_t"):
+        hub, at = b.hub(region, commodity), b.place(region)
+        src = b.node(f"buy:{at}:{commodity}", f"{commodity} bought in {at}", "purchase",
+                     b.graph.node_stage[hub], b.country(region))
+        b.link(src, hub, t, "purchase")
+    arrivals = pick("eol_arrivals").groupby(["region", "commodity"], as_index=False,
+                                            sort=True)["arrivals_t"].sum()
+    for region, commodity, t in rows(arrivals, "region", "commodity", "arrivals_t"):
+        hub, at = b.hub(region, commodity), b.place(region)
+        src = b.node(f"eol:{at}:{commodity}", f"end-of-life {commodity} in {at}", "arrival",
+                     "end of life", b.country(region))
+        b.link(src, hub, t, "arrival")
+    for origin, destination, commodity, sent, delivered in rows(
+            pick("flows"), "origin", "destination", "commodity", "flow_t", "delivered_t"):
+        source, target = b.hub(origin, commodity), b.hub(destination, commodity)
+        if source != target:
+            b.link(source, target, delivered, "transport")
+        if sent - delivered > TOL:
+            lost = b.node("loss:transport", "lost in transport", "loss", "transport", "")
+            b.link(source, lost, sent - delivered, "transport_loss")
     pf = pick("process_flows")
-    for facility, rows in pf.groupby("facility", sort=True):
-        first = rows.iloc[0]
-        process = dims["processes"].get(first["process"], {"stage": "other", "loop": ""})
-        fac = b.node(f"facility:{facility}", f"{facility} ({first['process']})", "facility",
-                     process["stage"], b.country(first["region"]),
-                     process["loop"])
-        t_in = t_out = 0.0
-        for r in rows.itertuples():
-            hub = b.hub(r.region, r.commodity)
-            if r.direction == "in":
-                b.link(hub, fac, r.t, "input")
-                t_in += r.t
+    if detail == "country":
+        pf = pf.assign(facility=[f"{p} in {b.country(r)}" for p, r in zip(pf["process"],
+                                                                          pf["region"])])
+    for facility, part in pf.groupby("facility", sort=True):
+        process_name, region = part["process"].iloc[0], part["region"].iloc[0]
+        process = dims["processes"].get(process_name, {"stage": "other", "loop": ""})
+        label = facility if detail == "country" else f"{facility} ({process_name})"
+        fac = b.node(f"facility:{facility}", label, "facility", process["stage"],
+                     b.country(region), process["loop"])
+        balance = 0.0
+        for at, commodity, direction, t in rows(part, "region", "commodity", "direction", "t"):
+            hub = b.hub(at, commodity)
+            if direction == "in":
+                b.link(hub, fac, t, "input")
+                balance += t
             else:
-                b.link(fac, hub, r.t, "output")
-                t_out += r.t
-        if t_in - t_out > 1e-6:
+                b.link(fac, hub, t, "output")
+                balance -= t
+        if balance > 1e-6:
             lost = b.node("loss:process", "process losses", "loss", "processing", "")
-            b.link(fac, lost, t_in - t_out, "process_loss")
-    for r in pick("demand").itertuples():
-        use = b.node(f"use:{r.region}:{r.commodity}", f"{r.commodity} used in {r.region}", "use",
-                     "use", b.country(r.region))
-        if r.met_t > TOL:
-            b.link(b.hub(r.region, r.commodity), use, r.met_t, "use")
-        if r.shortfall_t > TOL:
-            unmet = b.node(f"unmet:{r.region}:{r.commodity}", f"unmet {r.commodity} in {r.region}",
-                           "unmet", "use", b.country(r.region))
-            b.link(unmet, use, r.shortfall_t, "unmet")
-    for r in pick("disposal").itertuples():
-        sink = b.node(f"disposal:{r.region}", f"disposal in {r.region}", "disposal",
-                      "disposal", b.country(r.region))
-        b.link(b.hub(r.region, r.commodity), sink, r.disposed_t, "disposal")
-    return _without_idle_nodes(b.graph)
+            b.link(fac, lost, balance, "process_loss")
+    for region, commodity, met, short in rows(pick("demand"), "region", "commodity", "met_t",
+                                              "shortfall_t"):
+        at = b.place(region)
+        use = b.node(f"use:{at}:{commodity}", f"{commodity} used in {at}", "use", "use",
+                     b.country(region))
+        if met > TOL:
+            b.link(b.hub(region, commodity), use, met, "use")
+        if short > TOL:
+            unmet = b.node(f"unmet:{at}:{commodity}", f"unmet {commodity} in {at}", "unmet",
+                           "use", b.country(region))
+            b.link(unmet, use, short, "unmet")
+    for region, commodity, t in rows(pick("disposal"), "region", "commodity", "disposed_t"):
+        at = b.place(region)
+        sink = b.node(f"disposal:{at}", f"disposal in {at}", "disposal", "disposal",
+                      b.country(region))
+        b.link(b.hub(region, commodity), sink, t, "disposal")
+    return _tidy(b.graph)
 
 
-def _without_idle_nodes(g: Graph) -> Graph:
-    """Drop nodes no link touches (a loss node whose loss was zero, say), renumbering links."""
-    used = sorted(set(g.source) | set(g.target))
+def _tidy(g: Graph) -> Graph:
+    """One link per source, target and kind (tonnes added up); nodes no link touches (a loss
+    node whose loss was zero, say) dropped and the rest renumbered."""
+    merged: dict[tuple[int, int, str], float] = {}
+    for key in zip(g.source, g.target, g.kind):
+        merged[key] = 0.0
+    for s, t, k, v in zip(g.source, g.target, g.kind, g.value):
+        merged[(s, t, k)] += v
+    used = sorted({s for s, _, _ in merged} | {t for _, t, _ in merged})
     new = {old: i for i, old in enumerate(used)}
     keep = [[column[i] for i in used] for column in (g.node_id, g.node_label, g.node_kind,
                                                      g.node_stage, g.node_country, g.node_loop)]
-    return Graph(*keep, [new[i] for i in g.source], [new[i] for i in g.target], g.value, g.kind)
+    return Graph(*keep, [new[s] for s, _, _ in merged], [new[t] for _, t, _ in merged],
+                 list(merged.values()), [k for _, _, k in merged])
 
 
 def trace(graph: Graph, origin: dict[int, str], labels: list[str]) -> np.ndarray:

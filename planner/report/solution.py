@@ -62,7 +62,9 @@ def value_stream_section(run: Run) -> str:
     controls = (f'<div class="controls"><label>year <select id="sankey-year">{year_options}'
                 '</select></label><label>colour by <select id="sankey-colour">'
                 '<option value="loop">loop</option><option value="country">country of origin'
-                "</option></select></label></div>")
+                '</option></select></label><label>places <select id="sankey-detail">'
+                '<option value="region">regions and sites</option><option value="country">'
+                "countries</option></select></label></div>")
     note = ("Tonnes in one year and scenario, from purchases and end-of-life arrivals through "
             "every stage of the chain to use, and back through the reverse loops (hover a node "
             "for its stage and country; drag nodes to rearrange). Bands are "

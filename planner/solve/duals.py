@@ -32,6 +32,7 @@ import pandas as pd
 
 from planner.formulation.build import PlanningModel
 from planner.formulation.measures import MEASURES
+from planner.results.wording import money, relaxation
 from planner.solve.highs import Solution
 
 COLUMNS = ["kind", "item", "process", "region", "commodity", "year", "scenario", "dual",
@@ -39,7 +40,6 @@ COLUMNS = ["kind", "item", "process", "region", "commodity", "year", "scenario",
 RELATIVE_TOL = 1e-9  # a saving counts when above RELATIVE_TOL * max(1, |objective|)
 MEASURE_UNITS = {"emissions": "t CO2e", "risk": "t (risk-weighted)", "shortfall": "t",
                  "cvar_shortfall": "t", "concentration": "t"}
-POLICY_SUPPLY = {"min_recycled_share": "recycled", "min_domestic_share": "domestic"}
 
 
 @dataclass
@@ -115,19 +115,6 @@ def fixed_lp_duals(highs: highspy.Highs, relax: np.ndarray | None = None,
             highs.setBasis(basis)
         if saved.value_valid:
             highs.setSolution(saved)
-
-
-def money(amount: float, currency: str, objective: str) -> str:
-    """`GBP 1,234` when `objective` (ObjectiveSpec's text: "cost=1", "risk>cost") last
-    minimises plain cost, else `1,234 objective units`."""
-    number = f"{amount:,.2f}" if abs(amount) < 100 else f"{amount:,.0f}"
-    if "normalised" in objective:
-        return f"{number} objective units"
-    last = objective.split(">")[-1]
-    weights = {k: float(v) for k, _, v in (part.partition("=") for part in last.split(","))
-               } if "=" in last else {last: 1.0}
-    plain = {k: w for k, w in weights.items() if w} == {"cost": 1.0}
-    return f"{currency} {number}" if plain else f"{number} objective units"
 
 
 def _money(pm: PlanningModel, amount: float) -> str:
@@ -245,37 +232,6 @@ def _limits(pm: PlanningModel, sol: Solution, duals: Duals) -> pd.DataFrame:
     dual = _row_duals(rows, duals)
     units = [MEASURE_UNITS.get(n, pm.instance.settings.currency) for n in names]
     return _frame("limit", np.array(names, dtype=object), dual, -dual, np.array(units))
-
-
-def _policy_words(r) -> str:
-    """What relaxing a policy row by one unit means, in words (without the year)."""
-    policy, _, group = str(r.item).partition(":")
-    if policy == "emissions_cap_t":
-        return f"raising {policy} for {r.region or 'all regions'} by one t CO2e"
-    scope = r.region or "all domestic regions"
-    if policy == "max_country_share":
-        country, _, stage = group.partition("/")
-        return (f"allowing one more tonne of {stage}-stage imports from {country} under "
-                f"{policy} for {scope}")
-    return f"requiring one tonne less of {POLICY_SUPPLY[policy]} supply under {policy} for {scope}"
-
-
-def relaxation(r) -> str:
-    """What relaxing the constraint of row `r` of the table by one unit means, in words."""
-    when = f" in {r.year}" if not pd.isna(r.year) else ""
-    if r.kind == "capacity":
-        return (f"one more tonne per year of {r.process} capacity at {r.item} ({r.region})"
-                f"{when}")
-    if r.kind == "build_limit":
-        return (f"allowing one more module of {r.process} at {r.item} ({r.region}), built in "
-                f"{r.year},")
-    if r.kind == "offer":
-        return f"one more tonne of {r.commodity} from offer {r.item} ({r.region}){when}"
-    if r.kind == "link":
-        return f"one more tonne of {r.commodity} shipped on link {r.item}{when}"
-    if r.kind == "policy":
-        return _policy_words(r) + when
-    return f"raising the limit on {r.item} by one {r.unit}"
 
 
 def _message(pm: PlanningModel, r) -> str:

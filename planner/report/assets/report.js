@@ -48,7 +48,8 @@
     var scenario = scenarioSelect.value;
     var year = document.getElementById("sankey-year").value;
     var mode = document.getElementById("sankey-colour").value;
-    var view = D.sankey.views[scenario][year];
+    var detail = document.getElementById("sankey-detail").value;
+    var view = D.sankey.views[detail][scenario][year];
     var layout = JSON.parse(JSON.stringify(D.sankey.layout));
     layout.title = {text: D.sankey.title + " \u2014 " + scenario + ", " + year};
     var element = document.getElementById("chart-sankey");
@@ -59,7 +60,7 @@
     drawn.then(function () {
       element.setAttribute("data-nodes", String(view.n.length));
       element.setAttribute("data-links", String(view[mode].length));
-      element.setAttribute("data-view", [scenario, year, mode].join("|"));
+      element.setAttribute("data-view", [scenario, year, mode, detail].join("|"));
     });
     document.getElementById("sankey-caption").textContent =
       view.n.length + " nodes, " + view[mode].length + " bands; " + view.caption;
@@ -83,7 +84,7 @@
   }
 
   Object.keys(D.charts).forEach(function (id) { draw(id, D.charts[id]); });
-  ["sankey-year", "sankey-colour"].forEach(function (id) {
+  ["sankey-year", "sankey-colour", "sankey-detail"].forEach(function (id) {
     var element = document.getElementById(id);
     if (element) { element.addEventListener("change", drawSankey); }
   });
