@@ -294,3 +294,23 @@ def test_report_of_a_run_without_a_solution_is_a_plain_error(toy_run, tmp_path):
     assert result.exit_code == 1
     assert "has no solution (status infeasible)" in result.output
     assert not (folder / "report.html").exists()
+
+
+def test_report_breakdowns_add_up_to_the_objectives(uk_run):
+    """Cost by stage, emissions by region and risk exposure by stage and year, each weighted by
+    its scenario's probability, sum to the run's expected objectives."""
+    from planner.report import figures
+
+    run = load_run(uk_run)
+    objectives = run.summary["objectives"]
+    totals = {"cost": 0.0, "emissions": 0.0, "risk": 0.0}
+    for scenario, p in run.probability.items():
+        cost = figures.cost_figures(run, scenario)["chart-cost-stage"]
+        totals["cost"] += p * sum(cost["data"][0]["x"])
+        emissions = figures.emission_figures(run, scenario)["chart-emissions-region"]
+        totals["emissions"] += p * sum(emissions["data"][0]["x"])
+        risk = figures.risk_figure(run, scenario)
+        totals["risk"] += p * sum(sum(trace["y"]) for trace in risk["data"])
+    assert totals["cost"] == pytest.approx(objectives["cost"], rel=1e-9)
+    assert totals["emissions"] == pytest.approx(objectives["emissions_t_co2e"], rel=1e-9)
+    assert totals["risk"] == pytest.approx(objectives["risk"], rel=1e-9)

@@ -273,6 +273,22 @@ def emission_figures(run: Run, scenario: str) -> dict[str, dict]:
     }
 
 
+def risk_figure(run: Run, scenario: str) -> dict:
+    """Supply-risk exposure (the risk objective's terms: tonnes imported into domestic regions
+    times the origin region's risk score) by stage and year."""
+    regions = run.dims["regions"]
+    flows = pick(run.tables["flows"], scenario)
+    domestic = {r for r, v in regions.items() if v["domestic"]}
+    imported = flows[~flows["origin"].isin(domestic) & flows["destination"].isin(domestic)]
+    risk = imported["origin"].map({r: v.get("risk", 0.0) for r, v in regions.items()})
+    stage = imported["commodity"].map({c: v["stage"] for c, v in run.dims["commodities"].items()})
+    exposure = pd.DataFrame({"year": imported["year"], "stage": stage,
+                             "exposure": imported["flow_t"] * risk})
+    return stacked(exposure, "year", "exposure", "stage",
+                   "Supply-risk exposure by stage (imported t x origin risk score)",
+                   "risk-weighted t")
+
+
 def scenario_figure(run: Run) -> dict:
     """Cost and unmet demand in each scenario (first-stage decisions shared)."""
     rows = pd.DataFrame(run.summary.get("scenarios") or [])

@@ -96,7 +96,7 @@ def sourcing_section(run: Run) -> str:
 def outcomes_section(run: Run, front: Front | None) -> str:
     parts = ['<div class="grid2">', chart("chart-cost-year"), chart("chart-cost-stage"),
              chart("chart-cost-region"), chart("chart-emissions-year"),
-             chart("chart-emissions-region"), "</div>"]
+             chart("chart-emissions-region"), chart("chart-risk-year"), "</div>"]
     scenarios = pd.DataFrame(run.summary.get("scenarios") or [])
     if len(scenarios) > 1:
         parts += ["<h3>Scenarios</h3>", chart("chart-scenarios"),
@@ -177,6 +177,7 @@ def report_data(run: Run, front: Front | None) -> dict:
         figures = {"chart-sourcing": fig.sourcing_figure(run, s),
                    "chart-shares": fig.shares_figure(run, s),
                    "chart-concentration": fig.concentration_figure(run, s),
+                   "chart-risk-year": fig.risk_figure(run, s),
                    **fig.cost_figures(run, s), **fig.emission_figures(run, s)}
         for element_id, figure in figures.items():
             by_scenario.setdefault(element_id, {})[s] = figure

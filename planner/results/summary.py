@@ -67,7 +67,8 @@ def versions() -> dict[str, str]:
 
 def dimensions(pm: PlanningModel) -> dict:
     """What a report needs to describe the tables without the instance: each process's stage and
-    loop, each commodity's stage, each region's country and whether it is domestic, the policy
+    loop, each commodity's stage, each region's country, risk score and whether it is domestic,
+    the policy
     targets in force each year and the scenario probabilities."""
     inst = pm.instance
     stages = commodity_stages(inst.chain)
@@ -76,8 +77,8 @@ def dimensions(pm: PlanningModel) -> dict:
         "processes": {n: {"stage": p.stage or "other", "loop": p.loop}
                       for n, p in inst.chain.processes.items()},
         "commodities": {c: {"stage": stages[c]} for c in inst.chain.commodities},
-        "regions": {r: {"country": str(row["country"]), "domestic": bool(row["domestic"])}
-                    for r, row in regions.iterrows()},
+        "regions": {r: {"country": str(row["country"]), "domestic": bool(row["domestic"]),
+                        "risk": float(row["risk"])} for r, row in regions.iterrows()},
         "policy_targets": pm.policy_schedule.to_dict("records"),
         "scenarios": pm.sets.scenarios[["scenario", "probability"]].to_dict("records"),
     }
