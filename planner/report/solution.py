@@ -155,7 +155,10 @@ def pains_section(run: Run, threshold: float) -> str:
 def shadow_block(run: Run, top: int = 25) -> str:
     """The `top` constraints whose relaxation saves most, in words, per unit of each."""
     if "shadow_prices" not in run.tables:
-        return '<p class="empty">no shadow prices in this run folder</p>'
+        why = ("a Pareto point's duals would price its epsilon-constraint problem, not the "
+               "plan's: solve the point's trade-off with planner solve --limit to rank them"
+               if "pareto" in run.summary else "this run folder has no shadow_prices.csv")
+        return f'<p class="empty">no shadow prices: {esc(why)}</p>'
     ranked = ranked_constraints(run)
     if ranked.empty:
         return '<p class="empty">no constraint binds with a non-zero shadow price</p>'
