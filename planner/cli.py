@@ -272,7 +272,6 @@ def pareto(instance_dir: Path, objectives: str, points: int, out: Path, time_lim
     click.echo(f"results written to {out}")
 
 
-
 @main.command()
 @click.argument("run_dir", type=click.Path(path_type=Path, exists=True, file_okay=False))
 @click.option("--excel", is_flag=True,

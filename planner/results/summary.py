@@ -68,8 +68,7 @@ def versions() -> dict[str, str]:
 def dimensions(pm: PlanningModel) -> dict:
     """What a report needs to describe the tables without the instance: each process's stage and
     loop, each commodity's stage, each region's country, risk score and whether it is domestic,
-    the policy
-    targets in force each year and the scenario probabilities."""
+    the policy targets in force each year and the scenario probabilities."""
     inst = pm.instance
     stages = commodity_stages(inst.chain)
     regions = inst.regions.set_index("region")

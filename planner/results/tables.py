@@ -104,7 +104,7 @@ def process_flows(activity: pd.DataFrame, chain) -> pd.DataFrame:
                                        "commodity"]), "t")
 
 
-def element_keys(pm: PlanningModel, family: str) -> pd.DataFrame:
+def _element_keys(pm: PlanningModel, family: str) -> pd.DataFrame:
     """region and stage each element of a variable family is reported under: a facility's region
     and its process's stage; a link's destination (where transport and tariffs are paid) and a
     purchase's, shortfall's or disposal's region, with the commodity's stage."""
@@ -127,7 +127,7 @@ def _per_scenario(pm: PlanningModel, family: str, weighted: np.ndarray) -> pd.Da
     what happens in that scenario. First-stage families (no scenario index) count in full in
     every scenario."""
     frame = pm.frames[family]
-    keys = element_keys(pm, family)
+    keys = _element_keys(pm, family)
     prob = pm.sets.scenarios.set_index("scenario")["probability"]
     if "scenario" in frame:
         p = prob.loc[frame["scenario"]].to_numpy()
