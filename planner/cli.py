@@ -45,6 +45,36 @@ def solver_options(command):
     return command
 
 
+def change_options(command):
+    """--variant, --overlay and --set: changes to the instance, applied in that order."""
+    options = [
+        click.option("--variant", "variants", multiple=True, metavar="NAME",
+                     help="Apply a variant defined under `variants:` in instance.yaml "
+                          "(repeatable; applied first, in order)."),
+        click.option("--overlay", "overlays", multiple=True, metavar="FILE.yaml",
+                     type=click.Path(path_type=Path, exists=True, dir_okay=False),
+                     help="Apply a YAML file of PATH: VALUE changes (repeatable; after the "
+                          "variants, in order)."),
+        click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
+                     help="Change a table cell or setting, e.g. "
+                          "facilities.tyseley_hpms_shifts.max_modules=4, discount_rate=0.05, "
+                          "'demand[region=GB_BHM].demand_t*=1.2' (repeatable; applied last, in "
+                          "order; `*=` multiplies, `+=` adds). See docs/instance-format.md."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _changes(instance_dir: Path, variants, overlays, sets) -> list:
+    """The changes of --variant, --overlay and --set, in the order they apply."""
+    from planner.data.overrides import parse_change, read_overlay, variant_changes
+
+    changes = [c for name in variants for c in variant_changes(instance_dir, name)]
+    changes += [c for file in overlays for c in read_overlay(file)]
+    return changes + [parse_change(text) for text in sets]
+
+
 @contextmanager
 def user_errors():
     """Turn every failure into a plain message and its exit code (no traceback unless
@@ -119,24 +149,36 @@ def main() -> None:
 
 @main.command()
 @click.argument("instance_dir", type=click.Path(path_type=Path))
-def validate(instance_dir: Path) -> None:
-    """Check INSTANCE_DIR and report every problem as file:line:column: message (expected ...).
+@change_options
+def validate(instance_dir: Path, variants, overlays, sets) -> None:
+    """Check INSTANCE_DIR (with any changes) and report every problem as
+    file:line:column: message (expected ...).
 
     Exit 0 when the instance is valid (warnings are printed), 3 otherwise.
     """
-    from planner.data.load import read_instance
+    import tempfile
 
-    instance, problems = read_instance(instance_dir)
-    for problem in problems:
-        click.echo(str(problem), err=True)
-    if instance is None:
-        n = sum(p.severity == "error" for p in problems)
-        click.echo(f"{n} error(s) in {instance_dir}", err=True)
-        sys.exit(EXIT["input"])
+    from planner.data.overrides import read_changed_instance
+
+    with user_errors(), tempfile.TemporaryDirectory() as tmp:
+        changes = _changes(instance_dir, variants, overlays, sets)
+        if instance_dir.is_dir():
+            instance, problems = read_changed_instance(instance_dir, changes,
+                                                       Path(tmp) / "instance")
+        else:
+            from planner.data.load import read_instance
+            instance, problems = read_instance(instance_dir)
+        for problem in problems:
+            click.echo(str(problem), err=True)
+        if instance is None:
+            n = sum(p.severity == "error" for p in problems)
+            click.echo(f"{n} error(s) in {instance_dir}", err=True)
+            sys.exit(EXIT["input"])
+    changed = f", {len(changes)} change(s)" if changes else ""
     click.echo(f"{instance_dir}: valid ({len(instance.regions)} regions, "
                f"{len(instance.facilities)} facilities, {len(instance.links)} links, "
                f"{len(instance.offers)} offers, {len(instance.demand)} demand rows, "
-               f"{len(problems)} warning(s))")
+               f"{len(problems)} warning(s){changed})")
 
 
 @main.command()
@@ -162,9 +204,10 @@ def validate(instance_dir: Path) -> None:
                    "(EVPI), in objective units.")
 @click.option("--report", "with_report", is_flag=True,
               help="Also write report.html into the run folder (as planner report does).")
+@change_options
 def solve(instance_dir: Path, out: Path, time_limit, mip_gap, threads, seed, force, log,
           objective_text, normalise, limit_texts, as_json, stochastic_metrics,
-          with_report) -> None:
+          with_report, variants, overlays, sets) -> None:
     """Build and solve INSTANCE_DIR; write results to the run folder --out.
 
     The run folder holds summary.json and tidy CSV tables (builds, capacity, activity, flows,
@@ -174,7 +217,13 @@ def solve(instance_dir: Path, out: Path, time_limit, mip_gap, threads, seed, for
     from rich.console import Console
 
     from planner.report.terminal import format_summary
-    from planner.runs import atomic_folder, check_target, write_tables
+    from planner.runs import (
+        atomic_folder,
+        check_target,
+        write_command,
+        write_instance,
+        write_tables,
+    )
     from planner.solve import SolveOptions
     from planner.workflow import solve_instance
 
@@ -182,13 +231,17 @@ def solve(instance_dir: Path, out: Path, time_limit, mip_gap, threads, seed, for
     limits = _limits_option(limit_texts)
     with user_errors():
         check_target(out, force)
+        changes = _changes(instance_dir, variants, overlays, sets)
         options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads or None,
                                seed=seed, log=log)
         with Console(stderr=True).status(f"solving {instance_dir} ..."):
-            outcome = solve_instance(instance_dir, options, stochastic_metrics, spec, limits)
+            outcome = solve_instance(instance_dir, options, stochastic_metrics, spec, limits,
+                                     changes)
         summary = outcome.summary
         with atomic_folder(out, force) as tmp:
             write_tables(tmp, outcome.tables, summary)
+            write_instance(tmp, outcome.instance_files)
+            write_command(tmp, click.get_current_context())
             if with_report and outcome.solution.has_solution:
                 from planner.report.solution import write_report
                 write_report(tmp)
@@ -223,15 +276,22 @@ def solve(instance_dir: Path, out: Path, time_limit, mip_gap, threads, seed, for
 @click.option("--json", "as_json", is_flag=True, help="Print the front as JSON.")
 @click.option("--report", "with_report", is_flag=True,
               help="Also write report.html (the front, with each point's decisions).")
+@change_options
 def pareto(instance_dir: Path, objectives: str, points: int, out: Path, time_limit, mip_gap,
-           threads, seed, force, as_json, with_report) -> None:
+           threads, seed, force, as_json, with_report, variants, overlays, sets) -> None:
     """Trace the Pareto front of INSTANCE_DIR by the augmented epsilon-constraint method
     (AUGMECON2): efficient points only, each solved on the same built model."""
     from rich.console import Console
     from rich.progress import Progress
 
     from planner.data.instance import OBJECTIVES
-    from planner.runs import atomic_folder, check_target, write_tables
+    from planner.runs import (
+        atomic_folder,
+        check_target,
+        write_command,
+        write_instance,
+        write_tables,
+    )
     from planner.solve import SolveOptions
     from planner.workflow import pareto_front
 
@@ -244,15 +304,18 @@ def pareto(instance_dir: Path, objectives: str, points: int, out: Path, time_lim
                            seed=seed)
     with user_errors():
         check_target(out, force)
+        changes = _changes(instance_dir, variants, overlays, sets)
         total = len(names) ** 2 + points ** (len(names) - 1)
         with Progress(console=Console(stderr=True), transient=True) as bar:
             task = bar.add_task("Pareto front", total=total)
             outcome = pareto_front(instance_dir, names, points, options,
-                                   progress=lambda: bar.advance(task))
+                                   progress=lambda: bar.advance(task), changes=changes)
         with atomic_folder(out, force) as tmp:
             outcome.front.to_csv(tmp / "pareto.csv", index=False, float_format="%.10g")
             outcome.payoff.to_csv(tmp / "payoff.csv", index=False, float_format="%.10g")
             (tmp / "summary.json").write_text(json.dumps(outcome.summary, indent=2) + "\n")
+            write_instance(tmp, outcome.instance_files)
+            write_command(tmp, click.get_current_context())
             for point in outcome.points:
                 write_tables(tmp / f"point_{point.summary['pareto']['point']:02d}",
                              point.tables, point.summary)
@@ -315,6 +378,29 @@ def compare(run_dirs: tuple[Path, ...], out: Path, force: bool) -> None:
         raise click.UsageError("compare needs at least two run folders")
     with user_errors():
         click.echo(f"comparison written to {write_compare(list(run_dirs), out, force)}")
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path),
+              help="Folder for the repeated run (must not exist unless --force).")
+@click.option("--force", is_flag=True, help="Replace the --out folder if it already exists.")
+@click.pass_context
+def rerun(ctx: click.Context, run_dir: Path, out: Path, force: bool) -> None:
+    """Repeat the run in RUN_DIR: the same command and options on the resolved instance it
+    recorded (RUN_DIR/instance, every change already applied; RUN_DIR/command.json)."""
+    with user_errors():
+        record_file, instance = run_dir / "command.json", run_dir / "instance"
+        if not record_file.is_file() or not instance.is_dir():
+            raise PlannerError(f"{run_dir} has no command.json and instance/ to repeat (runs "
+                               "written by planner solve or planner pareto have both)")
+        record = json.loads(record_file.read_text())
+        command = main.commands.get(record.get("command", ""))
+        if command is None or command.name not in ("solve", "pareto"):
+            raise PlannerError(f"{record_file}: cannot repeat command {record.get('command')!r}")
+        params = {**record["params"], "instance_dir": instance, "out": out, "force": force,
+                  "sets": (), "overlays": (), "variants": ()}
+    ctx.invoke(command, **params)
 
 
 if __name__ == "__main__":

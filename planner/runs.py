@@ -6,7 +6,9 @@ An existing folder is never replaced unless `force` is given; an interrupted wri
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -14,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+import planner
 from planner.errors import PlannerError
 
 
@@ -53,7 +56,27 @@ def write_tables(folder: Path, tables: Mapping[str, pd.DataFrame], summary: dict
     (folder / "summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
 
 
-def write_run(out: Path, tables: Mapping[str, pd.DataFrame], summary: dict, force: bool) -> None:
-    """A run folder with the tables and summary.json, all or nothing."""
+def write_instance(folder: Path, files: Mapping[str, bytes]) -> None:
+    """The resolved instance a run solved, as `folder/instance/` (planner rerun solves it)."""
+    if files:
+        (folder / "instance").mkdir(parents=True, exist_ok=True)
+        for name, data in files.items():
+            (folder / "instance" / name).write_bytes(data)
+
+
+def write_command(folder: Path, ctx) -> None:
+    """command.json: the command (click context `ctx`) that made the run: its name and every
+    parameter as parsed (planner rerun replays them), the command line and where it ran."""
+    params = {k: [str(x) for x in v] if isinstance(v, tuple | list) else
+              str(v) if isinstance(v, Path) else v for k, v in ctx.params.items()}
+    record = {"command": ctx.info_name, "params": params, "argv": sys.argv,
+              "cwd": os.getcwd(), "planner": planner.__version__}
+    (folder / "command.json").write_text(json.dumps(record, indent=2) + "\n")
+
+
+def write_run(out: Path, tables: Mapping[str, pd.DataFrame], summary: dict, force: bool,
+              instance_files: Mapping[str, bytes] | None = None) -> None:
+    """A run folder with the tables, summary.json and the resolved instance, all or nothing."""
     with atomic_folder(out, force) as tmp:
         write_tables(tmp, tables, summary)
+        write_instance(tmp, instance_files or {})

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
-from planner.data import Instance, load_instance
+from planner.data import Instance
 from planner.data.instance import ObjectiveSpec
+from planner.data.overrides import Change, load_resolved
 from planner.formulation.build import PlanningModel, build_model
 from planner.results.balance import balance_residuals
 from planner.results.loops import loop_shares
@@ -30,18 +32,21 @@ class Outcome:
     solution: Solution
     summary: dict
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    instance_files: dict[str, bytes] = field(default_factory=dict)  # the resolved instance
 
 
 def solve_instance(path: str | Path, options: SolveOptions = SolveOptions(),
                    stochastic_metrics: bool = False, objective: ObjectiveSpec | None = None,
-                   limits: dict[str, float] | None = None) -> Outcome:
-    """Load, build, solve and read back; `objective` replaces the instance's and `limits` add
-    to (or replace) its upper bounds on measures; with
+                   limits: dict[str, float] | None = None,
+                   changes: Sequence[Change] = ()) -> Outcome:
+    """Load (with `changes` applied: planner.data.overrides), build, solve and read back;
+    `objective` replaces the instance's and `limits` add to (or replace) its upper bounds on
+    measures; with
     `stochastic_metrics`, also the wait-and-see and expected-value problems for VSS and EVPI
     (summary key `stochastic`). With a solution, `tables["shadow_prices"]` holds the duals
     of the binding constraints (solve/duals.py)."""
     t0 = time.perf_counter()
-    instance = load_instance(path)
+    instance, files = load_resolved(path, changes)
     if objective is not None:
         instance = replace(instance, settings=replace(instance.settings, objective=objective))
     if limits:
@@ -71,6 +76,7 @@ def solve_instance(path: str | Path, options: SolveOptions = SolveOptions(),
                "solve_s": (t2 - t_build) - sol.handover_s - sol.readback_s,
                "readback_s": sol.readback_s + (t3 - t2), "total_s": t3 - t0}
     summary = build_summary(pm, sol, tables or None, loops, timings, diagnosis, residual)
+    summary["instance"]["changes"] = [str(c) for c in changes]
     summary.update(learnt)
     if tables:
         summary["risk_measures"] = risk
@@ -81,7 +87,7 @@ def solve_instance(path: str | Path, options: SolveOptions = SolveOptions(),
         start = time.perf_counter()
         summary["stochastic"] = metrics(instance, sol.objective, options).as_dict()
         summary["timings"]["stochastic_metrics_s"] = round(time.perf_counter() - start, 4)
-    return Outcome(instance, pm, sol, summary, tables)
+    return Outcome(instance, pm, sol, summary, tables, files)
 
 
 @dataclass
@@ -91,6 +97,7 @@ class ParetoOutcome:
     payoff: pd.DataFrame           # the payoff table
     points: list[Outcome]          # each point's full solution
     summary: dict
+    instance_files: dict[str, bytes] = field(default_factory=dict)  # the resolved instance
 
 
 def key_decisions(pm: PlanningModel, tables: dict[str, pd.DataFrame]) -> dict[str, float]:
@@ -112,10 +119,11 @@ def key_decisions(pm: PlanningModel, tables: dict[str, pd.DataFrame]) -> dict[st
 
 
 def pareto_front(path: str | Path, names: list[str], points: int,
-                 options: SolveOptions = SolveOptions(), progress=None) -> ParetoOutcome:
+                 options: SolveOptions = SolveOptions(), progress=None,
+                 changes: Sequence[Change] = ()) -> ParetoOutcome:
     """The AUGMECON2 front of `names` on one built model, with every point read back."""
     t0 = time.perf_counter()
-    instance = load_instance(path)
+    instance, files = load_resolved(path, changes)
     pm = build_model(instance)
     opt = Optimiser(pm, options)
     found, table = pareto(opt, names, points, progress=progress)
@@ -143,5 +151,6 @@ def pareto_front(path: str | Path, names: list[str], points: int,
                "timings": {"build_s": round(pm.build_seconds, 4),
                            "handover_s": round(opt.handover_s, 4),
                            "total_s": round(time.perf_counter() - t0, 4)},
-               "instance": {"name": instance.name, "sha256": instance.files_sha256}}
-    return ParetoOutcome(instance, front, payoff, outcomes, summary)
+               "instance": {"name": instance.name, "sha256": instance.files_sha256,
+                            "path": str(instance.path), "changes": [str(c) for c in changes]}}
+    return ParetoOutcome(instance, front, payoff, outcomes, summary, files)

@@ -15,7 +15,7 @@ from tests.conftest import ROOT, write_instance
 RUN_FILES = {"summary.json", "builds.csv", "capacity.csv", "activity.csv", "flows.csv",
              "purchases.csv", "shortfall.csv", "disposal.csv", "eol_arrivals.csv", "costs.csv",
              "emissions.csv", "loop_shares.csv", "concentration.csv", "shadow_prices.csv",
-             "demand.csv", "process_flows.csv"}
+             "demand.csv", "process_flows.csv", "command.json", "instance"}
 
 
 def run(*args):
@@ -128,7 +128,7 @@ def test_infeasible_is_explained_in_domain_words(tmp_path):
 
 def test_time_limit_exit_codes(tmp_path):
     """A zero time limit stops HiGHS at once: with an incumbent the run folder holds it and its
-    gap (exit 4); without one only summary.json is written (exit 7)."""
+    gap (exit 4); without one only summary.json and the record of the run (exit 7)."""
     out = tmp_path / "run"
     result = run("solve", ROOT / "instances/uk-baseline", "--out", out, "--time-limit", "0")
     summary = json.loads((out / "summary.json").read_text())
@@ -138,7 +138,7 @@ def test_time_limit_exit_codes(tmp_path):
         assert summary["mip_gap"] is not None and (out / "builds.csv").exists()
     else:
         assert result.exit_code == 7 and summary["objectives"] is None
-        assert {p.name for p in out.iterdir()} == {"summary.json"}
+        assert {p.name for p in out.iterdir()} == {"summary.json", "command.json", "instance"}
 
 
 @pytest.mark.parametrize("command", [[], ["validate"], ["solve"]])

@@ -16,7 +16,8 @@ FALSE = {"false", "no", "0", "n", "f"}
 LINE = "_line"  # column holding each row's 1-based line in its file
 
 
-def _expected(col: Column) -> str:
+def expected(col: Column) -> str:
+    """What a valid cell of `col` looks like, in words."""
     kind = {
         "name": "an identifier (letters, digits, _ - .)",
         "text": "text",
@@ -120,7 +121,7 @@ def read_table(path: Path, table: Table, shown: str) -> tuple[pd.DataFrame | Non
         for i, col in present:
             value, error = parse_cell(cells[i].strip(), col)
             if error:
-                bad(line, col.name, error, _expected(col))
+                bad(line, col.name, error, expected(col))
             values[col.name] = value
         for name, value in values.items():
             rows[name].append(value)

@@ -9,7 +9,7 @@ from planner.data.yamlio import Marks, line_of, read_yaml, yaml_number
 from planner.errors import Problem
 
 KEYS = {"name", "description", "model", "currency", "years", "base_year", "discount_rate",
-        "shortage_penalty_per_t", "objective", "eol_region", "cvar_alpha", "limits"}
+        "shortage_penalty_per_t", "objective", "eol_region", "cvar_alpha", "limits", "variants"}
 
 
 def read_settings(path: Path, shown: str) -> tuple[Settings | None, Marks, list[Problem]]:

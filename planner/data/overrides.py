@@ -1,0 +1,426 @@
+"""Changes to an instance without editing it: `--set PATH=VALUE`, overlay files and variants.
+
+A path addresses a table cell or a setting:
+
+- `TABLE.ID.COLUMN`: the row of TABLE (file name without .csv) whose id is ID: facility, offer,
+  region or scenario id; a link's id is `origin>destination:commodity`
+  (`facilities.tyseley_hpms.max_modules`);
+- `TABLE[COL=VALUE,...].COLUMN`: every row whose cells match (`demand[region=GB_BHM].demand_t`),
+  `TABLE[*].COLUMN` every row;
+- `KEY` or `KEY.SUBKEY`: a setting of instance.yaml (`discount_rate`, `years.end`,
+  `limits.cvar_shortfall`).
+
+`=` sets the value, `*=` multiplies and `+=` adds to a number. Values are read exactly like file
+data (the column's type and range, then every cross-table check), and problems name the change
+that caused them. Changes apply in order: variants, then overlays, then `--set`, each in the
+order given. The result is a resolved copy of the instance (tables, instance.yaml and the
+value-chain model), which a run folder keeps so the run can be repeated.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import yaml
+
+from planner.data import schema
+from planner.data.csvio import expected, parse_cell
+from planner.data.settings import KEYS
+from planner.data.yamlio import read_yaml
+from planner.errors import InputError, Problem
+
+TABLES = {t.file.removesuffix(".csv"): t for t in schema.TABLES}
+SUFFIX_OPS = {"*": "*=", "+": "+="}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change: `path`, operator (`=`, `*=`, `+=`), the value as text, and where it came
+    from (`--set`, `overlay.yaml:4`, `variant high_demand`)."""
+
+    path: str
+    op: str
+    value: str
+    source: str
+
+    def __str__(self) -> str:
+        return f"{self.path}{self.op}{self.value}"
+
+    def problem(self, message: str, expected: str | None = None) -> Problem:
+        file, _, line = self.source.rpartition(":")
+        if not line.isdigit():
+            file, line = self.source, ""
+        return Problem(file, int(line) if line else None, None, f"{self}: {message}", expected)
+
+
+def parse_change(text: str, source: str = "--set") -> Change:
+    """`PATH=VALUE`, `PATH*=VALUE` or `PATH+=VALUE` (an `=` inside [...] belongs to a row
+    selector)."""
+    depth = 0
+    for i, ch in enumerate(text):
+        depth += {"[": 1, "]": -1}.get(ch, 0)
+        if ch == "=" and depth == 0:
+            path, op = text[:i], "="
+            if path[-1:] in SUFFIX_OPS:
+                path, op = path[:-1], SUFFIX_OPS[path[-1]]
+            if path.strip():
+                return Change(path.strip(), op, text[i + 1:].strip(), source)
+            break
+    raise InputError([Problem(source, None, None, f"{text!r}: not a change",
+                              "PATH=VALUE, PATH*=VALUE or PATH+=VALUE")])
+
+
+def _as_text(value) -> str:
+    """A YAML value as the text a CSV cell or --set would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float):
+        return str(value)
+    return yaml.safe_dump(value, default_flow_style=True).strip()
+
+
+def _changes_of(mapping, source: str, marks: dict, prefix: tuple) -> list[Change]:
+    """Changes from a YAML mapping {path[*|+]: value}, in file order."""
+    out = []
+    for key, value in mapping.items():
+        path, op = str(key), "="
+        if path[-1:] in SUFFIX_OPS:
+            path, op = path[:-1], SUFFIX_OPS[path[-1]]
+        line = marks.get(prefix + (key,))
+        out.append(Change(path.strip(), op, _as_text(value),
+                          f"{source}:{line}" if line else source))
+    return out
+
+
+def read_overlay(file: Path) -> list[Change]:
+    """An overlay file: a YAML mapping of path (ending in `*` to multiply, `+` to add) to
+    value, applied in file order."""
+    data, marks, problems = read_yaml(file, str(file))
+    if not problems and not isinstance(data, dict):
+        problems = [Problem(str(file), 1, None, "not a mapping",
+                            "PATH: VALUE lines, e.g. facilities.tyseley_hpms.max_modules: 6")]
+    if problems:
+        raise InputError(problems)
+    return _changes_of(data, str(file), marks, ())
+
+
+def variant_changes(folder: Path, name: str) -> list[Change]:
+    """The changes of variant `name` of instance.yaml's `variants:` mapping."""
+    file = folder / "instance.yaml"
+    data, marks, problems = read_yaml(file, str(file))
+    if problems:
+        raise InputError(problems)
+    variants = data.get("variants") if isinstance(data, dict) else None
+    variants = variants if isinstance(variants, dict) else {}
+    if name not in variants:
+        raise InputError([Problem(str(file), marks.get(("variants",)), "variants",
+                                  f"no variant {name!r}",
+                                  "one of " + (", ".join(map(str, variants)) or
+                                               "the variants: mapping (none is defined)"))])
+    body = variants[name]
+    if not isinstance(body, dict):
+        raise InputError([Problem(str(file), marks.get(("variants", name)), f"variants.{name}",
+                                  "not a mapping", "PATH: VALUE entries")])
+    return _changes_of(body, str(file), marks, ("variants", name))
+
+
+# --- applying changes ------------------------------------------------------------------------
+
+@dataclass
+class _Csv:
+    """A CSV table as lines; rows parsed, comments and blank lines kept (so line numbers
+    stay those of the original file)."""
+
+    lines: list[str]
+    header_at: int
+    header: list[str]
+    rows: dict[int, list[str]]  # line index -> cells
+
+    @classmethod
+    def read(cls, file: Path) -> _Csv | None:
+        lines = file.read_text(encoding="utf-8-sig").splitlines()
+        data = [i for i, s in enumerate(lines) if s.strip() and not s.lstrip().startswith("#")]
+        if not data:
+            return None
+        head = [h.strip() for h in next(csv.reader([lines[data[0]]]))]
+        rows = {i: next(csv.reader([lines[i]])) for i in data[1:]}
+        return cls(lines, data[0], head, rows)
+
+    def text(self) -> str:
+        out = list(self.lines)
+        out[self.header_at] = _csv_line(self.header)
+        for i, cells in self.rows.items():
+            out[i] = _csv_line(cells)
+        return "\n".join(out) + "\n"
+
+
+def _csv_line(cells: list[str]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow(cells)
+    return buffer.getvalue()
+
+
+def _selector(change: Change, table: schema.Table, text: str) -> dict[str, str] | None:
+    """{column: value} rows must match ({} for every row), or None after reporting."""
+    if text.strip() == "*":
+        return {}
+    out = {}
+    for part in text.split(","):
+        column, eq, value = part.partition("=")
+        if not eq or column.strip() not in table.names:
+            raise InputError([change.problem(
+                f"bad row selector [{text}]",
+                f"[COLUMN=VALUE,...] with columns of {table.file}: " + ", ".join(table.names))])
+        out[column.strip()] = value.strip()
+    return out
+
+
+def _cell_target(change: Change) -> tuple[schema.Table, dict[str, str], str] | None:
+    """(table, row selector, column) of a table path, or None for a setting."""
+    path = change.path
+    name = path.split("[", 1)[0].split(".", 1)[0]
+    if name not in TABLES:
+        return None
+    table = TABLES[name]
+    rest = path[len(name):]
+    if rest.startswith("["):
+        close = rest.find("]")
+        if close < 0 or not rest[close + 1:].startswith("."):
+            raise InputError([change.problem("bad path", f"{name}[COLUMN=VALUE,...].COLUMN")])
+        selector = _selector(change, table, rest[1:close])
+        column = rest[close + 2:]
+    else:
+        row_id, dot, column = rest[1:].rpartition(".")
+        if not rest.startswith(".") or not dot or not row_id:
+            raise InputError([change.problem("bad path", f"{name}.ID.COLUMN or "
+                                                         f"{name}[COLUMN=VALUE,...].COLUMN")])
+        if table.key == ("origin", "destination", "commodity"):
+            origin, _, tail = row_id.partition(">")
+            destination, _, commodity = tail.partition(":")
+            selector = {"origin": origin, "destination": destination, "commodity": commodity}
+        elif len(table.key) == 1:
+            selector = {table.key[0]: row_id}
+        else:
+            raise InputError([change.problem(
+                f"rows of {table.file} have no single id",
+                f"{name}[" + ",".join(f"{k}=..." for k in table.key) + "].COLUMN")])
+    if column not in table.names:
+        raise InputError([change.problem(f"unknown column {column!r} of {table.file}",
+                                         "one of " + ", ".join(table.names))])
+    return table, selector, column
+
+
+def _new_cell(change: Change, col: schema.Column, old: str) -> str:
+    """The cell's new text, read as file data would be; raises InputError if it is not valid."""
+    if change.op == "=":
+        new = change.value
+    else:
+        if col.kind not in ("float", "int"):
+            raise InputError([change.problem(f"{col.name} is not a number column",
+                                             "= for this column")])
+        try:
+            by = float(change.value)
+        except ValueError:
+            raise InputError([change.problem(f"not a number: {change.value!r}",
+                                             "a number")]) from None
+        current, error = parse_cell(old.strip(), col)
+        if error or current is None:
+            verb = "multiply" if change.op == "*=" else "add to"
+            raise InputError([change.problem(f"the cell holds {old.strip()!r}, nothing to {verb}",
+                                             "a number in it")])
+        value = current * by if change.op == "*=" else current + by
+        new = f"{value:.15g}"
+    _, error = parse_cell(new, col)
+    if error:
+        raise InputError([change.problem(error, expected(col))])
+    return new
+
+
+def _apply_cell(change: Change, doc: _Csv, table: schema.Table, selector: dict[str, str],
+                column: str) -> list[int]:
+    """Change the matching rows of `doc`; returns their line numbers (1-based)."""
+    for name in selector:
+        if name not in doc.header:
+            doc.header.append(name)
+            for cells in doc.rows.values():
+                cells.append("")
+    if column not in doc.header:
+        doc.header.append(column)
+        for cells in doc.rows.values():
+            cells.append("")
+    pos = {name: doc.header.index(name) for name in doc.header}
+    hits = [i for i, cells in doc.rows.items() if len(cells) == len(doc.header) and all(
+        cells[pos[k]].strip() == v for k, v in selector.items())]
+    if not hits:
+        known = sorted({cells[pos[table.key[0]]].strip() for cells in doc.rows.values()
+                        if len(cells) == len(doc.header)})
+        shown = ", ".join(known[:12]) + (" ..." if len(known) > 12 else "")
+        what = " and ".join(f"{k} {v!r}" for k, v in selector.items())
+        raise InputError([change.problem(f"no row of {table.file} has {what}",
+                                         f"{table.key[0]} one of {shown}")])
+    col = table.column(column)
+    for i in hits:
+        doc.rows[i][pos[column]] = _new_cell(change, col, doc.rows[i][pos[column]])
+    return [i + 1 for i in hits]
+
+
+SETTING_KEYS = sorted(KEYS - {"variants"})  # variants hold changes; never changed
+
+
+def _apply_setting(change: Change, settings: dict) -> None:
+    keys = change.path.split(".")
+    if keys[0] not in SETTING_KEYS:
+        raise InputError([change.problem(
+            f"unknown table or setting {keys[0]!r}",
+            "a table (" + ", ".join(TABLES) + ") or a setting (" + ", ".join(SETTING_KEYS) +
+            ")")])
+    node = settings
+    for key in keys[:-1]:
+        node = node.setdefault(key, {})
+        if not isinstance(node, dict):
+            raise InputError([change.problem(f"{key} is not a mapping", "a path to a setting")])
+    value = yaml.safe_load(change.value) if change.value else None
+    if change.op != "=":
+        old = node.get(keys[-1])
+        if not isinstance(old, int | float) or not isinstance(value, int | float):
+            raise InputError([change.problem(f"{change.op} needs numbers, found {old!r}",
+                                             "a numeric setting and a number")])
+        value = old * value if change.op == "*=" else old + value
+    node[keys[-1]] = value
+
+
+@dataclass
+class Resolution:
+    """Where a resolved copy came from: the original folder and model file, the copy, which
+    cell or setting each change set ({(file name, line, column): change}; settings with line
+    None), and whether instance.yaml was rewritten (its lines then differ)."""
+
+    folder: Path
+    dest: Path
+    model: Path | None
+    touched: dict
+    settings_rewritten: bool
+
+
+def resolve_instance(folder: Path, changes: Iterable[Change], dest: Path) -> Resolution:
+    """Write instance `folder` with `changes` applied into the new folder `dest`: the CSV
+    tables (their line numbers kept), instance.yaml and the value-chain model next to it.
+    Raises InputError naming every bad change at once."""
+    from planner.data.load import resolve_model
+
+    dest.mkdir(parents=True)
+    problems: list[Problem] = []
+    docs: dict[str, _Csv] = {}
+    touched: dict[tuple, Change] = {}
+    settings_file = folder / "instance.yaml"
+    settings = yaml.safe_load(settings_file.read_text("utf-8")) if settings_file.is_file() \
+        else None
+    settings_changed = False
+    for change in changes:
+        try:
+            target = _cell_target(change)
+            if target is None:
+                if not isinstance(settings, dict):
+                    raise InputError([change.problem("instance.yaml is missing or unreadable")])
+                _apply_setting(change, settings)
+                settings_changed = True
+                touched[("instance.yaml", None, change.path.split(".")[0])] = change
+                continue
+            table, selector, column = target
+            if table.file not in docs:
+                file = folder / table.file
+                doc = _Csv.read(file) if file.is_file() else None
+                if doc is None:
+                    raise InputError([change.problem(f"{table.file} is missing or empty",
+                                                     "the table in the instance")])
+                docs[table.file] = doc
+            for line in _apply_cell(change, docs[table.file], table, selector, column):
+                touched[(table.file, line, column)] = change
+        except InputError as error:
+            problems += error.problems
+    if problems:
+        shutil.rmtree(dest, ignore_errors=True)
+        raise InputError(problems)
+    for file in sorted(folder.iterdir()):
+        if file.suffix == ".csv" and file.name not in docs and file.is_file():
+            shutil.copyfile(file, dest / file.name)
+    for name, doc in docs.items():
+        (dest / name).write_text(doc.text(), encoding="utf-8")
+    model = None
+    if isinstance(settings, dict):
+        model = resolve_model(str(settings.get("model", "")), folder)
+        if model is not None:
+            # a bare name (`ndfeb`) finds `ndfeb.yaml` next to instance.yaml: no rewrite needed
+            name = str(settings["model"])
+            if "/" in name or "\\" in name:
+                name = model.name
+                settings_changed = True
+            settings["model"] = name
+            shutil.copyfile(model, dest / (name if name.endswith((".yaml", ".yml")) else
+                                           f"{name}.yaml"))
+    if settings_changed:
+        (dest / "instance.yaml").write_text(
+            yaml.safe_dump(settings, sort_keys=False, allow_unicode=True, width=100), "utf-8")
+    elif settings_file.is_file():
+        shutil.copyfile(settings_file, dest / "instance.yaml")
+    return Resolution(folder, dest, model, touched, settings_changed)
+
+
+def name_sources(problems: list[Problem], res: Resolution) -> list[Problem]:
+    """Problems found in the resolved copy, told of the original files (and of the change that
+    set the value a problem is about)."""
+    out = []
+    for p in problems:
+        file, line, message = Path(p.file), p.line, p.message
+        if file.parent == res.dest:
+            change = res.touched.get((file.name, p.line, p.column)) or res.touched.get(
+                (file.name, None, (p.column or "").split(".")[0]))
+            row = [c for (f, n, _), c in res.touched.items() if f == file.name and n == p.line
+                   and n is not None]
+            if change is not None:
+                message += f" (set by {change.source}: {change})"
+            elif row:
+                message += f" (in a row changed by {row[0].source}: {row[0]})"
+            if file.name == "instance.yaml" and res.settings_rewritten:
+                line = None
+            if res.model is not None and file.suffix in (".yaml", ".yml") and \
+                    file.name != "instance.yaml":
+                file = res.model
+            elif (res.folder / file.name).exists():
+                file = res.folder / file.name
+        out.append(Problem(str(file), line, p.column, message, p.expected, p.severity))
+    return out
+
+
+def read_changed_instance(folder: Path, changes: Iterable[Change], dest: Path):
+    """(instance or None, problems) of `folder` with `changes`, resolved into `dest`. The
+    instance's path is the original folder and its warnings name the original files."""
+    from planner.data.load import read_instance
+
+    res = resolve_instance(folder, list(changes), dest)
+    instance, problems = read_instance(dest)
+    problems = name_sources(problems, res)
+    if instance is not None:
+        instance = replace(instance, path=folder, warnings=tuple(
+            p for p in problems if p.severity == "warning"))
+    return instance, problems
+
+
+def load_resolved(folder: str | Path, changes: Iterable[Change] = ()):
+    """(instance, resolved files {name: bytes}) of `folder` with `changes` applied; raises
+    InputError listing every problem."""
+    with tempfile.TemporaryDirectory(prefix="planner-instance-") as tmp:
+        dest = Path(tmp) / "instance"
+        instance, problems = read_changed_instance(Path(folder), changes, dest)
+        if instance is None:
+            raise InputError(problems)
+        files = {f.name: f.read_bytes() for f in sorted(dest.iterdir())}
+    return instance, files
