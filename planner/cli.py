@@ -15,6 +15,17 @@ from pathlib import Path
 
 import click
 
+from planner.cli_options import (
+    change_options,
+    changes_of,
+    decision_options,
+    decisions_of,
+    limits_of,
+    objective_of,
+    objective_options,
+    solve_options_of,
+    solver_options,
+)
 from planner.errors import InputError, PlannerError
 
 EXIT = {"optimal": 0, "error": 1, "input": 3, "time_limit": 4, "infeasible": 5, "unbounded": 6,
@@ -24,55 +35,6 @@ EXIT = {"optimal": 0, "error": 1, "input": 3, "time_limit": 4, "infeasible": 5, 
 def _fail(message: str, code: int) -> None:
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
-
-
-def solver_options(command):
-    """--time-limit, --mip-gap, --threads, --seed and --force, shared by solving commands."""
-    options = [
-        click.option("--time-limit", type=click.FloatRange(min=0), default=None,
-                     help="Solver time limit per solve, in seconds [default: none]."),
-        click.option("--mip-gap", type=click.FloatRange(min=0), default=1e-3, show_default=True,
-                     help="Relative MIP gap at which a solve stops (0.001 = 0.1 %)."),
-        click.option("--threads", type=click.IntRange(min=0), default=0, show_default=True,
-                     help="HiGHS threads (0: HiGHS's choice, half the cores)."),
-        click.option("--seed", type=int, default=None,
-                     help="HiGHS random seed [default: HiGHS's]."),
-        click.option("--force", is_flag=True,
-                     help="Replace the --out folder if it already exists."),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
-
-
-def change_options(command):
-    """--variant, --overlay and --set: changes to the instance, applied in that order."""
-    options = [
-        click.option("--variant", "variants", multiple=True, metavar="NAME",
-                     help="Apply a variant defined under `variants:` in instance.yaml "
-                          "(repeatable; applied first, in order)."),
-        click.option("--overlay", "overlays", multiple=True, metavar="FILE.yaml",
-                     type=click.Path(path_type=Path, exists=True, dir_okay=False),
-                     help="Apply a YAML file of PATH: VALUE changes (repeatable; after the "
-                          "variants, in order)."),
-        click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
-                     help="Change a table cell or setting, e.g. "
-                          "facilities.tyseley_hpms_shifts.max_modules=4, discount_rate=0.05, "
-                          "'demand[region=GB_BHM].demand_t*=1.2' (repeatable; applied last, in "
-                          "order; `*=` multiplies, `+=` adds). See docs/instance-format.md."),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
-
-
-def _changes(instance_dir: Path, variants, overlays, sets) -> list:
-    """The changes of --variant, --overlay and --set, in the order they apply."""
-    from planner.data.overrides import parse_change, read_overlay, variant_changes
-
-    changes = [c for name in variants for c in variant_changes(instance_dir, name)]
-    changes += [c for file in overlays for c in read_overlay(file)]
-    return changes + [parse_change(text) for text in sets]
 
 
 @contextmanager
@@ -92,39 +54,6 @@ def user_errors():
             raise
         _fail(f"unexpected {type(error).__name__}: {error} (set PLANNER_DEBUG=1 for the "
               "traceback); nothing was written", EXIT["error"])
-
-
-def _objective_option(text: str | None, normalise: bool):
-    """--objective / --normalise -> ObjectiveSpec (None: keep the instance's)."""
-    from dataclasses import replace
-
-    from planner.data.instance import parse_objective
-
-    if text is None:
-        if normalise:
-            raise click.UsageError("--normalise needs --objective with weights")
-        return None
-    spec, message = parse_objective(text)
-    if spec is None:
-        raise click.BadParameter(message, param_hint="--objective")
-    return replace(spec, normalise=True) if normalise else spec
-
-
-def _limits_option(texts) -> dict[str, float]:
-    from planner.data.instance import OBJECTIVES
-
-    limits = {}
-    for text in texts:
-        name, _, value = text.partition("=")
-        try:
-            limits[name.strip()] = float(value)
-        except ValueError:
-            raise click.BadParameter(f"{text!r}: expected MEASURE=NUMBER",
-                                     param_hint="--limit") from None
-        if name.strip() not in OBJECTIVES:
-            raise click.BadParameter(f"unknown measure {name.strip()!r}; expected one of "
-                                     + ", ".join(OBJECTIVES), param_hint="--limit")
-    return limits
 
 
 def _report_problems(error: InputError) -> None:
@@ -161,7 +90,7 @@ def validate(instance_dir: Path, variants, overlays, sets) -> None:
     from planner.data.overrides import read_changed_instance
 
     with user_errors(), tempfile.TemporaryDirectory() as tmp:
-        changes = _changes(instance_dir, variants, overlays, sets)
+        changes = changes_of(instance_dir, variants, overlays, sets)
         if instance_dir.is_dir():
             instance, problems = read_changed_instance(instance_dir, changes,
                                                        Path(tmp) / "instance")
@@ -187,16 +116,7 @@ def validate(instance_dir: Path, variants, overlays, sets) -> None:
               help="Run folder to create (must not exist unless --force).")
 @solver_options
 @click.option("--log", is_flag=True, help="Show the HiGHS log.")
-@click.option("--objective", "objective_text", default=None, metavar="SPEC",
-              help="Objective, replacing instance.yaml's: a name (cost, emissions, risk, "
-                   "shortfall, cvar_shortfall, concentration), weights 'cost=1,risk=0.5', or a "
-                   "lexicographic order 'cost>risk'.")
-@click.option("--normalise", is_flag=True,
-              help="Normalise the weights of --objective by the payoff table (each objective "
-                   "scaled to 0 at its best and 1 at its worst).")
-@click.option("--limit", "limit_texts", multiple=True, metavar="MEASURE=VALUE",
-              help="Upper bound on a measure (cost, emissions, risk, shortfall, cvar_shortfall, "
-                   "concentration) in its own unit; repeatable; adds to instance.yaml limits.")
+@objective_options
 @click.option("--json", "as_json", is_flag=True, help="Print summary.json instead of the text.")
 @click.option("--stochastic-metrics", is_flag=True,
               help="Also solve each scenario alone and the expected-value problem, and report "
@@ -205,18 +125,35 @@ def validate(instance_dir: Path, variants, overlays, sets) -> None:
 @click.option("--report", "with_report", is_flag=True,
               help="Also write report.html into the run folder (as planner report does).")
 @change_options
+@decision_options
 def solve(instance_dir: Path, out: Path, time_limit, mip_gap, threads, seed, force, log,
           objective_text, normalise, limit_texts, as_json, stochastic_metrics,
-          with_report, variants, overlays, sets) -> None:
+          with_report, variants, overlays, sets, fix_builds, forbid_builds, forbid_countries,
+          evaluate) -> None:
     """Build and solve INSTANCE_DIR; write results to the run folder --out.
 
     The run folder holds summary.json and tidy CSV tables (builds, capacity, activity, flows,
     purchases, shortfall, disposal, eol_arrivals, costs, emissions, loop_shares, concentration);
     it is written all at once, never half-written.
     """
+    spec = objective_of(objective_text, normalise)
+    limits = limits_of(limit_texts)
+    with user_errors():
+        changes = changes_of(instance_dir, variants, overlays, sets)
+        decisions = decisions_of(fix_builds, forbid_builds, forbid_countries, evaluate)
+        outcome = _solve_run(instance_dir, out, force, solve_options_of(
+            time_limit, mip_gap, threads, seed, log), spec, limits, changes, decisions,
+            stochastic_metrics, with_report)
+    _finish(outcome, out, as_json, with_report)
+
+
+def _solve_run(instance_dir, out, force, options, spec, limits, changes, decisions,
+               stochastic_metrics, with_report, then=None, params=None):
+    """Solve and write the run folder --out all at once (with the resolved instance, the
+    command and its `params` (default: as parsed), an evaluated plan, the report and whatever
+    `then(folder)` adds)."""
     from rich.console import Console
 
-    from planner.report.terminal import format_summary
     from planner.runs import (
         atomic_folder,
         check_target,
@@ -224,27 +161,31 @@ def solve(instance_dir: Path, out: Path, time_limit, mip_gap, threads, seed, for
         write_instance,
         write_tables,
     )
-    from planner.solve import SolveOptions
     from planner.workflow import solve_instance
 
-    spec = _objective_option(objective_text, normalise)
-    limits = _limits_option(limit_texts)
-    with user_errors():
-        check_target(out, force)
-        changes = _changes(instance_dir, variants, overlays, sets)
-        options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads or None,
-                               seed=seed, log=log)
-        with Console(stderr=True).status(f"solving {instance_dir} ..."):
-            outcome = solve_instance(instance_dir, options, stochastic_metrics, spec, limits,
-                                     changes)
-        summary = outcome.summary
-        with atomic_folder(out, force) as tmp:
-            write_tables(tmp, outcome.tables, summary)
-            write_instance(tmp, outcome.instance_files)
-            write_command(tmp, click.get_current_context())
-            if with_report and outcome.solution.has_solution:
-                from planner.report.solution import write_report
-                write_report(tmp)
+    check_target(out, force)
+    with Console(stderr=True).status(f"solving {instance_dir} ..."):
+        outcome = solve_instance(instance_dir, options, stochastic_metrics, spec, limits,
+                                 changes, decisions)
+    with atomic_folder(out, force) as tmp:
+        write_tables(tmp, outcome.tables, outcome.summary)
+        write_instance(tmp, outcome.instance_files)
+        write_command(tmp, click.get_current_context(), params)
+        if decisions.plan is not None:  # kept, so that planner rerun can hold it again
+            decisions.plan.to_csv(tmp / "plan.csv", index=False)
+        if with_report and outcome.solution.has_solution:
+            from planner.report.solution import write_report
+            write_report(tmp)
+        if then is not None and outcome.solution.has_solution:
+            then(tmp)
+    return outcome
+
+
+def _finish(outcome, out: Path, as_json: bool, with_report: bool) -> None:
+    """Print the run's summary and exit with its status's code."""
+    from planner.report.terminal import format_summary
+
+    summary = outcome.summary
     for warning in outcome.instance.warnings:
         click.echo(str(warning), err=True)
     if as_json:
@@ -292,7 +233,6 @@ def pareto(instance_dir: Path, objectives: str, points: int, out: Path, time_lim
         write_instance,
         write_tables,
     )
-    from planner.solve import SolveOptions
     from planner.workflow import pareto_front
 
     names = [n.strip() for n in objectives.split(",")]
@@ -300,11 +240,10 @@ def pareto(instance_dir: Path, objectives: str, points: int, out: Path, time_lim
             n not in OBJECTIVES for n in names):
         raise click.BadParameter(f"{objectives!r}: expected 2 or 3 distinct of "
                                  + ", ".join(OBJECTIVES), param_hint="--objectives")
-    options = SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads or None,
-                           seed=seed)
+    options = solve_options_of(time_limit, mip_gap, threads, seed)
     with user_errors():
         check_target(out, force)
-        changes = _changes(instance_dir, variants, overlays, sets)
+        changes = changes_of(instance_dir, variants, overlays, sets)
         total = len(names) ** 2 + points ** (len(names) - 1)
         with Progress(console=Console(stderr=True), transient=True) as bar:
             task = bar.add_task("Pareto front", total=total)
@@ -380,6 +319,77 @@ def compare(run_dirs: tuple[Path, ...], out: Path, force: bool) -> None:
         click.echo(f"comparison written to {write_compare(list(run_dirs), out, force)}")
 
 
+# what a what-if takes from its baseline's command.json unless given on its own command line
+INHERITED = ("time_limit", "mip_gap", "threads", "seed", "objective_text", "normalise",
+             "limit_texts", "fix_builds", "forbid_builds", "forbid_countries")
+
+
+@main.command()
+@click.argument("instance_dir", type=click.Path(path_type=Path))
+@click.option("--baseline", required=True,
+              type=click.Path(path_type=Path, exists=True, file_okay=False),
+              help="The run folder to compare with (from planner solve).")
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path),
+              help="Run folder to create for the changed case, with whatif.html and "
+                   "whatif_*.csv: the deltas against the baseline.")
+@solver_options
+@objective_options
+@click.option("--report", "with_report", is_flag=True,
+              help="Also write report.html into the run folder.")
+@change_options
+@decision_options
+@click.pass_context
+def whatif(ctx: click.Context, instance_dir: Path, baseline: Path, out: Path, time_limit,
+           mip_gap, threads, seed, force, objective_text, normalise, limit_texts, with_report,
+           variants, overlays, sets, fix_builds, forbid_builds, forbid_countries,
+           evaluate) -> None:
+    """Solve INSTANCE_DIR as the baseline run was solved, with the changes and decisions
+    given here on top, and write the deltas against the baseline: objectives, builds, sourcing
+    mix and loop shares.
+
+    The baseline's own changes (its summary.json) apply first; its objective, limits, solver
+    options and decisions are used unless this command line gives them.
+    """
+    from click.core import ParameterSource
+
+    from planner.data.overrides import parse_change
+    from planner.report.compare import write_comparison
+    from planner.report.rundata import load_run
+
+    with user_errors():
+        base = load_run(baseline)
+        record_file = baseline / "command.json"
+        recorded = json.loads(record_file.read_text())["params"] if record_file.is_file() \
+            else {}
+        given = dict(ctx.params)
+        for name in INHERITED:
+            if name in recorded and ctx.get_parameter_source(name) == ParameterSource.DEFAULT:
+                given[name] = recorded[name]
+        changes = [parse_change(text, "baseline") for text in
+                   base.summary.get("instance", {}).get("changes", [])]
+        changes += changes_of(instance_dir, variants, overlays, sets)
+        decisions = decisions_of(given["fix_builds"], given["forbid_builds"],
+                                 given["forbid_countries"], evaluate)
+        spec = objective_of(given["objective_text"], given["normalise"])
+        options = solve_options_of(given["time_limit"], given["mip_gap"], given["threads"],
+                                   given["seed"])
+        deltas = {}
+
+        def compare(folder: Path) -> None:
+            deltas.update(write_comparison(folder, [base, load_run(folder)], "whatif",
+                                           ["baseline", "what-if"],
+                                           f"What if: {', '.join(sets) or 'changed case'}"))
+
+        outcome = _solve_run(instance_dir, out, force, options, spec,
+                             limits_of(given["limit_texts"]), changes, decisions, False,
+                             with_report, then=compare, params=given)
+    if deltas:
+        click.echo(deltas["objectives"].to_string(index=False,
+                                                  float_format=lambda v: f"{v:,.6g}"))
+        click.echo(f"deltas written to {out / 'whatif.html'} and {out}/whatif_*.csv")
+    _finish(outcome, out, False, with_report)
+
+
 @main.command()
 @click.argument("run_dir", type=click.Path(path_type=Path, exists=True, file_okay=False))
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path),
@@ -395,11 +405,17 @@ def rerun(ctx: click.Context, run_dir: Path, out: Path, force: bool) -> None:
             raise PlannerError(f"{run_dir} has no command.json and instance/ to repeat (runs "
                                "written by planner solve or planner pareto have both)")
         record = json.loads(record_file.read_text())
-        command = main.commands.get(record.get("command", ""))
+        # a what-if repeats as a solve of its resolved instance with its effective options
+        name = {"whatif": "solve"}.get(record.get("command", ""), record.get("command", ""))
+        command = main.commands.get(name)
         if command is None or command.name not in ("solve", "pareto"):
             raise PlannerError(f"{record_file}: cannot repeat command {record.get('command')!r}")
-        params = {**record["params"], "instance_dir": instance, "out": out, "force": force,
-                  "sets": (), "overlays": (), "variants": ()}
+        accepted = {p.name for p in command.params}
+        params = {k: v for k, v in record["params"].items() if k in accepted}
+        params.update(instance_dir=instance, out=out, force=force, sets=(), overlays=(),
+                      variants=())
+        if params.get("evaluate"):
+            params["evaluate"] = run_dir / "plan.csv"
     ctx.invoke(command, **params)
 
 

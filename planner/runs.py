@@ -64,11 +64,12 @@ def write_instance(folder: Path, files: Mapping[str, bytes]) -> None:
             (folder / "instance" / name).write_bytes(data)
 
 
-def write_command(folder: Path, ctx) -> None:
+def write_command(folder: Path, ctx, params: dict | None = None) -> None:
     """command.json: the command (click context `ctx`) that made the run: its name and every
-    parameter as parsed (planner rerun replays them), the command line and where it ran."""
+    parameter (as parsed, or `params`; planner rerun replays them), the command line and where
+    it ran."""
     params = {k: [str(x) for x in v] if isinstance(v, tuple | list) else
-              str(v) if isinstance(v, Path) else v for k, v in ctx.params.items()}
+              str(v) if isinstance(v, Path) else v for k, v in (params or ctx.params).items()}
     record = {"command": ctx.info_name, "params": params, "argv": sys.argv,
               "cwd": os.getcwd(), "planner": planner.__version__}
     (folder / "command.json").write_text(json.dumps(record, indent=2) + "\n")

@@ -13,6 +13,7 @@ from planner.data import Instance
 from planner.data.instance import ObjectiveSpec
 from planner.data.overrides import Change, load_resolved
 from planner.formulation.build import PlanningModel, build_model
+from planner.formulation.decisions import Decisions, apply_decisions
 from planner.results.balance import balance_residuals
 from planner.results.loops import loop_shares
 from planner.results.risk import risk_measures
@@ -38,8 +39,10 @@ class Outcome:
 def solve_instance(path: str | Path, options: SolveOptions = SolveOptions(),
                    stochastic_metrics: bool = False, objective: ObjectiveSpec | None = None,
                    limits: dict[str, float] | None = None,
-                   changes: Sequence[Change] = ()) -> Outcome:
-    """Load (with `changes` applied: planner.data.overrides), build, solve and read back;
+                   changes: Sequence[Change] = (),
+                   decisions: Decisions = Decisions()) -> Outcome:
+    """Load (with `changes` applied: planner.data.overrides), build (with `decisions` imposed:
+    planner.formulation.decisions), solve and read back;
     `objective` replaces the instance's and `limits` add to (or replace) its upper bounds on
     measures; with
     `stochastic_metrics`, also the wait-and-see and expected-value problems for VSS and EVPI
@@ -54,6 +57,7 @@ def solve_instance(path: str | Path, options: SolveOptions = SolveOptions(),
         instance = replace(instance, settings=replace(instance.settings, limits=merged))
     t1 = time.perf_counter()
     pm = build_model(instance)
+    apply_decisions(pm, decisions)
     t_build = time.perf_counter()
     sol, learnt = optimise(pm, instance.settings.objective, options, instance.settings.limits)
     t2 = time.perf_counter()
@@ -77,6 +81,7 @@ def solve_instance(path: str | Path, options: SolveOptions = SolveOptions(),
                "readback_s": sol.readback_s + (t3 - t2), "total_s": t3 - t0}
     summary = build_summary(pm, sol, tables or None, loops, timings, diagnosis, residual)
     summary["instance"]["changes"] = [str(c) for c in changes]
+    summary["decisions"] = decisions.describe()
     summary.update(learnt)
     if tables:
         summary["risk_measures"] = risk

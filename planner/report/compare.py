@@ -111,15 +111,18 @@ def builds_figure(runs: list[Run], names: list[str]) -> dict:
                                                 barmode="group")}
 
 
-def compare_report(runs: list[Run]) -> tuple[str, dict[str, pd.DataFrame]]:
-    """The comparison page and the tables it shows."""
-    names = labels(runs)
+def compare_report(runs: list[Run], names: list[str] | None = None,
+                   title: str = "") -> tuple[str, dict[str, pd.DataFrame]]:
+    """The comparison page and the tables it shows; runs are named by their folders unless
+    `names` are given."""
+    names = names or labels(runs)
+    title = title or f"Comparison of {len(runs)} runs"
     obj, bld, src, loops = objectives(runs, names), builds(runs, names), \
         sourcing(runs, names), loop_mix(runs, names)
     facts = "".join(
         f"<div><dt>{esc(n)}</dt><dd>{esc(r.name)} &middot; {esc(r.summary.get('status'))} "
         f"&middot; {esc(r.summary.get('created', ''))}</dd></div>" for n, r in zip(names, runs))
-    header = (f"<header><h1>Comparison of {len(runs)} runs</h1><p>Differences are against "
+    header = (f"<header><h1>{esc(title)}</h1><p>Differences are against "
               f"{esc(names[0])}.</p><dl>{facts}</dl></header>")
     countries = sorted({r["country"] for run in runs for r in run.dims["regions"].values()})
     sections = [
@@ -143,8 +146,18 @@ def compare_report(runs: list[Run]) -> tuple[str, dict[str, pd.DataFrame]]:
                                         "primary_import": "#4c78a8",
                                         "domestic_primary": "#12324a"}),
     }, "by_scenario": {}}
-    return page(f"Comparison of {len(runs)} runs", body, data), {
+    return page(title, body, data), {
         "objectives": obj, "builds": bld, "sourcing": src, "loop_shares": loops}
+
+
+def write_comparison(folder: Path, runs: list[Run], stem: str = "compare",
+                     names: list[str] | None = None, title: str = "") -> dict[str, pd.DataFrame]:
+    """`stem`.html and `stem`_<table>.csv in `folder`; returns the tables."""
+    html, tables = compare_report(runs, names, title)
+    (folder / f"{stem}.html").write_text(html, encoding="utf-8")
+    for name, frame in tables.items():
+        frame.to_csv(folder / f"{stem}_{name}.csv", index=False, float_format="%.10g")
+    return tables
 
 
 def write_compare(run_dirs: list[str | Path], out: str | Path, force: bool = False) -> Path:
@@ -154,10 +167,7 @@ def write_compare(run_dirs: list[str | Path], out: str | Path, force: bool = Fal
     if len(run_dirs) < 2:
         raise PlannerError("compare needs at least two run folders")
     runs = [load_run(d) for d in run_dirs]
-    html, tables = compare_report(runs)
     out = Path(out)
     with atomic_folder(out, force) as tmp:
-        (tmp / "compare.html").write_text(html, encoding="utf-8")
-        for name, frame in tables.items():
-            frame.to_csv(tmp / f"compare_{name}.csv", index=False, float_format="%.10g")
+        write_comparison(tmp, runs)
     return out / "compare.html"

@@ -1,0 +1,178 @@
+"""Decisions imposed on a built model: fix, force or forbid builds, forbid a country, or hold a
+whole build plan (evaluate a plan against other data and re-optimise operations only).
+
+  --fix-build F=M@Y   build[F, Y] = M                 (modules decided in year Y)
+  --fix-build F=M     sum_Y build[F, Y] = M           (M modules in all, the years free)
+  --forbid-build F    build[F, Y] = 0 for every Y
+  --forbid-country C  buy[o, t, s] = 0 for offers in C's regions and
+                      flow[l, t, s] = 0 for links leaving C's regions
+  plan (evaluate)     build[F, Y] = the plan's modules, 0 for every build not in the plan
+
+Fixed variables leave the problem HiGHS sees (Pyomo keeps their values); a module total is
+one equality row. Every decision is checked against the model and all problems are reported
+at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyomo.environ as pyo
+
+from planner.errors import InputError, Problem
+
+
+@dataclass(frozen=True)
+class FixBuild:
+    facility: str
+    modules: int
+    year: int | None = None  # None: the total over the build years
+
+    def __str__(self) -> str:
+        return f"{self.facility}={self.modules}" + (f"@{self.year}" if self.year else "")
+
+
+@dataclass(frozen=True)
+class Decisions:
+    fix_build: tuple[FixBuild, ...] = ()
+    forbid_build: tuple[str, ...] = ()
+    forbid_country: tuple[str, ...] = ()
+    plan: pd.DataFrame | None = field(default=None, compare=False)  # facility, year, modules
+    plan_source: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.fix_build or self.forbid_build or self.forbid_country or
+                    self.plan is not None)
+
+    def describe(self) -> list[str]:
+        out = [f"fix build {f}" for f in self.fix_build]
+        out += [f"forbid build {f}" for f in self.forbid_build]
+        out += [f"forbid country {c}" for c in self.forbid_country]
+        if self.plan is not None:
+            out.append(f"evaluate the build plan of {self.plan_source}")
+        return out
+
+
+def parse_fix_build(text: str) -> FixBuild:
+    """`FACILITY=MODULES` or `FACILITY=MODULES@YEAR`."""
+    facility, eq, rest = text.partition("=")
+    modules, at, year = rest.partition("@")
+    try:
+        if not eq or not facility.strip():
+            raise ValueError
+        return FixBuild(facility.strip(), int(modules), int(year) if at else None)
+    except ValueError:
+        raise InputError([Problem("--fix-build", None, None, f"{text!r}: not a fixed build",
+                                  "FACILITY=MODULES or FACILITY=MODULES@YEAR, e.g. "
+                                  "tyseley_hpms_shifts=2@2027")]) from None
+
+
+def read_plan(path: Path) -> pd.DataFrame:
+    """The builds of a run folder (its builds.csv), or a CSV with facility, year, modules."""
+    file = path / "builds.csv" if path.is_dir() else path
+    if not file.is_file():
+        raise InputError([Problem(str(path), None, None, "no build plan here",
+                                  "a run folder with builds.csv, or a CSV with columns "
+                                  "facility, year, modules")])
+    plan = pd.read_csv(file)
+    missing = {"facility", "year", "modules"} - set(plan.columns)
+    if missing:
+        raise InputError([Problem(str(file), 1, None, f"missing columns {sorted(missing)}",
+                                  "facility, year, modules")])
+    return plan[["facility", "year", "modules"]]
+
+
+def apply_decisions(pm, decisions: Decisions) -> None:
+    """Fix, bound or constrain pm's variables as `decisions` say; InputError if one does not
+    fit the model (unknown facility or country, a year outside the build window, more modules
+    than allowed)."""
+    problems: list[Problem] = []
+    build = pm.frames["build"]
+    variables = pm.variables["build"]
+    facilities = pm.sets.facilities.set_index("facility")
+    by_facility = build.groupby("facility").groups
+
+    def bad(source, message, expected):
+        problems.append(Problem(source, None, None, message, expected))
+
+    def candidate(source, facility) -> bool:
+        if facility in by_facility:
+            return True
+        known = ", ".join(sorted(by_facility)) or "none in this instance"
+        bad(source, f"{facility!r} has no candidate modules to build",
+            f"a facility with module_t and max_modules: {known}")
+        return False
+
+    for fix in decisions.fix_build:
+        source = f"--fix-build {fix}"
+        if not candidate(source, fix.facility):
+            continue
+        rows = build.loc[by_facility[fix.facility]]
+        limit = int(facilities.loc[fix.facility, "max_modules"])
+        if not 0 <= fix.modules <= limit:
+            bad(source, f"{fix.modules} modules", f"0 to max_modules {limit}")
+            continue
+        if fix.year is not None:
+            pick = rows.index[rows["year"] == fix.year]
+            if len(pick) == 0:
+                bad(source, f"{fix.facility} cannot be built in {fix.year}",
+                    "a build year from " + _years(rows["year"]))
+                continue
+            variables[pick[0]].fix(fix.modules)
+        elif len(rows) == 1:
+            variables[rows.index[0]].fix(fix.modules)
+        else:
+            total = pyo.Constraint(expr=sum(variables[i] for i in rows.index) == fix.modules)
+            pm.model.add_component(f"fixed_total_{fix.facility}", total)
+    for facility in decisions.forbid_build:
+        if candidate(f"--forbid-build {facility}", facility):
+            for i in by_facility[facility]:
+                variables[i].fix(0)
+    if decisions.forbid_country:
+        _forbid_countries(pm, decisions.forbid_country, bad)
+    if decisions.plan is not None:
+        _hold_plan(pm, decisions, bad)
+    if problems:
+        raise InputError(problems)
+
+
+def _years(years) -> str:
+    years = sorted(set(int(y) for y in years))
+    return f"{years[0]} to {years[-1]}" if len(years) > 1 else str(years[0])
+
+
+def _forbid_countries(pm, countries, bad) -> None:
+    regions = pm.instance.regions
+    for country in countries:
+        source = f"--forbid-country {country}"
+        members = regions.loc[regions["country"] == country]
+        if members.empty:
+            bad(source, f"no region is in country {country!r}",
+                "one of " + ", ".join(sorted(set(regions["country"]))))
+            continue
+        if members["domestic"].any():
+            bad(source, f"{country} is the planning country (its regions are domestic)",
+                "a country to stop sourcing from")
+            continue
+        places = set(members["region"])
+        offers = pm.sets.offers.loc[pm.sets.offers["region"].isin(places), "offer"]
+        for v in pm.variables["buy"][pm.frames["buy"]["offer"].isin(set(offers)).to_numpy()]:
+            v.fix(0)
+        links = pm.sets.links.loc[pm.sets.links["origin"].isin(places), "link"]
+        for v in pm.variables["flow"][pm.frames["flow"]["link"].isin(set(links)).to_numpy()]:
+            v.fix(0)
+
+
+def _hold_plan(pm, decisions: Decisions, bad) -> None:
+    build = pm.frames["build"].reset_index(names="b")
+    plan = decisions.plan.groupby(["facility", "year"], as_index=False)["modules"].sum()
+    merged = plan.merge(build, on=["facility", "year"], how="left")
+    for r in merged[merged["b"].isna()].itertuples():
+        bad(decisions.plan_source, f"the plan builds {r.modules} module(s) of {r.facility} in "
+            f"{r.year}, which this instance does not allow",
+            "builds within each facility's build window")
+    modules = dict(zip(merged["b"].dropna().astype(int), merged["modules"].astype(int)))
+    for b, variable in enumerate(pm.variables["build"]):
+        variable.fix(modules.get(b, 0))
