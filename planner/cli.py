@@ -391,6 +391,69 @@ def whatif(ctx: click.Context, instance_dir: Path, baseline: Path, out: Path, ti
 
 
 @main.command()
+@click.argument("instance_dir", type=click.Path(path_type=Path))
+@click.option("--grid", "grids", multiple=True, required=True, metavar="PATH=START:STOP:N",
+              help="An axis: N values from START to STOP, or PATH=A,B,C (`*=` multiplies, "
+                   "`+=` adds), e.g. offers.cn_ndpr_oxide.price_per_t=60000:150000:10; "
+                   "repeatable (the full factorial of all axes).")
+@click.option("--samples", type=click.IntRange(min=1), default=None,
+              help="Instead of the full factorial, this many points of a Latin hypercube over "
+                   "the axes' ranges.")
+@click.option("--sample-seed", type=int, default=0, show_default=True,
+              help="Seed of the Latin hypercube.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Points solved at once (local processes, or Dask workers with "
+                   "--scheduler local).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Run the points on a Dask cluster: a scheduler address "
+                   "(tcp://host:8786), or `local` for a LocalCluster of --workers processes.")
+@click.option("--resume", is_flag=True,
+              help="Finish an interrupted sweep in --out: points already solved are kept.")
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path),
+              help="Folder to create: sweep.csv, sweep.json and points/point_NNNN/.")
+@solver_options
+@objective_options
+@change_options
+def sweep(instance_dir: Path, grids, samples, sample_seed, workers, scheduler, resume, out,
+          time_limit, mip_gap, threads, seed, force, objective_text, normalise, limit_texts,
+          variants, overlays, sets) -> None:
+    """Solve INSTANCE_DIR at every point of a grid of changes, in parallel, and tabulate the
+    objectives, risk measures and key decisions in sweep.csv (one row per point; a failed
+    point is recorded with its error). Every point is a full run folder.
+
+    --threads applies per point (default here: 1 per worker). The --set, --overlay and
+    --variant changes apply to every point, before its grid values.
+    """
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from planner.sweep import Sweep, run_sweep
+
+    objective_of(objective_text, normalise)  # checked here, used by the workers
+    limits_of(limit_texts)
+    with user_errors():
+        changes = changes_of(instance_dir, variants, overlays, sets)
+        spec = Sweep(str(instance_dir), tuple(grids), samples, sample_seed,
+                     tuple(str(c) for c in changes), objective_text, normalise,
+                     tuple(limit_texts), time_limit, mip_gap, threads or 1, seed)
+        failed = []
+        with Progress(console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task("sweep", total=None)
+
+            def advance(row: dict) -> None:
+                if row.get("status") == "failed":
+                    failed.append(row)
+                bar.advance(task)
+
+            table = run_sweep(spec, out, workers, scheduler, resume, force, advance)
+    done = table[table["status"] != "pending"]
+    click.echo(f"{len(done)} of {len(table)} points solved ({len(failed)} failed); "
+               f"results in {out / 'sweep.csv'}")
+    for row in failed[:5]:
+        click.echo(f"point {row['point']} failed: {row['error'][:300]}", err=True)
+
+
+@main.command()
 @click.argument("run_dir", type=click.Path(path_type=Path, exists=True, file_okay=False))
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path),
               help="Folder for the repeated run (must not exist unless --force).")

@@ -1,0 +1,282 @@
+"""Parameter sweeps: one changed instance per point, solved in parallel, tabulated.
+
+An axis is a change path with a range of values:
+
+  PATH=START:STOP:N     N values evenly from START to STOP (both included)
+  PATH*=START:STOP:N    the same, multiplying the cell (or `+=`, adding to it)
+  PATH=A,B,C            the values listed
+
+The points are the full factorial of the axes, or `samples` points of a Latin hypercube over
+their ranges (a listed axis is split into equal strata, one value each). Each point is solved
+as `planner solve` would (its run folder in DIR/points/point_NNNN, point.json holding its row)
+and one row of DIR/sweep.csv: the values, status, objectives, risk measures and key decisions,
+or the error that stopped it. A failed point never stops the sweep. Points run in local worker
+processes or on a Dask cluster (`scheduler`); the results come back to this process, which
+writes every folder, so workers need no shared disk. A sweep started again with `resume`
+skips the points whose folder is complete and solves the rest.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+import traceback
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from planner.data.overrides import Change, parse_change
+from planner.errors import InputError, PlannerError, Problem
+
+
+@dataclass(frozen=True)
+class Axis:
+    path: str
+    op: str
+    values: tuple[str, ...]            # the grid's values (a range: N evenly spaced)
+    low: float | None = None           # a range's ends (for Latin hypercube samples)
+    high: float | None = None
+
+    @property
+    def name(self) -> str:
+        """The axis's column in sweep.csv: the path, with `*` or `+` when it multiplies or adds
+        (as in overlay files)."""
+        return self.path + {"=": "", "*=": "*", "+=": "+"}[self.op]
+
+
+def parse_axis(text: str) -> Axis:
+    """`PATH=START:STOP:N`, `PATH*=START:STOP:N`, `PATH+=...` or `PATH=A,B,C`."""
+    change = parse_change(text, "--grid")
+    body = change.value
+    try:
+        if ":" in body:
+            start, stop, n = body.split(":")
+            low, high, count = float(start), float(stop), int(n)
+            if count < 1:
+                raise ValueError
+            values = np.linspace(low, high, count) if count > 1 else np.array([low])
+            return Axis(change.path, change.op, tuple(f"{v:.12g}" for v in values), low, high)
+        values = tuple(v.strip() for v in body.split(",") if v.strip())
+        if not values:
+            raise ValueError
+        return Axis(change.path, change.op, values)
+    except ValueError:
+        raise InputError([Problem("--grid", None, None, f"{text!r}: not a grid axis",
+                                  "PATH=START:STOP:N (N >= 1 values) or PATH=A,B,C")]) from None
+
+
+def grid_points(axes: list[Axis], samples: int | None = None,
+                seed: int = 0) -> list[dict[str, str]]:
+    """{axis name: value} per point: the full factorial, or a Latin hypercube of `samples`."""
+    if samples is None:
+        return [dict(zip((a.name for a in axes), combo))
+                for combo in itertools.product(*(a.values for a in axes))]
+    from scipy.stats import qmc
+
+    unit = qmc.LatinHypercube(d=len(axes), seed=seed).random(samples)
+    points = []
+    for row in unit:
+        point = {}
+        for axis, u in zip(axes, row):
+            if axis.low is not None:
+                point[axis.name] = f"{axis.low + u * (axis.high - axis.low):.12g}"
+            else:
+                point[axis.name] = axis.values[min(int(u * len(axis.values)),
+                                                   len(axis.values) - 1)]
+        points.append(point)
+    return points
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """Everything that defines a sweep's results (kept as DIR/sweep.json for --resume)."""
+
+    instance: str
+    axes: tuple[str, ...]                  # the --grid texts
+    samples: int | None = None
+    seed: int = 0
+    changes: tuple[str, ...] = ()          # applied before each point's values
+    objective: str | None = None
+    normalise: bool = False
+    limits: tuple[str, ...] = ()
+    time_limit: float | None = None
+    mip_gap: float = 1e-3
+    threads: int = 1
+    solver_seed: int | None = None
+    points: list[dict[str, str]] = field(default_factory=list, compare=False)
+
+    @classmethod
+    def from_json(cls, data: dict) -> Sweep:
+        tuples = ("axes", "changes", "limits")
+        return cls(**{k: tuple(v) if k in tuples else v for k, v in data.items()})
+
+    def with_points(self) -> Sweep:
+        axes = [parse_axis(t) for t in self.axes]
+        return Sweep(**{**asdict(self), "points": grid_points(axes, self.samples, self.seed)})
+
+
+@dataclass(frozen=True)
+class Task:
+    """One point for a worker: the sweep and the point's number (1-based)."""
+
+    sweep: Sweep
+    number: int
+
+
+def point_changes(sweep: Sweep, number: int) -> list[Change]:
+    changes = [parse_change(t, "sweep") for t in sweep.changes]
+    for name, value in sweep.points[number - 1].items():
+        path, op = (name[:-1], name[-1] + "=") if name[-1:] in ("*", "+") else (name, "=")
+        changes.append(Change(path, op, value, f"--grid point {number}"))
+    return changes
+
+
+def solve_point(task: Task) -> dict:
+    """Solve one point (in a worker): its row, and the run folder's contents to write, or the
+    error that stopped it."""
+    from planner.data.instance import parse_objective
+    from planner.solve import SolveOptions
+    from planner.workflow import key_decisions, solve_instance
+
+    sweep, start = task.sweep, time.perf_counter()
+    row: dict = {"point": task.number, **sweep.points[task.number - 1]}
+    try:
+        spec = None
+        if sweep.objective:
+            spec, message = parse_objective(sweep.objective)
+            if spec is None:
+                raise PlannerError(f"--objective: {message}")
+            if sweep.normalise:
+                from dataclasses import replace
+                spec = replace(spec, normalise=True)
+        limits = {t.partition("=")[0]: float(t.partition("=")[2]) for t in sweep.limits}
+        options = SolveOptions(time_limit=sweep.time_limit, mip_gap=sweep.mip_gap,
+                               threads=sweep.threads or None, seed=sweep.solver_seed)
+        outcome = solve_instance(sweep.instance, options, objective=spec, limits=limits,
+                                 changes=point_changes(sweep, task.number))
+        summary = outcome.summary
+        row.update(status=summary["status"], mip_gap=summary.get("mip_gap"), error="")
+        row.update(summary.get("objectives") or {})
+        risk = summary.get("risk_measures") or {}
+        row.update({k: risk.get(k) for k in ("expected_shortfall_t", "cvar_shortfall_t",
+                                              "max_country_share")})
+        row["unmet_t"] = summary.get("unmet_demand_t")
+        if outcome.tables:
+            row.update(key_decisions(outcome.model, outcome.tables))
+        row["seconds"] = round(time.perf_counter() - start, 3)
+        return {"row": row, "tables": outcome.tables, "summary": summary,
+                "files": outcome.instance_files}
+    except InputError as error:
+        message = "; ".join(str(p) for p in error.problems if p.severity == "error")
+    except PlannerError as error:
+        message = str(error)
+    except Exception as error:  # a bug or a solver failure: recorded, the sweep goes on
+        message = f"{type(error).__name__}: {error} | " + traceback.format_exc(limit=3)
+    row.update(status="failed", error=message, seconds=round(time.perf_counter() - start, 3))
+    return {"row": row}
+
+
+def point_folder(out: Path, number: int) -> Path:
+    return out / "points" / f"point_{number:04d}"
+
+
+def finished_rows(out: Path, sweep: Sweep) -> dict[int, dict]:
+    """Rows of the points whose folder is complete (point.json written last)."""
+    rows = {}
+    for number in range(1, len(sweep.points) + 1):
+        record = point_folder(out, number) / "point.json"
+        if record.is_file():
+            rows[number] = json.loads(record.read_text())
+    return rows
+
+
+def _executor(workers: int, scheduler: str | None):
+    """submit(fn, arg) -> future, the completion iterator, and a close function."""
+    if scheduler:
+        from dask.distributed import Client, LocalCluster
+        from dask.distributed import as_completed as dask_completed
+
+        if scheduler == "local":
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+            client = Client(cluster)
+        else:
+            cluster, client = None, Client(scheduler)
+
+        def close():
+            client.close()
+            if cluster is not None:
+                cluster.close()
+        return client.submit, dask_completed, close
+    pool = ProcessPoolExecutor(max_workers=workers)
+    return pool.submit, as_completed, lambda: pool.shutdown(wait=False, cancel_futures=True)
+
+
+def run_sweep(sweep: Sweep, out: Path, workers: int = 1, scheduler: str | None = None,
+              resume: bool = False, force: bool = False,
+              progress: Callable[[dict], None] | None = None) -> pd.DataFrame:
+    """Solve every point of `sweep` not yet finished in `out`; write the point folders as
+    they finish and sweep.csv at the end (also when interrupted). Returns sweep.csv's rows."""
+    from planner.runs import atomic_folder, write_instance, write_tables
+
+    sweep = sweep.with_points()
+    spec_file = out / "sweep.json"
+    if out.exists():
+        if resume and spec_file.is_file():
+            recorded = Sweep.from_json(json.loads(spec_file.read_text()))
+            if recorded != sweep:
+                raise PlannerError(f"{out} holds a different sweep ({spec_file}): resume it "
+                                   "with the same instance, grid and options, or choose "
+                                   "another --out")
+        elif not force:
+            raise PlannerError(f"{out} already exists: pass --resume to finish that sweep, "
+                               "--force to replace it, or choose another --out")
+        elif not resume:
+            import shutil
+            shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    spec_file.write_text(json.dumps(asdict(sweep), indent=2) + "\n")
+    rows = finished_rows(out, sweep) if resume else {}
+    todo = [n for n in range(1, len(sweep.points) + 1) if n not in rows]
+    for row in rows.values():
+        if progress:
+            progress(row)
+    try:
+        if todo:
+            submit, completed, close = _executor(min(workers, len(todo)), scheduler)
+            try:
+                futures = [submit(solve_point, Task(sweep, n)) for n in todo]
+                for future in completed(futures):
+                    result = future.result()
+                    row = result["row"]
+                    if "tables" in result:
+                        folder = point_folder(out, row["point"])
+                        with atomic_folder(folder, force=True) as tmp:
+                            write_tables(tmp, result["tables"], result["summary"])
+                            write_instance(tmp, result["files"])
+                            (tmp / "point.json").write_text(json.dumps(row, default=str) + "\n")
+                    rows[row["point"]] = row
+                    if progress:
+                        progress(row)
+            finally:
+                close()
+    finally:
+        table = sweep_table(sweep, rows)
+        table.to_csv(out / "sweep.csv", index=False, float_format="%.10g")
+    return table
+
+
+def sweep_table(sweep: Sweep, rows: dict[int, dict]) -> pd.DataFrame:
+    """sweep.csv: a row per point in point order (unsolved points have status `pending`)."""
+    records = [rows.get(n, {"point": n, **p, "status": "pending"})
+               for n, p in enumerate(sweep.points, start=1)]
+    table = pd.DataFrame(records)
+    first = ["point", *sweep.points[0].keys(), "status", "error"] if sweep.points else []
+    rest = [c for c in table.columns if c not in first]
+    return table[[c for c in first if c in table.columns] + rest]
+
