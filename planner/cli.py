@@ -409,14 +409,18 @@ def whatif(ctx: click.Context, instance_dir: Path, baseline: Path, out: Path, ti
                    "(tcp://host:8786), or `local` for a LocalCluster of --workers processes.")
 @click.option("--resume", is_flag=True,
               help="Finish an interrupted sweep in --out: points already solved are kept.")
+@click.option("--rebuild", is_flag=True,
+              help="Build every point's model afresh, instead of re-solving a worker's model "
+                   "in place when a point changes only objective coefficients, bounds or "
+                   "right-hand sides.")
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path),
               help="Folder to create: sweep.csv, sweep.json and points/point_NNNN/.")
 @solver_options
 @objective_options
 @change_options
-def sweep(instance_dir: Path, grids, samples, sample_seed, workers, scheduler, resume, out,
-          time_limit, mip_gap, threads, seed, force, objective_text, normalise, limit_texts,
-          variants, overlays, sets) -> None:
+def sweep(instance_dir: Path, grids, samples, sample_seed, workers, scheduler, resume, rebuild,
+          out, time_limit, mip_gap, threads, seed, force, objective_text, normalise,
+          limit_texts, variants, overlays, sets) -> None:
     """Solve INSTANCE_DIR at every point of a grid of changes, in parallel, and tabulate the
     objectives, risk measures and key decisions in sweep.csv (one row per point; a failed
     point is recorded with its error). Every point is a full run folder.
@@ -435,7 +439,8 @@ def sweep(instance_dir: Path, grids, samples, sample_seed, workers, scheduler, r
         changes = changes_of(instance_dir, variants, overlays, sets)
         spec = Sweep(str(instance_dir), tuple(grids), samples, sample_seed,
                      tuple(str(c) for c in changes), objective_text, normalise,
-                     tuple(limit_texts), time_limit, mip_gap, threads or 1, seed)
+                     tuple(limit_texts), time_limit, mip_gap, threads or 1, seed,
+                     reuse=not rebuild)
         failed = []
         with Progress(console=Console(stderr=True), transient=True) as bar:
             task = bar.add_task("sweep", total=None)

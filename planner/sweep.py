@@ -108,6 +108,7 @@ class Sweep:
     mip_gap: float = 1e-3
     threads: int = 1
     solver_seed: int | None = None
+    reuse: bool = True                     # re-solve in place when only numbers change
     points: list[dict[str, str]] = field(default_factory=list, compare=False)
 
     @classmethod
@@ -136,12 +137,17 @@ def point_changes(sweep: Sweep, number: int) -> list[Change]:
     return changes
 
 
+_RESOLVERS: dict = {}  # per worker process: the model kept in HiGHS for each sweep
+
+
 def solve_point(task: Task) -> dict:
     """Solve one point (in a worker): its row, and the run folder's contents to write, or the
-    error that stopped it."""
+    error that stopped it. With `reuse`, a worker keeps its last model in HiGHS and re-solves
+    it in place when the point changes only numbers (objective, bounds, right-hand sides)."""
     from planner.data.instance import parse_objective
     from planner.solve import SolveOptions
-    from planner.workflow import key_decisions, solve_instance
+    from planner.solve.inplace import Resolver
+    from planner.workflow import key_decisions, reusable, solve_instance, solve_reusing
 
     sweep, start = task.sweep, time.perf_counter()
     row: dict = {"point": task.number, **sweep.points[task.number - 1]}
@@ -157,8 +163,14 @@ def solve_point(task: Task) -> dict:
         limits = {t.partition("=")[0]: float(t.partition("=")[2]) for t in sweep.limits}
         options = SolveOptions(time_limit=sweep.time_limit, mip_gap=sweep.mip_gap,
                                threads=sweep.threads or None, seed=sweep.solver_seed)
-        outcome = solve_instance(sweep.instance, options, objective=spec, limits=limits,
-                                 changes=point_changes(sweep, task.number))
+        changes = point_changes(sweep, task.number)
+        if sweep.reuse and reusable(spec, limits):
+            key = (sweep.instance, sweep.changes, sweep.objective, options)
+            resolver = _RESOLVERS.setdefault(key, Resolver(options))
+            outcome = solve_reusing(resolver, sweep.instance, changes, spec)
+        else:
+            outcome = solve_instance(sweep.instance, options, objective=spec, limits=limits,
+                                     changes=changes)
         summary = outcome.summary
         row.update(status=summary["status"], mip_gap=summary.get("mip_gap"), error="")
         row.update(summary.get("objectives") or {})
@@ -166,6 +178,7 @@ def solve_point(task: Task) -> dict:
         row.update({k: risk.get(k) for k in ("expected_shortfall_t", "cvar_shortfall_t",
                                               "max_country_share")})
         row["unmet_t"] = summary.get("unmet_demand_t")
+        row["in_place"] = bool(summary.get("in_place", False))
         if outcome.tables:
             row.update(key_decisions(outcome.model, outcome.tables))
         row["seconds"] = round(time.perf_counter() - start, 3)

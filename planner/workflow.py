@@ -12,6 +12,7 @@ import pandas as pd
 from planner.data import Instance
 from planner.data.instance import ObjectiveSpec
 from planner.data.overrides import Change, load_resolved
+from planner.errors import PlannerError
 from planner.formulation.build import PlanningModel, build_model
 from planner.formulation.decisions import Decisions, apply_decisions
 from planner.results.balance import balance_residuals
@@ -22,6 +23,7 @@ from planner.results.tables import result_tables
 from planner.solve import Solution, SolveOptions, Status
 from planner.solve.diagnose import explain_infeasibility, explain_unbounded
 from planner.solve.duals import shadow_prices
+from planner.solve.inplace import Resolver
 from planner.solve.stochastic import stochastic_metrics as metrics
 from planner.solve.tradeoffs import Optimiser, optimise, pareto
 
@@ -61,6 +63,51 @@ def solve_instance(path: str | Path, options: SolveOptions = SolveOptions(),
     t_build = time.perf_counter()
     sol, learnt = optimise(pm, instance.settings.objective, options, instance.settings.limits)
     t2 = time.perf_counter()
+    timings = {"load_s": t1 - t0, "build_s": pm.build_seconds, "handover_s": sol.handover_s,
+               "solve_s": (t2 - t_build) - sol.handover_s - sol.readback_s,
+               "readback_s": sol.readback_s}
+    outcome = read_back(instance, pm, sol, learnt, timings, t0, files, changes, decisions)
+    if stochastic_metrics and sol.status == Status.optimal:
+        start = time.perf_counter()
+        outcome.summary["stochastic"] = metrics(instance, sol.objective, options).as_dict()
+        outcome.summary["timings"]["stochastic_metrics_s"] = round(time.perf_counter() - start,
+                                                                   4)
+    return outcome
+
+
+def reusable(objective: ObjectiveSpec | None, limits: dict | None) -> bool:
+    """Whether solve_reusing can serve these options: a weighted objective, not normalised,
+    and no limits (those add rows and re-solves of their own)."""
+    return not limits and (objective is None or (not objective.order and
+                                                 not objective.normalise))
+
+
+def solve_reusing(resolver: Resolver, path: str | Path, changes: Sequence[Change] = (),
+                  objective: ObjectiveSpec | None = None) -> Outcome:
+    """solve_instance for many changed versions of one instance: `resolver` keeps the model in
+    HiGHS and updates it in place when only numbers changed (see solve/inplace.py), else
+    rebuilds. For weighted objectives without limits (`reusable`)."""
+    t0 = time.perf_counter()
+    instance, files = load_resolved(path, changes)
+    if objective is not None:
+        instance = replace(instance, settings=replace(instance.settings, objective=objective))
+    if not reusable(instance.settings.objective, instance.settings.limits):
+        raise PlannerError("a re-solve in place needs a weighted objective without limits")
+    t1 = time.perf_counter()
+    pm, sol, timings = resolver.solve(instance)
+    outcome = read_back(instance, pm, sol, {}, {
+        "load_s": t1 - t0, "build_s": timings["build_s"], "handover_s": timings["handover_s"],
+        "solve_s": sol.solve_s, "readback_s": sol.readback_s}, t0, files, changes)
+    outcome.summary["in_place"] = timings["in_place"]
+    return outcome
+
+
+def read_back(instance: Instance, pm: PlanningModel, sol: Solution, learnt: dict,
+              timings: dict, t0: float, files: dict[str, bytes], changes: Sequence[Change] = (),
+              decisions: Decisions = Decisions()) -> Outcome:
+    """The Outcome of a solve: result tables, mass-balance check, loop shares, risk measures,
+    shadow prices and summary (`timings` gains read-back and total, counted from `t0`)."""
+    t2 = time.perf_counter()
     tables, loops, diagnosis, residual = {}, None, None, None
     if sol.has_solution:
         tables = result_tables(pm, sol)
@@ -76,9 +123,8 @@ def solve_instance(path: str | Path, options: SolveOptions = SolveOptions(),
     elif sol.status == Status.unbounded:
         diagnosis = explain_unbounded(pm)
     t3 = time.perf_counter()
-    timings = {"load_s": t1 - t0, "build_s": pm.build_seconds, "handover_s": sol.handover_s,
-               "solve_s": (t2 - t_build) - sol.handover_s - sol.readback_s,
-               "readback_s": sol.readback_s + (t3 - t2), "total_s": t3 - t0}
+    timings = {**timings, "readback_s": timings.get("readback_s", 0.0) + (t3 - t2),
+               "total_s": t3 - t0}
     summary = build_summary(pm, sol, tables or None, loops, timings, diagnosis, residual)
     summary["instance"]["changes"] = [str(c) for c in changes]
     summary["decisions"] = decisions.describe()
@@ -88,10 +134,6 @@ def solve_instance(path: str | Path, options: SolveOptions = SolveOptions(),
         start = time.perf_counter()
         tables["shadow_prices"] = shadow_prices(pm, sol)
         summary["timings"]["shadow_prices_s"] = round(time.perf_counter() - start, 4)
-    if stochastic_metrics and sol.status == Status.optimal:
-        start = time.perf_counter()
-        summary["stochastic"] = metrics(instance, sol.objective, options).as_dict()
-        summary["timings"]["stochastic_metrics_s"] = round(time.perf_counter() - start, 4)
     return Outcome(instance, pm, sol, summary, tables, files)
 
 

@@ -23,7 +23,7 @@ from planner.formulation.objectives import (
     total,
 )
 from planner.formulation.policies import define_policies, policy_schedule
-from planner.formulation.rows import add_variables
+from planner.formulation.rows import DryModel, add_variables
 from planner.formulation.sets import ModelSets, model_sets
 
 
@@ -49,14 +49,18 @@ class PlanningModel:
     objective_constant: float = 0.0
     policy_schedule: pd.DataFrame | None = None
     measures: dict = field(default_factory=dict)  # measure name -> Linear (measures.py)
+    objective: object = None  # the Linear minimised (measures.set_objective)
     build_seconds: float = 0.0
 
 
-def build_model(instance: Instance) -> PlanningModel:
-    """Sets, then variables and constraints by topic, then the objectives."""
+def build_model(instance: Instance, dry: bool = False) -> PlanningModel:
+    """Sets, then variables and constraints by topic, then the objectives. `dry`: the numbers
+    only, recorded in a DryModel (no Pyomo objects), to update a solved model in place."""
     start = time.perf_counter()
     arrivals = instance_arrivals(instance)
     pm = PlanningModel(instance, model_sets(instance, arrivals), arrivals)
+    if dry:
+        pm.model = DryModel()
     pm.model.name = instance.name
     sets = pm.sets
     pm.frames.update(build=sets.build, act=sets.act, flow=sets.flow, buy=sets.buy)

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from planner.formulation.rows import add_rows, add_variables, linear_expression, terms
+from planner.formulation.rows import DryModel, add_rows, add_variables, linear_expression, terms
 from planner.results.risk import commodity_stages
 
 MEASURES = ("cost", "emissions", "risk", "shortfall", "cvar_shortfall", "concentration")
@@ -147,6 +147,10 @@ def objective_of(pm, weights: dict[str, float],
 
 def set_objective(pm, objective: Linear) -> None:
     """Make `objective` the model's objective (minimised); its constant is kept apart."""
+    pm.objective = objective
+    pm.objective_constant = objective.constant
+    if isinstance(pm.model, DryModel):
+        return
     if pm.model.component("objective") is not None:
         pm.model.del_component("objective")
     pm.model.objective = pyo.Objective(expr=objective.expression(pm), sense=pyo.minimize)

@@ -6,16 +6,51 @@ over rows in Python, creating one LinearExpression per constraint.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 
-def add_variables(model: pyo.ConcreteModel, name: str, n: int, ub=None,
+@dataclass
+class Specs:
+    """What add_variables and add_rows were asked for: per family (size, upper bounds or None,
+    integer) and per row family (term table, lower, upper). Comparing two models' specs tells
+    whether one can be updated into the other in place."""
+
+    vars: dict[str, tuple[int, np.ndarray | None, bool]] = field(default_factory=dict)
+    rows: dict[str, tuple[pd.DataFrame, np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+
+def specs_of(model) -> Specs:
+    """The Specs recorded on `model` (a Pyomo model or a DryModel)."""
+    if getattr(model, "_planner_specs", None) is None:
+        model._planner_specs = Specs()
+    return model._planner_specs
+
+
+class DryModel:
+    """Stands in for the Pyomo model when only the numbers of a formulation are wanted (to
+    update a model already in HiGHS in place): nothing is built, the specs are recorded."""
+
+    def __init__(self, name: str = ""):
+        self.name = name
+        self._planner_specs = Specs()
+
+    def component(self, name: str):
+        return None
+
+
+def add_variables(model: pyo.ConcreteModel | DryModel, name: str, n: int, ub=None,
                   integer=False) -> np.ndarray:
     """Add `model.<name>[0..n-1] >= 0` with optional upper bounds (NaN: none); return the
     variables as a numpy object array, position i being row i of the family's index frame."""
+    specs_of(model).vars[name] = (n, None if ub is None else np.asarray(ub, dtype=float),
+                                  integer)
+    if isinstance(model, DryModel):
+        return np.empty(n, dtype=object)
     domain = pyo.NonNegativeIntegers if integer else pyo.NonNegativeReals
     var = pyo.Var(range(n), domain=domain)
     model.add_component(name, var)
@@ -46,6 +81,10 @@ def add_rows(model: pyo.ConcreteModel, name: str, table: pd.DataFrame, n_rows: i
              lower, upper, variables: dict[str, np.ndarray]) -> None:
     """Add constraints `lower[i] <= sum of row i's terms <= upper[i]` (NaN bound: none)."""
     table = table[table["coef"] != 0]
+    specs_of(model).rows[name] = (table[["row", "family", "pos", "coef"]].reset_index(drop=True),
+                                  np.asarray(lower, dtype=float), np.asarray(upper, dtype=float))
+    if isinstance(model, DryModel):
+        return
     objects = np.empty(len(table), dtype=object)
     for family, idx in table.groupby("family", sort=False).indices.items():
         objects[idx] = variables[family][table["pos"].to_numpy()[idx]]

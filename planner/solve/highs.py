@@ -111,21 +111,66 @@ class HighsSession:
     def update_parameters(self) -> None:
         self.opt.update_parameters()
 
+    def _run(self) -> None:
+        self.highs.HandleKeyboardInterrupt = True  # Ctrl-C cancels the solve promptly
+        self.highs.solve()
+        if self.highs.getModelStatus() == highspy.HighsModelStatus.kInterrupt:
+            raise KeyboardInterrupt
+
+    def _consistent(self) -> bool:
+        """Whether the solution HiGHS holds has the objective value it reports."""
+        highs = self.highs
+        if highs.getInfo().primal_solution_status != 2:
+            return True
+        lp = highs.getLp()
+        value = float(np.dot(lp.col_cost_, highs.getSolution().col_value)) + lp.offset_
+        reported = highs.getInfo().objective_function_value
+        return abs(value - reported) <= 1e-7 * max(1.0, abs(reported))
+
+    def column_map(self) -> dict[str, np.ndarray]:
+        """The HiGHS column of each variable of every family (-1: fixed, so not in HiGHS)."""
+        var_map = self.opt._pyomo_var_to_solver_var_map
+        return {family: np.fromiter((var_map.get(id(v), -1) for v in objects), dtype=np.int64,
+                                    count=len(objects))
+                for family, objects in self.pm.variables.items()}
+
+    def row_map(self) -> dict[str, np.ndarray]:
+        """The HiGHS row of each constraint of ROW_FAMILIES (-1: none, e.g. an empty row) and
+        of each measure bound `bound_<measure>` (an array of one)."""
+        pm, con_map = self.pm, self.opt._pyomo_con_to_solver_con_map
+        rows = {}
+        for name in ROW_FAMILIES:
+            component = pm.model.component(name)
+            found = np.full(len(pm.frames[name]), -1, dtype=np.int64)
+            if component is not None:
+                for i, con in component.items():
+                    found[i] = con_map.get(con, -1)
+            rows[name] = found
+        for name in MEASURES:
+            component = pm.model.component(f"bound_{name}")
+            if component is not None:
+                rows[f"bound_{name}"] = np.array([con_map.get(component, -1)])
+        return rows
+
     def solve(self, start_from: Solution | None = None) -> Solution:
         """Solve; `start_from` (an earlier solution of this session) is offered to HiGHS as a
         MIP start, so a re-solve that it still satisfies has an incumbent at once."""
         pm, highs = self.pm, self.highs
-        if start_from is not None and start_from.col_value is not None:
+        started = start_from is not None and start_from.col_value is not None
+        if started:
             n = highs.getNumCol()
             values = np.zeros(n)
             values[:min(n, len(start_from.col_value))] = start_from.col_value[:n]
             highs.setSolution(n, np.arange(n, dtype=np.int32), values)
         start = time.perf_counter()
-        highs.HandleKeyboardInterrupt = True  # Ctrl-C cancels the solve promptly
-        highs.solve()
+        self._run()
+        if started and not self._consistent():
+            # HiGHS can keep a MIP start that looked better in its presolved space than it is
+            # (its reported objective then disagrees with the solution; HiGHS issue #2439):
+            # solve again from scratch
+            highs.clearSolver()
+            self._run()
         solve_s = time.perf_counter() - start
-        if highs.getModelStatus() == highspy.HighsModelStatus.kInterrupt:
-            raise KeyboardInterrupt
 
         start = time.perf_counter()
         info = highs.getInfo()
@@ -134,22 +179,7 @@ class HighsSession:
         solution = Solution(
             status=status, termination=highs.modelStatusToString(highs.getModelStatus()),
             has_solution=has_solution, handover_s=self.handover_s, solve_s=solve_s, highs=highs)
-        var_map = self.opt._pyomo_var_to_solver_var_map
-        con_map = self.opt._pyomo_con_to_solver_con_map
-        for name in ROW_FAMILIES:
-            component = pm.model.component(name)
-            rows = np.full(len(pm.frames[name]), -1, dtype=np.int64)
-            if component is not None:
-                for i, con in component.items():
-                    rows[i] = con_map.get(con, -1)
-            solution.rows[name] = rows
-        for name in MEASURES:
-            component = pm.model.component(f"bound_{name}")
-            if component is not None:
-                solution.rows[f"bound_{name}"] = np.array([con_map.get(component, -1)])
-        for family, objects in pm.variables.items():
-            solution.cols[family] = np.fromiter((var_map.get(id(v), -1) for v in objects),
-                                                dtype=np.int64, count=len(objects))
+        solution.rows, solution.cols = self.row_map(), self.column_map()
         if has_solution:
             col_value = np.asarray(highs.getSolution().col_value)
             solution.col_value = col_value
