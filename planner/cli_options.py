@@ -40,7 +40,7 @@ def change_options(command):
                      help="Change a table cell or setting, e.g. "
                           "facilities.tyseley_hpms_shifts.max_modules=4, discount_rate=0.05, "
                           "'demand[region=GB_BHM].demand_t*=1.2' (repeatable; applied last, in "
-                          "order; `*=` multiplies, `+=` adds). See docs/instance-format.md."),
+                          "order; `*=` multiplies, `+=` adds). See docs/what-if.md."),
     ]
     for option in reversed(options):
         command = option(command)
