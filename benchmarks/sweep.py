@@ -2,7 +2,9 @@
 
     python benchmarks/sweep.py [--instance instances/uk-baseline] [--points 20]
                                [--grid PATH=START:STOP] [--workers 1,2] [--mip-gap G]
-                               [--time-limit S] [--json FILE]
+                               [--time-limit S] [--evaluate RUN_DIR] [--json FILE]
+
+With --evaluate every point holds the builds of RUN_DIR (the sweep is then a sequence of LPs).
 
 Each configuration runs `planner sweep` in its own subprocess into benchmarks/generated/sweep-*
 (git-ignored) and is timed from outside (wall clock); the per-point columns of sweep.csv give
@@ -26,18 +28,22 @@ ROOT = HERE.parent
 
 
 def run(instance: str, grid: str, workers: int, rebuild: bool, mip_gap: float,
-        time_limit: float) -> dict:
-    out = HERE / "generated" / f"sweep-w{workers}-{'rebuild' if rebuild else 'inplace'}"
+        time_limit: float, evaluate: str | None = None) -> dict:
+    kind = "lp" if evaluate else "mip"
+    out = HERE / "generated" / f"sweep-{kind}-w{workers}-{'rebuild' if rebuild else 'inplace'}"
     command = [sys.executable, "-m", "planner", "sweep", instance, "--grid", grid,
                "--workers", str(workers), "--out", str(out), "--force",
                "--mip-gap", str(mip_gap), "--time-limit", str(time_limit)]
     if rebuild:
         command.append("--rebuild")
+    if evaluate:
+        command += ["--evaluate", evaluate]
     start = time.perf_counter()
     subprocess.run(command, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     wall = time.perf_counter() - start
     table = pd.read_csv(out / "sweep.csv")
-    return {"benchmark": "sweep", "instance": instance, "grid": grid, "points": len(table),
+    return {"benchmark": "sweep", "problem": kind, "instance": instance, "grid": grid,
+            "points": len(table),
             "workers": workers, "mode": "rebuild" if rebuild else "in place", "wall_s": wall,
             "mean_point_s": float(table["seconds"].mean()),
             "in_place_points": int(table["in_place"].sum()),
@@ -54,13 +60,16 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--mip-gap", type=float, default=1e-3)
     parser.add_argument("--time-limit", type=float, default=300)
+    parser.add_argument("--evaluate", default=None,
+                        help="a run folder whose builds every point holds (LPs)")
     parser.add_argument("--json", type=Path, default=HERE / "results.jsonl")
     args = parser.parse_args()
     grid = f"{args.grid}:{args.points}"
     rows = []
     for workers in (int(w) for w in args.workers.split(",")):
         for rebuild in (True, False):
-            row = run(args.instance, grid, workers, rebuild, args.mip_gap, args.time_limit)
+            row = run(args.instance, grid, workers, rebuild, args.mip_gap, args.time_limit,
+                      args.evaluate)
             rows.append(row)
             with args.json.open("a") as f:
                 f.write(json.dumps(row) + "\n")

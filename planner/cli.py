@@ -418,15 +418,18 @@ def whatif(ctx: click.Context, instance_dir: Path, baseline: Path, out: Path, ti
 @solver_options
 @objective_options
 @change_options
+@decision_options
 def sweep(instance_dir: Path, grids, samples, sample_seed, workers, scheduler, resume, rebuild,
           out, time_limit, mip_gap, threads, seed, force, objective_text, normalise,
-          limit_texts, variants, overlays, sets) -> None:
+          limit_texts, variants, overlays, sets, fix_builds, forbid_builds, forbid_countries,
+          evaluate) -> None:
     """Solve INSTANCE_DIR at every point of a grid of changes, in parallel, and tabulate the
     objectives, risk measures and key decisions in sweep.csv (one row per point; a failed
     point is recorded with its error). Every point is a full run folder.
 
     --threads applies per point (default here: 1 per worker). The --set, --overlay and
-    --variant changes apply to every point, before its grid values.
+    --variant changes and the decisions apply to every point (the changes before its grid
+    values).
     """
     from rich.console import Console
     from rich.progress import Progress
@@ -437,10 +440,14 @@ def sweep(instance_dir: Path, grids, samples, sample_seed, workers, scheduler, r
     limits_of(limit_texts)
     with user_errors():
         changes = changes_of(instance_dir, variants, overlays, sets)
+        decisions_of(fix_builds, forbid_builds, forbid_countries, evaluate)  # checked here
         spec = Sweep(str(instance_dir), tuple(grids), samples, sample_seed,
                      tuple(str(c) for c in changes), objective_text, normalise,
                      tuple(limit_texts), time_limit, mip_gap, threads or 1, seed,
-                     reuse=not rebuild)
+                     reuse=not rebuild, fix_builds=tuple(fix_builds),
+                     forbid_builds=tuple(forbid_builds),
+                     forbid_countries=tuple(forbid_countries),
+                     evaluate=str(evaluate.resolve()) if evaluate else None)
         failed = []
         with Progress(console=Console(stderr=True), transient=True) as bar:
             task = bar.add_task("sweep", total=None)
@@ -450,7 +457,11 @@ def sweep(instance_dir: Path, grids, samples, sample_seed, workers, scheduler, r
                     failed.append(row)
                 bar.advance(task)
 
-            table = run_sweep(spec, out, workers, scheduler, resume, force, advance)
+            try:
+                table = run_sweep(spec, out, workers, scheduler, resume, force, advance)
+            except KeyboardInterrupt:
+                _fail(f"interrupted; the points finished are kept in {out}: run the same "
+                      "command with --resume to finish the sweep", EXIT["interrupted"])
     done = table[table["status"] != "pending"]
     click.echo(f"{len(done)} of {len(table)} points solved ({len(failed)} failed); "
                f"results in {out / 'sweep.csv'}")

@@ -97,11 +97,9 @@ def decision_options(command):
 
 
 def decisions_of(fix_builds, forbid_builds, forbid_countries, evaluate):
-    from planner.formulation.decisions import Decisions, parse_fix_build, read_plan
+    from planner.formulation.decisions import Decisions
 
-    return Decisions(tuple(parse_fix_build(t) for t in fix_builds), tuple(forbid_builds),
-                     tuple(forbid_countries), read_plan(evaluate) if evaluate else None,
-                     str(evaluate or ""))
+    return Decisions.from_options(fix_builds, forbid_builds, forbid_countries, evaluate)
 
 
 def changes_of(instance_dir: Path, variants, overlays, sets) -> list:

@@ -109,11 +109,16 @@ class Sweep:
     threads: int = 1
     solver_seed: int | None = None
     reuse: bool = True                     # re-solve in place when only numbers change
+    fix_builds: tuple[str, ...] = ()       # decisions, as on the command line
+    forbid_builds: tuple[str, ...] = ()
+    forbid_countries: tuple[str, ...] = ()
+    evaluate: str | None = None            # a run folder or plan CSV whose builds are held
     points: list[dict[str, str]] = field(default_factory=list, compare=False)
 
     @classmethod
     def from_json(cls, data: dict) -> Sweep:
-        tuples = ("axes", "changes", "limits")
+        tuples = ("axes", "changes", "limits", "fix_builds", "forbid_builds",
+                  "forbid_countries")
         return cls(**{k: tuple(v) if k in tuples else v for k, v in data.items()})
 
     def with_points(self) -> Sweep:
@@ -145,6 +150,7 @@ def solve_point(task: Task) -> dict:
     error that stopped it. With `reuse`, a worker keeps its last model in HiGHS and re-solves
     it in place when the point changes only numbers (objective, bounds, right-hand sides)."""
     from planner.data.instance import parse_objective
+    from planner.formulation.decisions import Decisions
     from planner.solve import SolveOptions
     from planner.solve.inplace import Resolver
     from planner.workflow import key_decisions, reusable, solve_instance, solve_reusing
@@ -164,13 +170,16 @@ def solve_point(task: Task) -> dict:
         options = SolveOptions(time_limit=sweep.time_limit, mip_gap=sweep.mip_gap,
                                threads=sweep.threads or None, seed=sweep.solver_seed)
         changes = point_changes(sweep, task.number)
+        decisions = Decisions.from_options(sweep.fix_builds, sweep.forbid_builds,
+                                           sweep.forbid_countries, sweep.evaluate)
         if sweep.reuse and reusable(spec, limits):
-            key = (sweep.instance, sweep.changes, sweep.objective, options)
+            key = (sweep.instance, sweep.changes, sweep.objective, options, sweep.fix_builds,
+                   sweep.forbid_builds, sweep.forbid_countries, sweep.evaluate)
             resolver = _RESOLVERS.setdefault(key, Resolver(options))
-            outcome = solve_reusing(resolver, sweep.instance, changes, spec)
+            outcome = solve_reusing(resolver, sweep.instance, changes, spec, decisions)
         else:
             outcome = solve_instance(sweep.instance, options, objective=spec, limits=limits,
-                                     changes=changes)
+                                     changes=changes, decisions=decisions)
         summary = outcome.summary
         row.update(status=summary["status"], mip_gap=summary.get("mip_gap"), error="")
         row.update(summary.get("objectives") or {})

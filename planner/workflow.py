@@ -83,7 +83,8 @@ def reusable(objective: ObjectiveSpec | None, limits: dict | None) -> bool:
 
 
 def solve_reusing(resolver: Resolver, path: str | Path, changes: Sequence[Change] = (),
-                  objective: ObjectiveSpec | None = None) -> Outcome:
+                  objective: ObjectiveSpec | None = None,
+                  decisions: Decisions = Decisions()) -> Outcome:
     """solve_instance for many changed versions of one instance: `resolver` keeps the model in
     HiGHS and updates it in place when only numbers changed (see solve/inplace.py), else
     rebuilds. For weighted objectives without limits (`reusable`)."""
@@ -94,10 +95,10 @@ def solve_reusing(resolver: Resolver, path: str | Path, changes: Sequence[Change
     if not reusable(instance.settings.objective, instance.settings.limits):
         raise PlannerError("a re-solve in place needs a weighted objective without limits")
     t1 = time.perf_counter()
-    pm, sol, timings = resolver.solve(instance)
+    pm, sol, timings = resolver.solve(instance, decisions)
     outcome = read_back(instance, pm, sol, {}, {
         "load_s": t1 - t0, "build_s": timings["build_s"], "handover_s": timings["handover_s"],
-        "solve_s": sol.solve_s, "readback_s": sol.readback_s}, t0, files, changes)
+        "solve_s": sol.solve_s, "readback_s": sol.readback_s}, t0, files, changes, decisions)
     outcome.summary["in_place"] = timings["in_place"]
     return outcome
 

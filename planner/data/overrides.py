@@ -168,8 +168,8 @@ def _csv_line(cells: list[str]) -> str:
     return buffer.getvalue()
 
 
-def _selector(change: Change, table: schema.Table, text: str) -> dict[str, str] | None:
-    """{column: value} rows must match ({} for every row), or None after reporting."""
+def _selector(change: Change, table: schema.Table, text: str) -> dict[str, str]:
+    """{column: value} that rows must match ({} for `*`: every row)."""
     if text.strip() == "*":
         return {}
     out = {}

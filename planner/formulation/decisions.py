@@ -46,6 +46,15 @@ class Decisions:
         return bool(self.fix_build or self.forbid_build or self.forbid_country or
                     self.plan is not None)
 
+    @classmethod
+    def from_options(cls, fix_builds=(), forbid_builds=(), forbid_countries=(),
+                     evaluate: str | Path | None = None) -> Decisions:
+        """From the command-line forms: `F=M[@Y]` texts, facility ids, country codes and a run
+        folder or plan CSV."""
+        return cls(tuple(parse_fix_build(t) for t in fix_builds), tuple(forbid_builds),
+                   tuple(forbid_countries), read_plan(Path(evaluate)) if evaluate else None,
+                   str(evaluate or ""))
+
     def describe(self) -> list[str]:
         out = [f"fix build {f}" for f in self.fix_build]
         out += [f"forbid build {f}" for f in self.forbid_build]

@@ -19,6 +19,7 @@ import highspy
 import numpy as np
 
 from planner.formulation.build import PlanningModel, build_model
+from planner.formulation.decisions import Decisions, apply_decisions
 from planner.formulation.rows import specs_of
 from planner.solve.highs import HighsSession, Solution, SolveOptions
 
@@ -133,10 +134,14 @@ class Resolver:
         self.session: HighsSession | None = None  # holds the Pyomo model it was built from
         self.current: PlanningModel | None = None  # the numbers HiGHS holds now
         self.last: Solution | None = None
+        self.mip = False
         self.rebuilt = self.updated = 0
 
-    def solve(self, instance) -> tuple[PlanningModel, Solution, dict]:
-        """(the model to read the solution with, the solution, timings) for `instance`."""
+    def solve(self, instance, decisions: Decisions = Decisions()
+              ) -> tuple[PlanningModel, Solution, dict]:
+        """(the model to read the solution with, the solution, timings) for `instance` with
+        `decisions` imposed (the same for every instance this resolver sees: fixed variables
+        stay out of HiGHS, so updates pass them by)."""
         start = time.perf_counter()
         new = build_model(instance, dry=True)
         update = None
@@ -144,13 +149,17 @@ class Resolver:
             update = update_in_place(self.session, self.current, new)
         if update is None:
             new = build_model(instance)
+            apply_decisions(new, decisions)
             self.session = HighsSession(new, self.options)
             self.last, self.rebuilt = None, self.rebuilt + 1
+            # an LP restarts from its basis, which HiGHS keeps; a MIP from the last solution
+            self.mip = any(k != highspy.HighsVarType.kContinuous
+                           for k in self.session.highs.getLp().integrality_)
         else:
             self.updated += 1
         self.current = new
         built = time.perf_counter()
-        solution = self.session.solve(start_from=self.last)
+        solution = self.session.solve(start_from=self.last if self.mip else None)
         if solution.has_solution:
             self.last = solution
             shift = new.objective_constant - self.session.pm.objective_constant
