@@ -126,10 +126,20 @@ def validate(instance_dir: Path, variants, overlays, sets) -> None:
               help="Also write report.html into the run folder (as planner report does).")
 @change_options
 @decision_options
+@click.option("--decompose", type=click.Choice(["ph"]), default=None,
+              help="Solve by progressive hedging over the scenarios (mpi-sppy; under "
+                   "`mpiexec -n K` on K processes), then evaluate its consensus build plan "
+                   "exactly on the extensive form. Needs the `decompose` extra.")
+@click.option("--ph-rho", type=click.FloatRange(min=0, min_open=True), default=1000.0,
+              show_default=True, help="PH penalty per module (objective units).")
+@click.option("--ph-iterations", type=click.IntRange(min=1), default=100, show_default=True,
+              help="PH iteration limit.")
+@click.option("--ph-tolerance", type=click.FloatRange(min=0), default=1e-4, show_default=True,
+              help="PH convergence threshold.")
 def solve(instance_dir: Path, out: Path, time_limit, mip_gap, threads, seed, force, log,
           objective_text, normalise, limit_texts, as_json, stochastic_metrics,
           with_report, variants, overlays, sets, fix_builds, forbid_builds, forbid_countries,
-          evaluate) -> None:
+          evaluate, decompose, ph_rho, ph_iterations, ph_tolerance) -> None:
     """Build and solve INSTANCE_DIR; write results to the run folder --out.
 
     The run folder holds summary.json and tidy CSV tables (builds, capacity, activity, flows,
@@ -138,17 +148,52 @@ def solve(instance_dir: Path, out: Path, time_limit, mip_gap, threads, seed, for
     """
     spec = objective_of(objective_text, normalise)
     limits = limits_of(limit_texts)
+    if decompose and (evaluate or fix_builds or forbid_builds or spec or limits):
+        raise click.UsageError("--decompose ph minimises cost with free builds: it takes no "
+                               "--evaluate, --fix-build, --forbid-build, --objective or --limit")
     with user_errors():
         changes = changes_of(instance_dir, variants, overlays, sets)
         decisions = decisions_of(fix_builds, forbid_builds, forbid_countries, evaluate)
-        outcome = _solve_run(instance_dir, out, force, solve_options_of(
-            time_limit, mip_gap, threads, seed, log), spec, limits, changes, decisions,
-            stochastic_metrics, with_report)
+        options = solve_options_of(time_limit, mip_gap, threads, seed, log)
+        extra = None
+        if decompose:
+            decisions, extra = _progressive_hedging(instance_dir, changes, decisions, options,
+                                                    ph_rho, ph_iterations, ph_tolerance)
+            if extra is None:
+                return  # an MPI rank other than 0: rank 0 writes the run
+        outcome = _solve_run(instance_dir, out, force, options, spec, limits, changes,
+                             decisions, stochastic_metrics, with_report, annotate=extra)
     _finish(outcome, out, as_json, with_report)
 
 
+def _progressive_hedging(instance_dir, changes, decisions, options, rho, iterations,
+                         tolerance):
+    """PH's consensus plan as the decisions to evaluate, and what to add to the summary
+    (None on MPI ranks other than 0)."""
+    from dataclasses import replace
+
+    from planner.data.overrides import load_resolved
+    from planner.formulation.build import build_model
+    from planner.formulation.decisions import apply_decisions
+    from planner.solve.ph import PHOptions, progressive_hedging
+
+    instance, _ = load_resolved(instance_dir, changes)
+    if decisions:
+        apply_decisions(build_model(instance, dry=False), decisions)  # check them first
+    result = progressive_hedging(instance, options, PHOptions(rho, iterations, tolerance))
+    if result.rank != 0:
+        return decisions, None
+    summary = {"method": "progressive hedging (mpi-sppy)", "converged": bool(result.converged),
+               "iterations": result.iterations, "convergence": result.convergence,
+               "ph_objective": result.ph_objective, "trivial_bound": result.trivial_bound,
+               "seconds": round(result.seconds, 3), "rho": rho,
+               "plan": result.plan.to_dict("records")}
+    return replace(decisions, plan=result.plan, plan_source="progressive hedging"), {
+        "decomposition": summary}
+
+
 def _solve_run(instance_dir, out, force, options, spec, limits, changes, decisions,
-               stochastic_metrics, with_report, then=None, params=None):
+               stochastic_metrics, with_report, then=None, params=None, annotate=None):
     """Solve and write the run folder --out all at once (with the resolved instance, the
     command and its `params` (default: as parsed), an evaluated plan, the report and whatever
     `then(folder)` adds)."""
@@ -167,6 +212,7 @@ def _solve_run(instance_dir, out, force, options, spec, limits, changes, decisio
     with Console(stderr=True).status(f"solving {instance_dir} ..."):
         outcome = solve_instance(instance_dir, options, stochastic_metrics, spec, limits,
                                  changes, decisions)
+    outcome.summary.update(annotate or {})
     with atomic_folder(out, force) as tmp:
         write_tables(tmp, outcome.tables, outcome.summary)
         write_instance(tmp, outcome.instance_files)
