@@ -86,9 +86,12 @@ def progressive_hedging(instance: Instance, options: SolveOptions = SolveOptions
     start = time.perf_counter()
     probability = dict(zip(instance.scenarios["scenario"],
                            instance.scenarios["probability"].astype(float)))
+    # HiGHS's own options for every subproblem (a time limit is per subproblem)
     solver_options = {"mip_rel_gap": options.mip_gap}
     if options.threads:
         solver_options["threads"] = options.threads
+    if options.time_limit:
+        solver_options["time_limit"] = float(options.time_limit)
     settings = {
         "solver_name": "appsi_highs", "PHIterLimit": ph.iterations,
         "defaultPHrho": ph.rho, "convthresh": ph.tolerance, "verbose": False,
@@ -96,8 +99,6 @@ def progressive_hedging(instance: Instance, options: SolveOptions = SolveOptions
         "solver_options_layers": [sputils.solver_options_layer("default", solver_options)],
         "linearize_proximal_terms": True, "proximal_linearization_tolerance": 0.1,
     }
-    if options.time_limit:
-        settings["time_limit"] = options.time_limit
     solver = mpisppy.opt.ph.PH(settings, list(probability), _creator,
                                scenario_creator_kwargs={"instance": instance,
                                                         "probability": probability})
