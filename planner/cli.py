@@ -130,8 +130,10 @@ def validate(instance_dir: Path, variants, overlays, sets) -> None:
               help="Solve by progressive hedging over the scenarios (mpi-sppy; under "
                    "`mpiexec -n K` on K processes), then evaluate its consensus build plan "
                    "exactly on the extensive form. Needs the `decompose` extra.")
-@click.option("--ph-rho", type=click.FloatRange(min=0, min_open=True), default=1000.0,
-              show_default=True, help="PH penalty per module (objective units).")
+@click.option("--ph-rho", type=click.FloatRange(min=0, min_open=True), default=1.0,
+              show_default=True,
+              help="PH penalty of each build, as a multiple of its first-stage cost per "
+                   "module (cost-proportional rho).")
 @click.option("--ph-iterations", type=click.IntRange(min=1), default=100, show_default=True,
               help="PH iteration limit.")
 @click.option("--ph-tolerance", type=click.FloatRange(min=0), default=1e-4, show_default=True,

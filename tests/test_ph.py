@@ -29,7 +29,7 @@ def test_progressive_hedging_finds_the_hedge(tmp_path):
     build (17000); PH must agree on building, the extensive form's 17000 (the wait-and-see
     bound is 11400)."""
     instance = load_instance(write_instance(tmp_path, MAKE_CHAIN, HEDGE, settings=SETTINGS))
-    result = progressive_hedging(instance, ph=PHOptions(rho=1000, iterations=50))
+    result = progressive_hedging(instance, ph=PHOptions(rho=1.0, iterations=50))
     assert result.converged and result.rank == 0
     assert result.plan[["facility", "year", "modules"]].values.tolist() == [["plant", 2025, 1]]
     assert result.trivial_bound == pytest.approx(11400)

@@ -30,7 +30,11 @@ from planner.solve.highs import SolveOptions
 
 @dataclass(frozen=True)
 class PHOptions:
-    rho: float = 1000.0          # proximal penalty per module (objective units)
+    """rho is cost-proportional (Watson and Woodruff 2011): each build variable's penalty is
+    `rho` times its first-stage cost per module (capital and fixed O&M, discounted), so one
+    setting suits instances of any scale."""
+
+    rho: float = 1.0             # multiple of each build's first-stage cost per module
     iterations: int = 100        # PH iteration limit
     tolerance: float = 1e-4      # convergence threshold (mpi-sppy's metric)
 
@@ -69,7 +73,14 @@ def _creator(name: str, instance: Instance, probability: dict[str, float]):
     sputils.attach_root_node(model, model.first_stage_cost, [model.build])
     model._mpisppy_probability = probability[name]
     model._planner_build = pm.frames["build"][["facility", "year"]]
+    model._planner_first_cost = first
     return model
+
+
+def _cost_proportional_rho(model, factor: float) -> list[tuple[int, float]]:
+    """(id(variable), rho) for every build: `factor` times its first-stage cost (at least 1)."""
+    return [(id(model.build[i]), factor * max(float(c), 1.0))
+            for i, c in enumerate(model._planner_first_cost)]
 
 
 def progressive_hedging(instance: Instance, options: SolveOptions = SolveOptions(),
@@ -95,13 +106,15 @@ def progressive_hedging(instance: Instance, options: SolveOptions = SolveOptions
     settings = {
         "solver_name": "appsi_highs", "PHIterLimit": ph.iterations,
         "defaultPHrho": ph.rho, "convthresh": ph.tolerance, "verbose": False,
+        "rho_setter_kwargs": {"factor": ph.rho},
         "display_progress": False, "display_timing": False,
         "solver_options_layers": [sputils.solver_options_layer("default", solver_options)],
         "linearize_proximal_terms": True, "proximal_linearization_tolerance": 0.1,
     }
     solver = mpisppy.opt.ph.PH(settings, list(probability), _creator,
                                scenario_creator_kwargs={"instance": instance,
-                                                        "probability": probability})
+                                                        "probability": probability},
+                               rho_setter=_cost_proportional_rho)
     convergence, objective, trivial = solver.ph_main()
     # the probability-weighted mean of the builds over all scenarios (all ranks)
     local, keys = None, None
