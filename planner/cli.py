@@ -498,7 +498,7 @@ def sweep(instance_dir: Path, grids, samples, sample_seed, workers, scheduler, r
                      evaluate=str(evaluate.resolve()) if evaluate else None)
         failed = []
         with Progress(console=Console(stderr=True), transient=True) as bar:
-            task = bar.add_task("sweep", total=None)
+            task = bar.add_task("sweep", total=len(spec.with_points().points))
 
             def advance(row: dict) -> None:
                 if row.get("status") == "failed":
