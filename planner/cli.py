@@ -150,9 +150,11 @@ def solve(instance_dir: Path, out: Path, time_limit, mip_gap, threads, seed, for
     """
     spec = objective_of(objective_text, normalise)
     limits = limits_of(limit_texts)
-    if decompose and (evaluate or fix_builds or forbid_builds or spec or limits):
+    if decompose and (evaluate or fix_builds or forbid_builds or forbid_countries or spec or
+                      limits):
         raise click.UsageError("--decompose ph minimises cost with free builds: it takes no "
-                               "--evaluate, --fix-build, --forbid-build, --objective or --limit")
+                               "--evaluate, --fix-build, --forbid-build, --forbid-country, "
+                               "--objective or --limit")
     with user_errors():
         changes = changes_of(instance_dir, variants, overlays, sets)
         decisions = decisions_of(fix_builds, forbid_builds, forbid_countries, evaluate)

@@ -39,9 +39,6 @@ class DryModel:
         self.name = name
         self._planner_specs = Specs()
 
-    def component(self, name: str):
-        return None
-
 
 def add_variables(model: pyo.ConcreteModel | DryModel, name: str, n: int, ub=None,
                   integer=False) -> np.ndarray:
