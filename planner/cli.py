@@ -8,9 +8,7 @@ Exit codes: 0 optimal; 1 unexpected error; 2 bad command-line usage; 3 invalid i
 from __future__ import annotations
 
 import json
-import os
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -26,42 +24,8 @@ from planner.cli_options import (
     solve_options_of,
     solver_options,
 )
-from planner.errors import InputError, PlannerError
-
-EXIT = {"optimal": 0, "error": 1, "input": 3, "time_limit": 4, "infeasible": 5, "unbounded": 6,
-        "time_limit_no_solution": 7, "interrupted": 130}
-
-
-def _fail(message: str, code: int) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(code)
-
-
-@contextmanager
-def user_errors():
-    """Turn every failure into a plain message and its exit code (no traceback unless
-    PLANNER_DEBUG is set); nothing is written when it fires."""
-    try:
-        yield
-    except InputError as error:
-        _report_problems(error)
-    except PlannerError as error:
-        _fail(str(error), EXIT["error"])
-    except KeyboardInterrupt:
-        _fail("interrupted; nothing was written", EXIT["interrupted"])
-    except Exception as error:  # a bug: say so plainly; PLANNER_DEBUG=1 shows the traceback
-        if os.environ.get("PLANNER_DEBUG"):
-            raise
-        _fail(f"unexpected {type(error).__name__}: {error} (set PLANNER_DEBUG=1 for the "
-              "traceback); nothing was written", EXIT["error"])
-
-
-def _report_problems(error: InputError) -> None:
-    for problem in error.problems:
-        click.echo(str(problem), err=True)
-    n = sum(p.severity == "error" for p in error.problems)
-    click.echo(f"{n} error(s); nothing was written", err=True)
-    sys.exit(EXIT["input"])
+from planner.cli_run import EXIT, finish, solve_run, user_errors
+from planner.cli_whatif import rerun, sweep, whatif
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -165,9 +129,9 @@ def solve(instance_dir: Path, out: Path, time_limit, mip_gap, threads, seed, for
                                                     ph_rho, ph_iterations, ph_tolerance)
             if extra is None:
                 return  # an MPI rank other than 0: rank 0 writes the run
-        outcome = _solve_run(instance_dir, out, force, options, spec, limits, changes,
+        outcome = solve_run(instance_dir, out, force, options, spec, limits, changes,
                              decisions, stochastic_metrics, with_report, annotate=extra)
-    _finish(outcome, out, as_json, with_report)
+    finish(outcome, out, as_json, with_report)
 
 
 def _progressive_hedging(instance_dir, changes, decisions, options, rho, iterations,
@@ -194,61 +158,6 @@ def _progressive_hedging(instance_dir, changes, decisions, options, rho, iterati
                "plan": result.plan.to_dict("records")}
     return replace(decisions, plan=result.plan, plan_source="progressive hedging"), {
         "decomposition": summary}
-
-
-def _solve_run(instance_dir, out, force, options, spec, limits, changes, decisions,
-               stochastic_metrics, with_report, then=None, params=None, annotate=None):
-    """Solve and write the run folder --out all at once (with the resolved instance, the
-    command and its `params` (default: as parsed), an evaluated plan, the report and whatever
-    `then(folder)` adds)."""
-    from rich.console import Console
-
-    from planner.runs import (
-        atomic_folder,
-        check_target,
-        write_command,
-        write_instance,
-        write_tables,
-    )
-    from planner.workflow import solve_instance
-
-    check_target(out, force)
-    with Console(stderr=True).status(f"solving {instance_dir} ..."):
-        outcome = solve_instance(instance_dir, options, stochastic_metrics, spec, limits,
-                                 changes, decisions)
-    outcome.summary.update(annotate or {})
-    with atomic_folder(out, force) as tmp:
-        write_tables(tmp, outcome.tables, outcome.summary)
-        write_instance(tmp, outcome.instance_files)
-        write_command(tmp, click.get_current_context(), params)
-        if decisions.plan is not None:  # kept, so that planner rerun can hold it again
-            decisions.plan.to_csv(tmp / "plan.csv", index=False)
-        if with_report and outcome.solution.has_solution:
-            from planner.report.solution import write_report
-            write_report(tmp)
-        if then is not None and outcome.solution.has_solution:
-            then(tmp)
-    return outcome
-
-
-def _finish(outcome, out: Path, as_json: bool, with_report: bool) -> None:
-    """Print the run's summary and exit with its status's code."""
-    from planner.report.terminal import format_summary
-
-    summary = outcome.summary
-    for warning in outcome.instance.warnings:
-        click.echo(str(warning), err=True)
-    if as_json:
-        click.echo(json.dumps(summary, indent=2, default=str))
-    else:
-        click.echo(format_summary(summary, outcome.tables))
-        click.echo(f"results written to {out}")
-        if with_report and outcome.solution.has_solution:
-            click.echo(f"report written to {out / 'report.html'}")
-    status = summary["status"]
-    if status == "time_limit" and not outcome.solution.has_solution:
-        status = "time_limit_no_solution"
-    sys.exit(EXIT.get(status, EXIT["error"]))
 
 
 @main.command()
@@ -369,183 +278,10 @@ def compare(run_dirs: tuple[Path, ...], out: Path, force: bool) -> None:
         click.echo(f"comparison written to {write_compare(list(run_dirs), out, force)}")
 
 
-# what a what-if takes from its baseline's command.json unless given on its own command line
-INHERITED = ("time_limit", "mip_gap", "threads", "seed", "objective_text", "normalise",
-             "limit_texts", "fix_builds", "forbid_builds", "forbid_countries")
 
 
-@main.command()
-@click.argument("instance_dir", type=click.Path(path_type=Path))
-@click.option("--baseline", required=True,
-              type=click.Path(path_type=Path, exists=True, file_okay=False),
-              help="The run folder to compare with (from planner solve).")
-@click.option("--out", "out", required=True, type=click.Path(path_type=Path),
-              help="Run folder to create for the changed case, with whatif.html and "
-                   "whatif_*.csv: the deltas against the baseline.")
-@solver_options
-@objective_options
-@click.option("--report", "with_report", is_flag=True,
-              help="Also write report.html into the run folder.")
-@change_options
-@decision_options
-@click.pass_context
-def whatif(ctx: click.Context, instance_dir: Path, baseline: Path, out: Path, time_limit,
-           mip_gap, threads, seed, force, objective_text, normalise, limit_texts, with_report,
-           variants, overlays, sets, fix_builds, forbid_builds, forbid_countries,
-           evaluate) -> None:
-    """Solve INSTANCE_DIR as the baseline run was solved, with the changes and decisions
-    given here on top, and write the deltas against the baseline: objectives, builds, sourcing
-    mix and loop shares.
-
-    The baseline's own changes (its summary.json) apply first; its objective, limits, solver
-    options and decisions are used unless this command line gives them.
-    """
-    from click.core import ParameterSource
-
-    from planner.data.overrides import parse_change
-    from planner.report.compare import write_comparison
-    from planner.report.rundata import load_run
-
-    with user_errors():
-        base = load_run(baseline)
-        record_file = baseline / "command.json"
-        recorded = json.loads(record_file.read_text())["params"] if record_file.is_file() \
-            else {}
-        given = dict(ctx.params)
-        for name in INHERITED:
-            if name in recorded and ctx.get_parameter_source(name) == ParameterSource.DEFAULT:
-                given[name] = recorded[name]
-        changes = [parse_change(text, "baseline") for text in
-                   base.summary.get("instance", {}).get("changes", [])]
-        changes += changes_of(instance_dir, variants, overlays, sets)
-        decisions = decisions_of(given["fix_builds"], given["forbid_builds"],
-                                 given["forbid_countries"], evaluate)
-        spec = objective_of(given["objective_text"], given["normalise"])
-        options = solve_options_of(given["time_limit"], given["mip_gap"], given["threads"],
-                                   given["seed"])
-        deltas = {}
-
-        def compare(folder: Path) -> None:
-            deltas.update(write_comparison(folder, [base, load_run(folder)], "whatif",
-                                           ["baseline", "what-if"],
-                                           f"What if: {', '.join(sets) or 'changed case'}"))
-
-        outcome = _solve_run(instance_dir, out, force, options, spec,
-                             limits_of(given["limit_texts"]), changes, decisions, False,
-                             with_report, then=compare, params=given)
-    if deltas:
-        click.echo(deltas["objectives"].to_string(index=False,
-                                                  float_format=lambda v: f"{v:,.6g}"))
-        click.echo(f"deltas written to {out / 'whatif.html'} and {out}/whatif_*.csv")
-    _finish(outcome, out, False, with_report)
-
-
-@main.command()
-@click.argument("instance_dir", type=click.Path(path_type=Path))
-@click.option("--grid", "grids", multiple=True, required=True, metavar="PATH=START:STOP:N",
-              help="An axis: N values from START to STOP, or PATH=A,B,C (`*=` multiplies, "
-                   "`+=` adds), e.g. offers.cn_ndpr_oxide.price_per_t=60000:150000:10; "
-                   "repeatable (the full factorial of all axes).")
-@click.option("--samples", type=click.IntRange(min=1), default=None,
-              help="Instead of the full factorial, this many points of a Latin hypercube over "
-                   "the axes' ranges.")
-@click.option("--sample-seed", type=int, default=0, show_default=True,
-              help="Seed of the Latin hypercube.")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Points solved at once (local processes, or Dask workers with "
-                   "--scheduler local).")
-@click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="Run the points on a Dask cluster: a scheduler address "
-                   "(tcp://host:8786), or `local` for a LocalCluster of --workers processes.")
-@click.option("--resume", is_flag=True,
-              help="Finish an interrupted sweep in --out: points already solved are kept.")
-@click.option("--rebuild", is_flag=True,
-              help="Build every point's model afresh, instead of re-solving a worker's model "
-                   "in place when a point changes only objective coefficients, bounds or "
-                   "right-hand sides.")
-@click.option("--out", "out", required=True, type=click.Path(path_type=Path),
-              help="Folder to create: sweep.csv, sweep.json and points/point_NNNN/.")
-@solver_options
-@objective_options
-@change_options
-@decision_options
-def sweep(instance_dir: Path, grids, samples, sample_seed, workers, scheduler, resume, rebuild,
-          out, time_limit, mip_gap, threads, seed, force, objective_text, normalise,
-          limit_texts, variants, overlays, sets, fix_builds, forbid_builds, forbid_countries,
-          evaluate) -> None:
-    """Solve INSTANCE_DIR at every point of a grid of changes, in parallel, and tabulate the
-    objectives, risk measures and key decisions in sweep.csv (one row per point; a failed
-    point is recorded with its error). Every point is a full run folder.
-
-    --threads applies per point (default here: 1 per worker). The --set, --overlay and
-    --variant changes and the decisions apply to every point (the changes before its grid
-    values).
-    """
-    from rich.console import Console
-    from rich.progress import Progress
-
-    from planner.sweep import Sweep, run_sweep
-
-    objective_of(objective_text, normalise)  # checked here, used by the workers
-    limits_of(limit_texts)
-    with user_errors():
-        changes = changes_of(instance_dir, variants, overlays, sets)
-        decisions_of(fix_builds, forbid_builds, forbid_countries, evaluate)  # checked here
-        spec = Sweep(str(instance_dir), tuple(grids), samples, sample_seed,
-                     tuple(str(c) for c in changes), objective_text, normalise,
-                     tuple(limit_texts), time_limit, mip_gap, threads or 1, seed,
-                     reuse=not rebuild, fix_builds=tuple(fix_builds),
-                     forbid_builds=tuple(forbid_builds),
-                     forbid_countries=tuple(forbid_countries),
-                     evaluate=str(evaluate.resolve()) if evaluate else None)
-        failed = []
-        with Progress(console=Console(stderr=True), transient=True) as bar:
-            task = bar.add_task("sweep", total=len(spec.with_points().points))
-
-            def advance(row: dict) -> None:
-                if row.get("status") == "failed":
-                    failed.append(row)
-                bar.advance(task)
-
-            try:
-                table = run_sweep(spec, out, workers, scheduler, resume, force, advance)
-            except KeyboardInterrupt:
-                _fail(f"interrupted; the points finished are kept in {out}: run the same "
-                      "command with --resume to finish the sweep", EXIT["interrupted"])
-    done = table[table["status"] != "pending"]
-    click.echo(f"{len(done)} of {len(table)} points solved ({len(failed)} failed); "
-               f"results in {out / 'sweep.csv'}")
-    for row in failed[:5]:
-        click.echo(f"point {row['point']} failed: {row['error'][:300]}", err=True)
-
-
-@main.command()
-@click.argument("run_dir", type=click.Path(path_type=Path, exists=True, file_okay=False))
-@click.option("--out", "out", required=True, type=click.Path(path_type=Path),
-              help="Folder for the repeated run (must not exist unless --force).")
-@click.option("--force", is_flag=True, help="Replace the --out folder if it already exists.")
-@click.pass_context
-def rerun(ctx: click.Context, run_dir: Path, out: Path, force: bool) -> None:
-    """Repeat the run in RUN_DIR: the same command and options on the resolved instance it
-    recorded (RUN_DIR/instance, every change already applied; RUN_DIR/command.json)."""
-    with user_errors():
-        record_file, instance = run_dir / "command.json", run_dir / "instance"
-        if not record_file.is_file() or not instance.is_dir():
-            raise PlannerError(f"{run_dir} has no command.json and instance/ to repeat (runs "
-                               "written by planner solve or planner pareto have both)")
-        record = json.loads(record_file.read_text())
-        # a what-if repeats as a solve of its resolved instance with its effective options
-        name = {"whatif": "solve"}.get(record.get("command", ""), record.get("command", ""))
-        command = main.commands.get(name)
-        if command is None or command.name not in ("solve", "pareto"):
-            raise PlannerError(f"{record_file}: cannot repeat command {record.get('command')!r}")
-        accepted = {p.name for p in command.params}
-        params = {k: v for k, v in record["params"].items() if k in accepted}
-        params.update(instance_dir=instance, out=out, force=force, sets=(), overlays=(),
-                      variants=())
-        if params.get("evaluate"):
-            params["evaluate"] = run_dir / "plan.csv"
-    ctx.invoke(command, **params)
+for command in (whatif, sweep, rerun):
+    main.add_command(command)
 
 
 if __name__ == "__main__":
