@@ -13,18 +13,12 @@ from planner.formulation.decisions import Decisions, FixBuild
 from planner.solve import SolveOptions
 from planner.workflow import solve_instance
 from tests.conftest import MAKE_CHAIN, ROOT, write_instance
+from tests.test_shadow_prices import CANDIDATE
 
 TOY = ROOT / "instances/toy"
-# a candidate plant at H: 100 t modules at 5000 each (rate 0, life 1: charged once), making at
-# 20/t; demand 150; imports at 100/t. One module: 5000 + 100 * 20 + 50 * 100 = 12000 (optimal);
-# two: 10000 + 150 * 20 = 13000; none: 150 * 100 = 15000.
-CANDIDATE = {
-    "offers.csv": "offer,region,commodity,price_per_t\nbuy_a,A,m,100\n",
-    "links.csv": "origin,destination,commodity,cost_per_t\nA,H,m,0\n",
-    "facilities.csv": "facility,process,region,module_t,max_modules,capex_per_module,"
-                      "variable_cost_per_t,life_years\nplant,make,H,100,5,5000,20,1\n",
-    "demand.csv": "region,commodity,year,demand_t\nH,m,2025,150\n",
-}
+# CANDIDATE: a plant at H, 100 t modules at 5000 each (rate 0, life 1: charged once), making
+# at 20/t; demand 150; imports at 100/t. One module: 5000 + 100 * 20 + 50 * 100 = 12000
+# (optimal); two: 10000 + 150 * 20 = 13000; none: 150 * 100 = 15000.
 
 
 def run(*args):

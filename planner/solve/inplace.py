@@ -143,9 +143,9 @@ class Resolver:
         `decisions` imposed (the same for every instance this resolver sees: fixed variables
         stay out of HiGHS, so updates pass them by)."""
         start = time.perf_counter()
-        new = build_model(instance, dry=True)
         update = None
-        if self.session is not None:
+        if self.session is not None:  # the first solve has nothing to update: build at once
+            new = build_model(instance, dry=True)
             update = update_in_place(self.session, self.current, new)
         if update is None:
             new = build_model(instance)
