@@ -67,6 +67,22 @@ class Chain:
     file: str = ""
 
 
+def process_stages(chain: Chain) -> dict[str, str]:
+    """process -> its stage ("other" where the chain gives none)."""
+    return {name: process.stage or "other" for name, process in chain.processes.items()}
+
+
+def commodity_stages(chain: Chain) -> dict[str, str]:
+    """commodity -> its stage: the stage of the first process whose first output it is
+    ("other" if none)."""
+    stage_of = process_stages(chain)
+    stages: dict[str, str] = {}
+    for name, process in chain.processes.items():
+        if process.outputs:
+            stages.setdefault(next(iter(process.outputs)), stage_of[name])
+    return {c: stages.get(c, "other") for c in chain.commodities}
+
+
 class _Reader:
     """Reads typed values out of a parsed YAML file, recording each problem with its line and
     key path (`processes.separation.inputs.mixed_reo`)."""

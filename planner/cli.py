@@ -137,27 +137,12 @@ def solve(instance_dir: Path, out: Path, time_limit, mip_gap, threads, seed, for
 def _progressive_hedging(instance_dir, changes, decisions, options, rho, iterations,
                          tolerance):
     """PH's consensus plan as the decisions to evaluate, and what to add to the summary
-    (None on MPI ranks other than 0)."""
-    from dataclasses import replace
+    (None on MPI ranks other than 0): planner.workflow.hedged_plan."""
+    from planner.solve.ph import PHOptions
+    from planner.workflow import hedged_plan
 
-    from planner.data.overrides import load_resolved
-    from planner.formulation.build import build_model
-    from planner.formulation.decisions import apply_decisions
-    from planner.solve.ph import PHOptions, progressive_hedging
-
-    instance, _ = load_resolved(instance_dir, changes)
-    if decisions:
-        apply_decisions(build_model(instance, dry=False), decisions)  # check them first
-    result = progressive_hedging(instance, options, PHOptions(rho, iterations, tolerance))
-    if result.rank != 0:
-        return decisions, None
-    summary = {"method": "progressive hedging (mpi-sppy)", "converged": bool(result.converged),
-               "iterations": result.iterations, "convergence": result.convergence,
-               "ph_objective": result.ph_objective, "trivial_bound": result.trivial_bound,
-               "seconds": round(result.seconds, 3), "rho": rho,
-               "plan": result.plan.to_dict("records")}
-    return replace(decisions, plan=result.plan, plan_source="progressive hedging"), {
-        "decomposition": summary}
+    return hedged_plan(instance_dir, changes, decisions, options,
+                       PHOptions(rho, iterations, tolerance))
 
 
 @main.command()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from planner.chain import process_stages
 from planner.data import Instance
 from planner.data.instance import ObjectiveSpec
 from planner.data.overrides import Change, load_resolved
@@ -16,14 +17,15 @@ from planner.errors import PlannerError
 from planner.formulation.build import PlanningModel, build_model
 from planner.formulation.decisions import Decisions, apply_decisions
 from planner.results.balance import balance_residuals
+from planner.results.diagnosis import explain_infeasibility, explain_unbounded
 from planner.results.loops import loop_shares
 from planner.results.risk import risk_measures
+from planner.results.shadow_prices import shadow_price_table
 from planner.results.summary import build_summary, objective_values
 from planner.results.tables import result_tables
 from planner.solve import Solution, SolveOptions, Status
-from planner.solve.diagnose import explain_infeasibility, explain_unbounded
-from planner.solve.duals import shadow_prices
 from planner.solve.inplace import Resolver
+from planner.solve.ph import PHOptions, progressive_hedging
 from planner.solve.stochastic import stochastic_metrics as metrics
 from planner.solve.tradeoffs import Optimiser, optimise, pareto
 
@@ -120,7 +122,7 @@ def read_back(instance: Instance, pm: PlanningModel, sol: Solution, learnt: dict
             tables, pm.sets.scenarios, pm.sets.weight, instance.settings.cvar_alpha,
             objective_values(pm, sol)["risk"], instance.regions, instance.chain)
     elif sol.status == Status.infeasible:
-        diagnosis = learnt.pop("limits_unmet", None) or explain_infeasibility(pm, sol)
+        diagnosis = explain_infeasibility(pm, sol, learnt.pop("limits_unmet", None))
     elif sol.status == Status.unbounded:
         diagnosis = explain_unbounded(pm)
     t3 = time.perf_counter()
@@ -133,9 +135,31 @@ def read_back(instance: Instance, pm: PlanningModel, sol: Solution, learnt: dict
     if tables:
         summary["risk_measures"] = risk
         start = time.perf_counter()
-        tables["shadow_prices"] = shadow_prices(pm, sol)
+        tables["shadow_prices"] = shadow_price_table(pm, sol)
         summary["timings"]["shadow_prices_s"] = round(time.perf_counter() - start, 4)
     return Outcome(instance, pm, sol, summary, tables, files)
+
+
+def hedged_plan(path: str | Path, changes: Sequence[Change] = (),
+                decisions: Decisions = Decisions(), options: SolveOptions = SolveOptions(),
+                ph: PHOptions = PHOptions()) -> tuple[Decisions, dict | None]:
+    """Progressive hedging on the instance at `path` (with `changes`): `decisions` with PH's
+    consensus build plan to evaluate, and the summary's `decomposition` record (None on MPI
+    ranks other than 0, which write nothing). `decisions` are checked against the model first,
+    so a mistake in them is reported before PH runs."""
+    instance, _ = load_resolved(path, changes)
+    if decisions:
+        apply_decisions(build_model(instance), decisions)
+    result = progressive_hedging(instance, options, ph)
+    if result.rank != 0:
+        return decisions, None
+    record = {"method": "progressive hedging (mpi-sppy)", "converged": bool(result.converged),
+              "iterations": result.iterations, "convergence": result.convergence,
+              "ph_objective": result.ph_objective, "trivial_bound": result.trivial_bound,
+              "seconds": round(result.seconds, 3), "rho": ph.rho,
+              "plan": result.plan.to_dict("records")}
+    return replace(decisions, plan=result.plan, plan_source="progressive hedging"), {
+        "decomposition": record}
 
 
 @dataclass
@@ -153,7 +177,7 @@ def key_decisions(pm: PlanningModel, tables: dict[str, pd.DataFrame]) -> dict[st
     (expected over scenarios, whole horizon)."""
     out: dict[str, float] = {}
     builds = tables["builds"]
-    stage = {p: q.stage or "other" for p, q in pm.instance.chain.processes.items()}
+    stage = process_stages(pm.instance.chain)
     for name, t in builds.groupby(builds["process"].map(stage))["capacity_added_t"].sum().items():
         out[f"built_{name}_t"] = float(t)
     conc = tables["concentration"]

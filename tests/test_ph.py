@@ -9,7 +9,8 @@ from click.testing import CliRunner
 
 from planner.cli import main
 from planner.data import load_instance
-from planner.solve.ph import PHOptions, one_scenario, progressive_hedging
+from planner.solve.ph import PHOptions, progressive_hedging
+from planner.solve.stochastic import single_scenario as one_scenario
 from tests.conftest import MAKE_CHAIN, write_instance
 from tests.test_scenarios import HEDGE, SETTINGS
 

@@ -19,8 +19,9 @@ from planner.cli import main
 from planner.data import load_instance
 from planner.data.instance import parse_objective
 from planner.formulation.build import build_model
+from planner.results.shadow_prices import COLUMNS
 from planner.solve import SolveOptions
-from planner.solve.duals import COLUMNS, shadow_prices
+from planner.solve.duals import shadow_prices
 from planner.solve.highs import HighsSession
 from planner.workflow import solve_instance
 from tests.conftest import MAKE_CHAIN, write_instance

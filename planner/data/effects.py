@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from planner.data.network import link_ids
+
 ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "offer": ("max_t", "price_per_t"),
     "link": ("max_t", "cost_per_t", "tariff_per_t"),
@@ -28,8 +30,8 @@ def item_regions(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return {
         "offer": pd.DataFrame({"item": tables["offers"]["offer"],
                                "region": tables["offers"]["region"]}),
-        "link": pd.DataFrame({"item": links["origin"] + ">" + links["destination"] + ":" +
-                              links["commodity"], "region": links["origin"]}),
+        "link": pd.DataFrame({"item": link_ids(links["origin"], links["destination"],
+                                          links["commodity"]), "region": links["origin"]}),
         "facility": pd.DataFrame({"item": tables["facilities"]["facility"],
                                   "region": tables["facilities"]["region"]}),
         "region": pd.DataFrame({"item": tables["regions"]["region"],

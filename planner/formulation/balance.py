@@ -25,6 +25,14 @@ def process_coefficients(chain) -> pd.DataFrame:
                         columns=["process", "commodity", "net"])
 
 
+def define_trade_variables(pm) -> None:
+    """flow[l,t,s] <= max_l m[l,t,s] and buy[k,t,s] <= max_k m[k,t,s]: what links carry and
+    offers sell, in t (bounds from sets.flow and sets.buy, NaN: none)."""
+    sets = pm.sets
+    pm.variables["flow"] = add_variables(pm.model, "flow", len(sets.flow), ub=sets.flow["ub"])
+    pm.variables["buy"] = add_variables(pm.model, "buy", len(sets.buy), ub=sets.buy["ub"])
+
+
 def balance_entries(pm) -> pd.DataFrame:
     """Every term of every balance row, keyed by region, commodity, year, scenario."""
     sets, chain = pm.sets, pm.instance.chain
@@ -45,6 +53,9 @@ def balance_entries(pm) -> pd.DataFrame:
 
 
 def define_balance(pm) -> None:
+    """short and dispose (where they can be non-zero) and the balance rows;
+    pm.frames["balance"] describes the rows (region, commodity, year, scenario, demand_t,
+    arrivals_t, rhs), pm.frames["short"] and ["dispose"] the variables (with their `row`)."""
     sets, chain = pm.sets, pm.instance.chain
     entries = balance_entries(pm)
     scen = sets.scenarios[["scenario"]]

@@ -1,8 +1,23 @@
-"""build_model: the planning MILP as a Pyomo ConcreteModel, assembled topic by topic."""
+"""build_model: the planning MILP as a Pyomo ConcreteModel, assembled in the order of
+docs/formulation.md.
+
+Every family of variables and rows that can enter a model is listed, in that order, in
+planner.formulation.families.FAMILIES. build_model adds the families of stage `model`, step by
+step as ASSEMBLY declares (each step names the families it adds); the other families enter
+later, each through the module the registry names:
+
+  measure    formulation/measures.py: cvar_* and concentration_* the first time that measure is
+             optimised or bounded
+  limits     solve/tradeoffs.py: bound_<measure> (limits, lexicographic steps)
+  pareto     solve/tradeoffs.py: augmecon_slack_<measure>, epsilon_<measure>
+  decisions  formulation/decisions.py (apply_decisions): fixed_total_<facility>
+  ph         solve/ph.py: first_stage_cost of a scenario subproblem (and mpi-sppy's blocks)
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -11,19 +26,13 @@ import pyomo.environ as pyo
 
 from planner.arrivals import instance_arrivals
 from planner.data.instance import Instance
-from planner.formulation.balance import define_balance
+from planner.formulation.balance import define_balance, define_trade_variables
 from planner.formulation.capacity import define_capacity_constraints, define_capacity_variables
-from planner.formulation.measures import objective_of, set_objective
-from planner.formulation.objectives import (
-    as_float,
-    cost_coefficients,
-    emission_coefficients,
-    fixed_cost_constant,
-    risk_coefficients,
-    total,
-)
-from planner.formulation.policies import define_policies, policy_schedule
-from planner.formulation.rows import DryModel, add_variables
+from planner.formulation.families import FAMILIES
+from planner.formulation.measures import define_objective
+from planner.formulation.objectives import define_objective_coefficients
+from planner.formulation.policies import define_policies, schedule_policies
+from planner.formulation.rows import DryModel
 from planner.formulation.sets import ModelSets, model_sets
 
 
@@ -53,9 +62,26 @@ class PlanningModel:
     build_seconds: float = 0.0
 
 
+Step = Callable[["PlanningModel"], None]
+
+# build_model's steps, in order, with the families each adds (planner.formulation.families):
+# the variables, the rows they enter, then the objective. A step may add none (coefficients).
+ASSEMBLY: tuple[tuple[tuple[str, ...], Step], ...] = (
+    (("build", "act"), define_capacity_variables),
+    (("flow", "buy"), define_trade_variables),
+    (("short", "dispose", "balance"), define_balance),
+    (("capacity", "build_limit"), define_capacity_constraints),
+    ((), schedule_policies),              # the policy values in force each year
+    ((), define_objective_coefficients),  # cost, emissions and risk per variable
+    (("policy",), define_policies),
+    (("objective",), define_objective),
+)
+
+
 def build_model(instance: Instance, dry: bool = False) -> PlanningModel:
-    """Sets, then variables and constraints by topic, then the objectives. `dry`: the numbers
-    only, recorded in a DryModel (no Pyomo objects), to update a solved model in place."""
+    """Sets, then the steps of ASSEMBLY: variables and constraints by topic, then the
+    objective. `dry`: the numbers only, recorded in a DryModel (no Pyomo objects), to update a
+    solved model in place."""
     start = time.perf_counter()
     arrivals = instance_arrivals(instance)
     pm = PlanningModel(instance, model_sets(instance, arrivals), arrivals)
@@ -64,21 +90,10 @@ def build_model(instance: Instance, dry: bool = False) -> PlanningModel:
     pm.model.name = instance.name
     sets = pm.sets
     pm.frames.update(build=sets.build, act=sets.act, flow=sets.flow, buy=sets.buy)
-
-    define_capacity_variables(pm)
-    pm.variables["flow"] = add_variables(pm.model, "flow", len(sets.flow), ub=sets.flow["ub"])
-    pm.variables["buy"] = add_variables(pm.model, "buy", len(sets.buy), ub=sets.buy["ub"])
-    define_balance(pm)
-    define_capacity_constraints(pm)
-
-    pm.policy_schedule = policy_schedule(instance.policies, sets.years)
-    pm.emission_parts = as_float(emission_coefficients(pm))
-    pm.cost_parts = as_float(cost_coefficients(pm))
-    pm.coefficients = {"cost": total(pm.cost_parts), "emissions": total(pm.emission_parts),
-                       "risk": as_float({"risk": risk_coefficients(pm)})["risk"]}
-    define_policies(pm)
-    pm.constants = {"cost": fixed_cost_constant(pm), "emissions": 0.0, "risk": 0.0}
-    spec = instance.settings.objective
-    set_objective(pm, objective_of(pm, {spec.names[0]: 1.0} if spec.order else spec.weights))
+    for _, step in ASSEMBLY:
+        step(pm)
     pm.build_seconds = time.perf_counter() - start
     return pm
+
+
+__all__ = ["ASSEMBLY", "FAMILIES", "PlanningModel", "build_model"]

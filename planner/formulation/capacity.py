@@ -21,6 +21,7 @@ from planner.formulation.rows import add_rows, add_variables, terms
 
 
 def define_capacity_variables(pm) -> None:
+    """build (integer, <= max_modules) and act (<= the most capacity possible, sets.act `ub`)."""
     sets = pm.sets
     max_modules = sets.facilities.set_index("facility")["max_modules"]
     pm.variables["build"] = add_variables(
@@ -30,6 +31,7 @@ def define_capacity_variables(pm) -> None:
 
 
 def define_capacity_constraints(pm) -> None:
+    """The capacity and build-limit rows (see the module docstring)."""
     sets = pm.sets
     fac = sets.facilities.set_index("facility")
     act = sets.act.reset_index(names="a")

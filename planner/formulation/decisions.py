@@ -22,6 +22,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from planner.errors import InputError, Problem
+from planner.formulation.families import family_named
 
 
 @dataclass(frozen=True)
@@ -134,7 +135,8 @@ def apply_decisions(pm, decisions: Decisions) -> None:
             variables[rows.index[0]].fix(fix.modules)
         else:
             total = pyo.Constraint(expr=sum(variables[i] for i in rows.index) == fix.modules)
-            pm.model.add_component(f"fixed_total_{fix.facility}", total)
+            pm.model.add_component(
+                family_named("fixed_total_<facility>").component(facility=fix.facility), total)
     for facility in decisions.forbid_build:
         if candidate(f"--forbid-build {facility}", facility):
             for i in by_facility[facility]:

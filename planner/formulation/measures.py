@@ -6,8 +6,10 @@
                           z_s >= L_s - eta, z_s >= 0 (alpha = cvar_alpha of the instance)
   concentration           M >= tonnes imported from one origin country of one stage in any year
                           and scenario (min-max of the largest single-country tonnage)
-The auxiliary variables and rows of cvar_shortfall and concentration are added to the model the
-first time the measure is asked for.
+The auxiliary variables and rows of cvar_shortfall and concentration (families cvar_* and
+concentration_* of planner.formulation.families, stage `measure`) are added to the model the
+first time the measure is asked for. The measures are named as the objectives
+(planner.data.instance.OBJECTIVES): every measure can be optimised.
 """
 
 from __future__ import annotations
@@ -18,10 +20,18 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
+from planner.chain import commodity_stages
+from planner.data.instance import OBJECTIVES
+from planner.data.network import is_import
+from planner.formulation.families import family_named
 from planner.formulation.rows import DryModel, add_rows, add_variables, linear_expression, terms
-from planner.results.risk import commodity_stages
+from planner.formulation.sets import yearly_factor
 
-MEASURES = ("cost", "emissions", "risk", "shortfall", "cvar_shortfall", "concentration")
+# the components this module adds (each a family of planner.formulation.families)
+CVAR_ETA, CVAR_EXCESS, CVAR_ROWS, CONCENTRATION_MAX, CONCENTRATION_ROWS, OBJECTIVE = (
+    family_named(name).component() for name in (
+        "cvar_eta", "cvar_excess", "cvar_rows", "concentration_max", "concentration_rows",
+        "objective"))
 
 
 @dataclass
@@ -71,16 +81,15 @@ def measure(pm, name: str) -> Linear:
     if name in ("cost", "emissions", "risk"):
         result = Linear(dict(pm.coefficients[name]), [], pm.constants[name])
     elif name == "shortfall":
-        short = _scenario_shortfall_rows(pm)
-        prob = pm.sets.scenarios.set_index("scenario")["probability"]
-        result = Linear({"short": short["w"].to_numpy() *
-                         prob.loc[short["scenario"]].to_numpy()})
+        short = pm.frames["short"]
+        result = Linear({"short": yearly_factor(pm.sets, short["year"], short["scenario"],
+                                                discounted=False)})
     elif name == "cvar_shortfall":
         result = _cvar(pm)
     elif name == "concentration":
         result = _concentration(pm)
     else:
-        raise KeyError(f"unknown measure {name!r}; expected one of {', '.join(MEASURES)}")
+        raise KeyError(f"unknown measure {name!r}; expected one of {', '.join(OBJECTIVES)}")
     pm.measures[name] = result
     return result
 
@@ -90,40 +99,40 @@ def _cvar(pm) -> Linear:
     scen = pm.sets.scenarios.reset_index(drop=True)
     short = _scenario_shortfall_rows(pm)
     m = pm.model
-    m.cvar_eta = pyo.Var(domain=pyo.Reals)
-    z = add_variables(m, "cvar_excess", len(scen))
-    pm.variables["cvar_excess"] = z
-    pm.frames["cvar_excess"] = scen[["scenario"]]
+    eta = pyo.Var(domain=pyo.Reals)
+    m.add_component(CVAR_ETA, eta)
+    pm.variables[CVAR_EXCESS] = add_variables(m, CVAR_EXCESS, len(scen))
+    pm.frames[CVAR_EXCESS] = scen[["scenario"]]
     row = pd.Index(scen["scenario"]).get_indexer(short["scenario"])
     # z_s - sum_t w_t short[., t, s] + eta >= 0
-    table = pd.concat([terms(np.arange(len(scen)), "cvar_excess", np.arange(len(scen)), 1.0),
+    table = pd.concat([terms(np.arange(len(scen)), CVAR_EXCESS, np.arange(len(scen)), 1.0),
                        terms(row, "short", np.arange(len(short)), -short["w"].to_numpy()),
-                       terms(np.arange(len(scen)), "cvar_eta", np.zeros(len(scen), int), 1.0)])
-    pm.variables["cvar_eta"] = np.array([m.cvar_eta], dtype=object)
-    add_rows(m, "cvar_rows", table, len(scen), np.zeros(len(scen)), np.full(len(scen), np.nan),
+                       terms(np.arange(len(scen)), CVAR_ETA, np.zeros(len(scen), int), 1.0)])
+    pm.variables[CVAR_ETA] = np.array([eta], dtype=object)
+    add_rows(m, CVAR_ROWS, table, len(scen), np.zeros(len(scen)), np.full(len(scen), np.nan),
              pm.variables)
     weights = scen["probability"].to_numpy() / (1.0 - alpha)
-    return Linear({"cvar_excess": weights, "cvar_eta": np.ones(1)})
+    return Linear({CVAR_EXCESS: weights, CVAR_ETA: np.ones(1)})
 
 
 def _concentration(pm) -> Linear:
     sets, inst = pm.sets, pm.instance
     reg = inst.regions.set_index("region")
     flow = sets.flow.reset_index(names="pos").merge(sets.links, on="link", how="left")
-    flow = flow[~reg["domestic"].loc[flow["origin"]].to_numpy() &
-                reg["domestic"].loc[flow["destination"]].to_numpy()]
+    flow = flow[is_import(flow["origin"], flow["destination"], reg["domestic"])]
     flow = flow.assign(country=reg["country"].loc[flow["origin"]].to_numpy(),
                        stage=flow["commodity"].map(commodity_stages(inst.chain)))
     groups = flow.groupby(["country", "stage", "year", "scenario"]).ngroup().to_numpy()
     n = int(groups.max()) + 1 if len(groups) else 0
     m = pm.model
-    m.concentration_max = pyo.Var(domain=pyo.NonNegativeReals)
-    pm.variables["concentration_max"] = np.array([m.concentration_max], dtype=object)
+    top = pyo.Var(domain=pyo.NonNegativeReals)
+    m.add_component(CONCENTRATION_MAX, top)
+    pm.variables[CONCENTRATION_MAX] = np.array([top], dtype=object)
     # M - sum of one country's imports of one stage in one year and scenario >= 0
     table = pd.concat([terms(groups, "flow", flow["pos"], -1.0),
-                       terms(np.arange(n), "concentration_max", np.zeros(n, int), 1.0)])
-    add_rows(m, "concentration_rows", table, n, np.zeros(n), np.full(n, np.nan), pm.variables)
-    return Linear({"concentration_max": np.ones(1)})
+                       terms(np.arange(n), CONCENTRATION_MAX, np.zeros(n, int), 1.0)])
+    add_rows(m, CONCENTRATION_ROWS, table, n, np.zeros(n), np.full(n, np.nan), pm.variables)
+    return Linear({CONCENTRATION_MAX: np.ones(1)})
 
 
 def objective_of(pm, weights: dict[str, float],
@@ -151,7 +160,14 @@ def set_objective(pm, objective: Linear) -> None:
     pm.objective_constant = objective.constant
     if isinstance(pm.model, DryModel):
         return
-    if pm.model.component("objective") is not None:
-        pm.model.del_component("objective")
-    pm.model.objective = pyo.Objective(expr=objective.expression(pm), sense=pyo.minimize)
-    pm.objective_constant = objective.constant
+    if pm.model.component(OBJECTIVE) is not None:
+        pm.model.del_component(OBJECTIVE)
+    pm.model.add_component(OBJECTIVE, pyo.Objective(expr=objective.expression(pm),
+                                                    sense=pyo.minimize))
+
+
+def define_objective(pm) -> None:
+    """The instance's objective: its weighted sum of measures, or the first measure of its
+    lexicographic order (planner.solve.tradeoffs solves the later ones)."""
+    spec = pm.instance.settings.objective
+    set_objective(pm, objective_of(pm, {spec.names[0]: 1.0} if spec.order else spec.weights))

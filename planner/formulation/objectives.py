@@ -3,10 +3,10 @@
 cost (discounted, currency) = sum_t DF_t w_t [capital charge + fixed O&M * capacity
   + variable cost * act + (transport + tariff) * flow + price * buy + disposal cost * dispose
   + shortage penalty * short], second-stage terms weighted by scenario probability pi_s.
-Capital charge: a module of facility f built in tau costs capex[f] * CRF(rate, life[f]) in every
-model year it operates inside the horizon (CRF = rate / (1 - (1 + rate)^-life); 1/life at rate 0),
-so a one-year horizon with rate 0 and life 1 charges exactly the capex, and a late build pays only
-for the years it serves inside the horizon.
+Capital charge (module_charges, the one place it is computed; results/tables.py reads it too):
+a module of facility f built in tau costs capex[f] * CRF(rate, life[f]) in every model year it
+operates inside the horizon, so a one-year horizon with rate 0 and life 1 charges exactly the
+capex, and a late build pays only for the years it serves inside the horizon.
 carbon = sum_t DF_t carbon price[r,t] * emissions attributed to r (see policies.py).
 emissions (t CO2e) = sum_t w_t pi_s [(direct + electricity * grid[r,t]) act / 1000
   + link kg/t * flow / 1000 + offer kg/t * buy / 1000 + disposal kg/t * dispose / 1000].
@@ -19,27 +19,56 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from planner.data.network import is_import
 from planner.formulation.policies import carbon_prices, emission_regions
+from planner.formulation.sets import yearly_factor
 
 COST_COMPONENTS = ("capital", "fixed_om", "variable_om", "transport", "tariffs", "purchases",
                    "disposal", "carbon", "shortage")
 
 
 def capital_recovery_factor(rate: float, life: np.ndarray) -> np.ndarray:
+    """CRF(rate, n) = rate / (1 - (1 + rate)^-n), and 1/n at rate 0: the yearly annuity that
+    repays one unit of capex over n years."""
     life = np.asarray(life, dtype=float)
     if rate == 0:
         return 1.0 / life
     return rate / (1.0 - (1.0 + rate) ** -life)
 
 
-def yearly_factor(sets, years, scenarios=None, discounted=True) -> np.ndarray:
-    """w_t (* DF_t) (* pi_s) for arrays of years (and scenarios)."""
-    f = sets.weight.loc[years].to_numpy()
-    if discounted:
-        f = f * sets.discount.loc[years].to_numpy()
-    if scenarios is not None:
-        f = f * sets.scenarios.set_index("scenario")["probability"].loc[scenarios].to_numpy()
-    return f
+def module_charges(sets, rate: float) -> pd.DataFrame:
+    """Per row of sets.online (a module of f built in tau, operating in model year t): its
+    capital charge `capital` = capex_f CRF(rate, life_f) and its fixed O&M `fixed_om` =
+    fixed_f module_f, both per module and calendar year, undiscounted (currency/yr).
+
+    The capital-charge convention: a module pays the annuity of its overnight capex in every
+    model year it operates inside the horizon; years after the horizon are not charged."""
+    on = sets.online
+    fac = sets.facilities.set_index("facility")
+    crf = capital_recovery_factor(rate, fac["life_years"].loc[on["facility"]])
+    return pd.DataFrame({
+        "capital": fac["capex_per_module"].loc[on["facility"]].to_numpy() * crf,
+        "fixed_om": (fac["fixed_cost_per_t"] * fac["module_t"]).loc[on["facility"]].to_numpy(),
+    })
+
+
+def existing_fixed_om(sets) -> np.ndarray:
+    """Per row of sets.existing: the fixed O&M of existing capacity, fixed_f exist[f,t]
+    (currency per calendar year, undiscounted; a constant of the cost, not a decision)."""
+    ex = sets.existing
+    unit = sets.facilities.set_index("facility")["fixed_cost_per_t"].loc[ex["facility"]]
+    return unit.to_numpy() * ex["existing_t"].to_numpy()
+
+
+def define_objective_coefficients(pm) -> None:
+    """pm.emission_parts and pm.cost_parts (per source or component and family), their totals
+    pm.coefficients per objective (cost, emissions, risk) and pm.constants, their constant
+    parts. Needs pm.policy_schedule (carbon prices)."""
+    pm.emission_parts = as_float(emission_coefficients(pm))
+    pm.cost_parts = as_float(cost_coefficients(pm))
+    pm.coefficients = {"cost": total(pm.cost_parts), "emissions": total(pm.emission_parts),
+                       "risk": as_float({"risk": risk_coefficients(pm)})["risk"]}
+    pm.constants = {"cost": fixed_cost_constant(pm), "emissions": 0.0, "risk": 0.0}
 
 
 def cost_coefficients(pm) -> dict[str, dict[str, np.ndarray]]:
@@ -51,12 +80,10 @@ def cost_coefficients(pm) -> dict[str, dict[str, np.ndarray]]:
 
     on = sets.online
     df_on = yearly_factor(sets, on["year"])
-    life = fac["life_years"].loc[on["facility"]]
-    crf = capital_recovery_factor(inst.settings.discount_rate, life)
-    capex = fac["capex_per_module"].loc[on["facility"]].to_numpy() * crf
-    fixed = (fac["fixed_cost_per_t"] * fac["module_t"]).loc[on["facility"]].to_numpy()
-    out["capital"]["build"] = np.bincount(on["b"], capex * df_on, minlength=n["build"])
-    out["fixed_om"]["build"] = np.bincount(on["b"], fixed * df_on, minlength=n["build"])
+    charges = module_charges(sets, inst.settings.discount_rate)
+    for component in ("capital", "fixed_om"):
+        out[component]["build"] = np.bincount(on["b"], charges[component].to_numpy() * df_on,
+                                              minlength=n["build"])
 
     act = sets.act
     f_act = yearly_factor(sets, act["year"], act["scenario"])
@@ -90,10 +117,7 @@ def cost_coefficients(pm) -> dict[str, dict[str, np.ndarray]]:
 def fixed_cost_constant(pm) -> float:
     """Discounted fixed O&M of existing capacity (not a decision, but part of the cost)."""
     sets = pm.sets
-    ex = sets.existing
-    unit = sets.facilities.set_index("facility")["fixed_cost_per_t"].loc[ex["facility"]]
-    return float((unit.to_numpy() * ex["existing_t"].to_numpy() *
-                  yearly_factor(sets, ex["year"])).sum())
+    return float((existing_fixed_om(sets) * yearly_factor(sets, sets.existing["year"])).sum())
 
 
 def emission_coefficients(pm) -> dict[str, dict[str, np.ndarray]]:
@@ -125,8 +149,7 @@ def risk_coefficients(pm) -> dict[str, np.ndarray]:
     """Imported tonnes weighted by the origin region's risk score (year- and prob-weighted)."""
     regions = pm.instance.regions.set_index("region")
     flow = pm.sets.flow.merge(pm.sets.links, on="link", how="left")
-    imported = (~regions["domestic"].loc[flow["origin"]].to_numpy()) & (
-        regions["domestic"].loc[flow["destination"]].to_numpy())
+    imported = is_import(flow["origin"], flow["destination"], regions["domestic"])
     risk = regions["risk"].loc[flow["origin"]].to_numpy() * imported
     return {"flow": risk * yearly_factor(pm.sets, flow["year"], flow["scenario"],
                                          discounted=False)}

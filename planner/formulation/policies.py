@@ -24,8 +24,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from planner.chain import commodity_stages
+from planner.data.network import is_import
 from planner.formulation.rows import add_rows, terms
-from planner.results.risk import commodity_stages
+from planner.formulation.sets import yearly_factor
 
 KEY = ["policy", "region", "year", "scenario"]
 
@@ -42,12 +44,15 @@ def policy_schedule(policies: pd.DataFrame, years: np.ndarray) -> pd.DataFrame:
     return latest[["policy", "region", "year", "value"]].reset_index(drop=True)
 
 
+def schedule_policies(pm) -> None:
+    """pm.policy_schedule: the value of every policy in force in each model year."""
+    pm.policy_schedule = policy_schedule(pm.instance.policies, pm.sets.years)
+
+
 def element_weights(pm, family: str) -> np.ndarray:
     """w_t pi_s of each element of a second-stage family."""
     frame = pm.frames[family]
-    prob = pm.sets.scenarios.set_index("scenario")["probability"]
-    return (pm.sets.weight.loc[frame["year"]].to_numpy() *
-            prob.loc[frame["scenario"]].to_numpy())
+    return yearly_factor(pm.sets, frame["year"], frame["scenario"], discounted=False)
 
 
 def emission_regions(pm) -> dict[str, np.ndarray]:
@@ -83,6 +88,8 @@ def _scope(pm, region: str, kind: str) -> set[str]:
 
 
 def define_policies(pm) -> None:
+    """The policy rows; pm.frames["policy"] describes them (policy, region, year, scenario,
+    group, lower, upper; group is `country/stage` for max_country_share)."""
     sched = pm.policy_schedule
     sched = sched[sched["policy"] != "carbon_price_per_t"]
     if sched.empty:
@@ -95,7 +102,8 @@ def define_policies(pm) -> None:
         region=lambda d: fac["region"].loc[d["facility"]].to_numpy(),
         process=lambda d: fac["process"].loc[d["facility"]].to_numpy())
     flow = sets.flow.reset_index(names="pos").merge(sets.links, on="link", how="left")
-    domestic = pm.instance.regions.set_index("region")["domestic"]
+    imported = is_import(flow["origin"], flow["destination"],
+                         pm.instance.regions.set_index("region")["domestic"])
     country = pm.instance.regions.set_index("region")["country"]
     demand = sets.demand
     demand_commodities = set(demand.loc[demand["demand_t"] > 0, "commodity"])
@@ -128,8 +136,7 @@ def define_policies(pm) -> None:
                 parts.append(terms(np.full(len(a), r), "act", a["pos"], made))
             elif p.policy == "max_country_share":
                 f = flow[(flow["year"] == p.year) & (flow["scenario"] == s) &
-                         flow["destination"].isin(scope) &
-                         ~flow["origin"].map(domestic).astype(bool)]
+                         flow["destination"].isin(scope) & imported]
                 f = f.assign(country=f["origin"].map(country).to_numpy(),
                              stage=f["commodity"].map(stage_of).to_numpy())
                 for (k, g), own in f.groupby(["country", "stage"]):

@@ -13,6 +13,8 @@ import pandas as pd
 import pyomo.environ as pyo
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
+from planner.formulation.families import family_named
+
 
 @dataclass
 class Specs:
@@ -94,7 +96,7 @@ def add_rows(model: pyo.ConcreteModel, name: str, table: pd.DataFrame, n_rows: i
     # a row no variable touches but whose bounds exclude 0 cannot hold: keep it, on a variable
     # fixed at zero, so that HiGHS reports the infeasibility and diagnosis can name the row
     anchor = pyo.Var(initialize=0.0)
-    model.add_component(f"{name}_anchor", anchor)
+    model.add_component(family_named("<row>_anchor").component(row=name), anchor)
     anchor.fix(0.0)
 
     def rule(_, i):

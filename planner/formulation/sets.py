@@ -22,6 +22,7 @@ import pandas as pd
 
 from planner.data.effects import resolve_effects
 from planner.data.instance import Instance
+from planner.data.network import link_ids
 from planner.formulation.scenarios import effect_table, multiplier
 
 BIG_YEAR = 10_000
@@ -44,6 +45,19 @@ class ModelSets:
     demand: pd.DataFrame       # region, commodity, year, scenario, demand_t (over products)
     links: pd.DataFrame        # links.csv with its id `link` = origin>destination:commodity
     offers: pd.DataFrame       # offers.csv
+
+
+def yearly_factor(sets: ModelSets, years, scenarios=None, discounted: bool = True
+                  ) -> np.ndarray:
+    """w_t (x DF_t when `discounted`) (x pi_s when `scenarios` are given), for arrays of model
+    years (and scenarios): what one unit of a yearly quantity of (t, s) counts for in an
+    objective (calendar years represented, discounting, probability)."""
+    f = sets.weight.loc[years].to_numpy()
+    if discounted:
+        f = f * sets.discount.loc[years].to_numpy()
+    if scenarios is not None:
+        f = f * sets.scenarios.set_index("scenario")["probability"].loc[scenarios].to_numpy()
+    return f
 
 
 def _cross(frame: pd.DataFrame, values, name: str) -> pd.DataFrame:
@@ -105,7 +119,7 @@ def model_sets(instance: Instance, arrivals: pd.DataFrame) -> ModelSets:
     act = act[act["ub"] > 0].drop(columns="cap_t")
 
     links = instance.links.drop(columns="_line").reset_index(drop=True)
-    links["link"] = links["origin"] + ">" + links["destination"] + ":" + links["commodity"]
+    links["link"] = link_ids(links["origin"], links["destination"], links["commodity"])
     flow = _cross(_cross(links[["link", "max_t"]], years, "year"), scen["scenario"], "scenario")
     flow["ub"] = flow["max_t"] * multiplier(effects, "link", "max_t", flow, "link")
     flow["cost_mult"] = multiplier(effects, "link", "cost_per_t", flow, "link")

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from planner.chain import RECYCLED_LOOPS
 from planner.errors import PlannerError
 from planner.report import figures as fig
 from planner.report.html import esc, page, plot_text, table
 from planner.report.rundata import Run, load_run
-from planner.report.sankey import RECYCLED_LOOPS
 
 OBJECTIVE_ROWS = (("cost", "cost"), ("emissions_t_co2e", "emissions (t CO2e)"),
                   ("risk", "risk (weighted t)"))
@@ -71,22 +71,24 @@ def expected(run: Run, frame: pd.DataFrame, value: str, by: str) -> pd.Series:
     return (frame[value] * p).groupby(frame[by]).sum()
 
 
-def sourcing(runs: list[Run], names: list[str]) -> pd.DataFrame:
-    """country, each run's expected share of imported tonnes (whole horizon)."""
+def shares(runs: list[Run], names: list[str], table: str, value: str, by: str) -> pd.DataFrame:
+    """`by`, and each run's expected share of its total `value` of `table` (whole horizon)."""
     cols = {}
     for run, name in zip(runs, names):
-        by_country = expected(run, run.tables["concentration"], "imported_t", "country")
-        cols[name] = by_country / by_country.sum() if by_country.sum() > 0 else by_country
-    return pd.DataFrame(cols).fillna(0.0).rename_axis("country").reset_index()
+        total = expected(run, run.tables[table], value, by)
+        cols[name] = total / total.sum() if total.sum() > 0 else total
+    return pd.DataFrame(cols).fillna(0.0).rename_axis(by).reset_index()
+
+
+def sourcing(runs: list[Run], names: list[str]) -> pd.DataFrame:
+    """country, each run's expected share of imported tonnes (whole horizon)."""
+    return shares(runs, names, "concentration", "imported_t", "country")
 
 
 def loop_mix(runs: list[Run], names: list[str]) -> pd.DataFrame:
-    """loop, each run's expected share of domestic demand met by it (whole horizon)."""
-    cols = {}
-    for run, name in zip(runs, names):
-        by_loop = expected(run, run.tables["loop_shares"], "met_t", "loop")
-        cols[name] = by_loop / by_loop.sum() if by_loop.sum() > 0 else by_loop
-    frame = pd.DataFrame(cols).fillna(0.0).rename_axis("loop").reset_index()
+    """loop, each run's expected share of domestic demand met by it (whole horizon), and all
+    recycled loops together."""
+    frame = shares(runs, names, "loop_shares", "met_t", "loop")
     recycled = frame[frame["loop"].isin(RECYCLED_LOOPS)][names].sum()
     return pd.concat([frame, pd.DataFrame([["all recycled loops", *recycled]],
                                           columns=frame.columns)], ignore_index=True)

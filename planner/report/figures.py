@@ -8,16 +8,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from planner.chain import RECYCLED_LOOPS
+from planner.data.network import is_import
 from planner.report.html import plot_text
 from planner.report.rundata import Run
-from planner.report.sankey import (
-    DETAILS,
-    LOOP_LABELS,
-    RECYCLED_LOOPS,
-    Slices,
-    coloured_links,
-    value_stream,
-)
+from planner.report.sankey import DETAILS, LOOP_LABELS, Slices, coloured_links, value_stream
 
 LOOP_COLOURS = {"primary": "#4c78a8", "collection": "#9d755d", "reuse": "#2e8b57",
                 "remanufacture": "#8cd17d", "short_loop": "#17becf", "long_loop": "#b279a2",
@@ -278,8 +273,8 @@ def risk_figure(run: Run, scenario: str) -> dict:
     times the origin region's risk score) by stage and year."""
     regions = run.dims["regions"]
     flows = pick(run.tables["flows"], scenario)
-    domestic = {r for r, v in regions.items() if v["domestic"]}
-    imported = flows[~flows["origin"].isin(domestic) & flows["destination"].isin(domestic)]
+    domestic = {r: v["domestic"] for r, v in regions.items()}
+    imported = flows[is_import(flows["origin"], flows["destination"], domestic)]
     risk = imported["origin"].map({r: v.get("risk", 0.0) for r, v in regions.items()})
     stage = imported["commodity"].map({c: v["stage"] for c, v in run.dims["commodities"].items()})
     exposure = pd.DataFrame({"year": imported["year"], "stage": stage,

@@ -24,8 +24,9 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.linalg import spsolve
 
+from planner.chain import RECYCLED_LOOPS
+
 TOL = 1e-9
-RECYCLED_LOOPS = ("reuse", "remanufacture", "short_loop", "long_loop")  # as planner.chain
 LOOP_LABELS = ("primary", "collection", *RECYCLED_LOOPS, "unmet", "disposal", "loss")
 LINK_KINDS = ("purchase", "arrival", "transport", "transport_loss", "input", "output",
               "process_loss", "use", "unmet", "disposal")

@@ -16,11 +16,9 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.linalg import spsolve
 
-from planner.chain import Chain
+from planner.chain import RECYCLED_LOOPS, Chain
 
-LABELS = ("primary_import", "domestic_primary", "reuse", "remanufacture", "short_loop",
-          "long_loop", "unmet")
-RESET = {"reuse", "remanufacture", "short_loop", "long_loop"}
+LABELS = ("primary_import", "domestic_primary", *RECYCLED_LOOPS, "unmet")
 
 
 def loop_shares(tables: dict[str, pd.DataFrame], chain: Chain, regions: pd.DataFrame,
@@ -91,8 +89,8 @@ def _node_mixes(act, flows, buys, arrivals, chain: Chain, domestic: pd.Series):
         for c, b in process.outputs.items():
             n = node(a.region, c)
             t = a.activity_t * b
-            if process.loop in RESET or not process.inputs:
-                label = process.loop if process.loop in RESET else (
+            if process.loop in RECYCLED_LOOPS or not process.inputs:
+                label = process.loop if process.loop in RECYCLED_LOOPS else (
                     "domestic_primary" if domestic[a.region] else "primary_import")
                 add_source(n, unit[label], t)
                 continue

@@ -7,7 +7,8 @@
 - concentration: per scenario, year and stage, the tonnes imported from each origin country
   (links from a non-domestic region into a domestic one) and its share of that stage's imports;
   the largest tonnage and share from one country are reported.
-A commodity's stage is the stage of the first process whose first output it is ("other" if none).
+A commodity's stage is the stage of the first process whose first output it is ("other" if none;
+planner.chain.commodity_stages).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.chain import Chain
+from planner.chain import Chain, commodity_stages
+from planner.data.network import is_import
 
 
 def cvar(losses: np.ndarray, probabilities: np.ndarray, alpha: float) -> float:
@@ -28,19 +30,10 @@ def cvar(losses: np.ndarray, probabilities: np.ndarray, alpha: float) -> float:
     return float(min(values))
 
 
-def commodity_stages(chain: Chain) -> dict[str, str]:
-    stages: dict[str, str] = {}
-    for process in chain.processes.values():
-        if process.outputs:
-            stages.setdefault(next(iter(process.outputs)), process.stage or "other")
-    return {c: stages.get(c, "other") for c in chain.commodities}
-
-
 def concentration(flows: pd.DataFrame, regions: pd.DataFrame, chain: Chain) -> pd.DataFrame:
     """scenario, year, stage, country, imported_t, share (of the stage's imports that year)."""
     reg = regions.set_index("region")
-    imports = flows[~reg["domestic"].loc[flows["origin"]].to_numpy() &
-                    reg["domestic"].loc[flows["destination"]].to_numpy()]
+    imports = flows[is_import(flows["origin"], flows["destination"], reg["domestic"])]
     imports = imports.assign(country=reg["country"].loc[imports["origin"]].to_numpy(),
                              stage=imports["commodity"].map(commodity_stages(chain)))
     table = imports.groupby(["scenario", "year", "stage", "country"], as_index=False)[

@@ -11,8 +11,8 @@ import pandas as pd
 import pyomo
 
 import planner
+from planner.chain import commodity_stages, process_stages
 from planner.formulation.build import PlanningModel
-from planner.results.risk import commodity_stages
 from planner.solve import Solution
 
 REPORT_YEARS = (2030, 2035, 2050)
@@ -71,9 +71,10 @@ def dimensions(pm: PlanningModel) -> dict:
     the policy targets in force each year and the scenario probabilities."""
     inst = pm.instance
     stages = commodity_stages(inst.chain)
+    process_stage = process_stages(inst.chain)
     regions = inst.regions.set_index("region")
     return {
-        "processes": {n: {"stage": p.stage or "other", "loop": p.loop}
+        "processes": {n: {"stage": process_stage[n], "loop": p.loop}
                       for n, p in inst.chain.processes.items()},
         "commodities": {c: {"stage": stages[c]} for c in inst.chain.commodities},
         "regions": {r: {"country": str(row["country"]), "domestic": bool(row["domestic"]),

@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from planner.chain import commodity_stages, process_stages
 from planner.formulation.build import PlanningModel
-from planner.formulation.objectives import capital_recovery_factor
-from planner.results.risk import commodity_stages
+from planner.formulation.objectives import existing_fixed_om, module_charges
 from planner.solve import Solution
 
 TOL = 1e-9
@@ -81,7 +81,7 @@ def result_tables(pm: PlanningModel, sol: Solution) -> dict[str, pd.DataFrame]:
         ["scenario", "region", "commodity", "year", "disposed_t"]], "disposed_t")
 
     arrivals = pm.arrivals.copy()
-    costs = cost_table(pm, sol, on)
+    costs = cost_table(pm, sol)
     costs = costs.rename(columns={"value": f"value_{cur}", "undiscounted": f"undiscounted_{cur}"})
     return {
         "builds": builds, "capacity": capacity, "activity": activity,
@@ -141,39 +141,32 @@ def _per_scenario(pm: PlanningModel, family: str, weighted: np.ndarray) -> pd.Da
 
 def _facility_keys(pm: PlanningModel, facilities: pd.Series) -> dict[str, np.ndarray]:
     fac = pm.sets.facilities.set_index("facility")
-    stage = {n: p.stage or "other" for n, p in pm.instance.chain.processes.items()}
+    stage = process_stages(pm.instance.chain)
     return {"region": fac["region"].loc[facilities].to_numpy(),
             "stage": fac["process"].loc[facilities].map(stage).to_numpy()}
 
 
-def cost_table(pm: PlanningModel, sol: Solution, on: pd.DataFrame) -> pd.DataFrame:
+def cost_table(pm: PlanningModel, sol: Solution) -> pd.DataFrame:
     """scenario, probability, component, region, stage, year, value (discounted), undiscounted:
     the cost of each component, region, stage and year if that scenario happens;
     sum_s probability * value is the cost objective. First-stage costs (capital, fixed O&M)
     appear in every scenario."""
     sets, x = pm.sets, sol.values
-    fac = sets.facilities.set_index("facility")
     df = sets.discount
     w = sets.weight
-    first_stage = []
-    # capital and fixed O&M of new modules are charged in the years they operate
-    crf = capital_recovery_factor(pm.instance.settings.discount_rate,
-                                  fac["life_years"].loc[on["facility"]])
-    per_year = on["modules"].to_numpy() * w.loc[on["year"]].to_numpy()
+    # capital and fixed O&M of new modules are charged in the years they operate (the charges
+    # per module and year are the objective's: formulation.objectives.module_charges)
+    on, ex = sets.online, sets.existing
+    charges = module_charges(sets, pm.instance.settings.discount_rate)
+    per_year = x["build"][on["b"]] * w.loc[on["year"]].to_numpy()
     on_keys = _facility_keys(pm, on["facility"])
-    ex_keys = _facility_keys(pm, sets.existing["facility"])
-    first_stage.append(pd.DataFrame({"component": "capital", "year": on["year"], **on_keys,
-                                     "undiscounted": per_year * crf *
-                                     fac["capex_per_module"].loc[on["facility"]].to_numpy()}))
-    fixed = fac["fixed_cost_per_t"]
-    first_stage.append(pd.DataFrame({"component": "fixed_om", "year": on["year"], **on_keys,
-                                     "undiscounted": per_year * on["module_t"].to_numpy() *
-                                     fixed.loc[on["facility"]].to_numpy()}))
-    ex = sets.existing
-    first_stage.append(pd.DataFrame({"component": "fixed_om", "year": ex["year"], **ex_keys,
-                                     "undiscounted": ex["existing_t"].to_numpy() *
-                                     w.loc[ex["year"]].to_numpy() *
-                                     fixed.loc[ex["facility"]].to_numpy()}))
+    first_stage = [pd.DataFrame({"component": component, "year": on["year"], **on_keys,
+                                 "undiscounted": per_year * charges[component].to_numpy()})
+                   for component in ("capital", "fixed_om")]
+    first_stage.append(pd.DataFrame({"component": "fixed_om", "year": ex["year"],
+                                     **_facility_keys(pm, ex["facility"]),
+                                     "undiscounted": existing_fixed_om(sets) *
+                                     w.loc[ex["year"]].to_numpy()}))
     parts = [pd.concat(first_stage).merge(sets.scenarios[["scenario"]], how="cross")]
     for component, by_family in pm.cost_parts.items():
         if component in ("capital", "fixed_om"):

@@ -1,11 +1,21 @@
-"""Shadow-price rows in words: what relaxing a constraint by one unit means, and money in the
-objective's unit."""
+"""Every sentence the planner writes about a solution: shadow prices (what relaxing a constraint
+by one unit would save, money in the objective's unit) and why a model has no solution.
+
+The solver layer (planner.solve) computes numbers and structured records; they are put in words
+here, and only here.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import pandas as pd
 
 POLICY_SUPPLY = {"min_recycled_share": "recycled", "min_domestic_share": "domestic"}
+POLICY_UNITS = {"min_recycled_share": "t of recycled supply",
+                "min_domestic_share": "t of domestic supply",
+                "max_country_share": "t imported", "emissions_cap_t": "t CO2e"}
+UNBOUNDED = "the objective can decrease without limit: check for negative prices or costs"
 
 
 def money(amount: float, currency: str, objective: str) -> str:
@@ -35,7 +45,7 @@ def _policy_words(r) -> str:
 
 
 def relaxation(r) -> str:
-    """What relaxing the constraint of row `r` of the table by one unit means, in words."""
+    """What relaxing the constraint of row `r` of a shadow-price table by one unit means."""
     when = f" in {r.year}" if not pd.isna(r.year) else ""
     if r.kind == "capacity":
         return (f"one more tonne per year of {r.process} capacity at {r.item} ({r.region})"
@@ -50,3 +60,49 @@ def relaxation(r) -> str:
     if r.kind == "policy":
         return _policy_words(r) + when
     return f"raising the limit on {r.item} by one {r.unit}"
+
+
+def saving(r, currency: str, objective: str) -> str:
+    """The sentence of one row `r` of a shadow-price table (planner.solve.duals): what relaxing
+    its constraint by one unit would save, and in which scenario."""
+    scenario = f" (scenario {r.scenario})" if r.scenario else ""
+    return f"{relaxation(r)} would save {money(r.saving_per_unit, currency, objective)}{scenario}"
+
+
+def infeasibility(found, limit: int = 20) -> list[str]:
+    """The sentences of an Infeasibility (planner.solve.diagnose): each balance that cannot
+    hold, then each policy missed, at most `limit` of them."""
+    if found.cause == "none":
+        return ["the model is infeasible, but no commodity balance or policy is involved"]
+    if found.cause == "beyond":
+        return ["the model is infeasible even with every commodity balance and policy relaxed: "
+                "check capacity and build limits"]
+    messages = []
+    for r in found.balance.itertuples():
+        if r.surplus > 1e-6:
+            messages.append(
+                f"{r.commodity} at {r.region} in {r.year} (scenario {r.scenario}): "
+                f"{r.surplus:,.1f} t short and unmet demand is not allowed for it "
+                "(it has no demand row); add supply or make it demand")
+        else:
+            messages.append(
+                f"{r.commodity} at {r.region} in {r.year} (scenario {r.scenario}): "
+                f"{r.deficit:,.1f} t too much that nothing can use, ship or dispose of; "
+                "mark it disposable in the value-chain model or add a process that takes it")
+    for r in found.policy.itertuples():
+        where = r.region or "all domestic regions"
+        what = f" ({r.group})" if isinstance(r.group, str) and r.group else ""
+        messages.append(
+            f"policy {r.policy}{what} for {where} cannot be met in {r.year} (scenario "
+            f"{r.scenario}): it misses by {r.gap:,.1f} {POLICY_UNITS[r.policy]}")
+    if len(messages) > limit:
+        messages = messages[:limit] + [f"... and {len(messages) - limit} more"]
+    return messages
+
+
+def unmet_limits(unmet: Iterable) -> list[str]:
+    """The sentences of the limits that cannot be met (planner.solve.tradeoffs.UnmetLimit:
+    measure, limit, least); none found alone means they fail only together."""
+    return [f"limit {u.measure} <= {u.limit:,.6g} cannot be met: the least {u.measure} "
+            f"possible is {u.least:,.6g}" for u in unmet] or [
+        "the limits together cannot be met, though each can alone"]

@@ -1,23 +1,45 @@
-"""Explaining an infeasible model in domain words.
+"""Locating why a model is infeasible: which commodity balances and policies cannot hold, and
+by how much (planner.results.diagnosis says it in words).
 
 Only the commodity balances (equalities) and the policies can make the model infeasible: unmet
 demand is always allowed. We copy the HiGHS model as an LP, add a surplus and a deficit column
-to every balance and policy row, minimise their (weighted) sum, and report every row that
-needs one:
-which commodity, region and year cannot balance, or which policy cannot be met, and by how much.
+to every balance and policy row, minimise their (weighted) sum, and keep every row that needs
+one.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import highspy
 import numpy as np
+import pandas as pd
 
 from planner.formulation.build import PlanningModel
 from planner.solve.highs import Solution
 
-POLICY_UNITS = {"min_recycled_share": "t of recycled supply",
-                "min_domestic_share": "t of domestic supply",
-                "max_country_share": "t imported", "emissions_cap_t": "t CO2e"}
+TOL = 1e-6  # t (or the policy's unit): a relaxation below this is no relaxation
+# a missed policy is a likelier explanation than matter appearing from nowhere: relaxing a
+# balance costs more, so policies are blamed first when either would do
+BALANCE_WEIGHT, POLICY_WEIGHT = 100.0, 1.0
+
+
+@dataclass
+class Infeasibility:
+    """What the elastic LP found. `cause`:
+
+      rows     the rows below cannot hold together
+      none     no commodity balance or policy is in the model: something else is infeasible
+      beyond   even with every balance and policy relaxed the model stays infeasible
+               (capacity or build limits)
+
+    `balance`: the pm.frames["balance"] rows that need a `surplus` (t appearing from nowhere:
+    supply missing) or a `deficit` (t that nothing can use); `policy`: the pm.frames["policy"]
+    rows that are missed, by `gap` (in the policy's unit: t, or t CO2e for emission caps)."""
+
+    cause: str
+    balance: pd.DataFrame = field(default_factory=pd.DataFrame)
+    policy: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _elastic(sol: Solution, index: np.ndarray, cost: np.ndarray) -> np.ndarray | None:
@@ -40,43 +62,19 @@ def _elastic(sol: Solution, index: np.ndarray, cost: np.ndarray) -> np.ndarray |
     return values.reshape(2, n)
 
 
-def explain_infeasibility(pm: PlanningModel, sol: Solution, limit: int = 20) -> list[str]:
+def infeasible_rows(pm: PlanningModel, sol: Solution) -> Infeasibility:
+    """The balance and policy rows of an infeasible solve that cannot hold, and by how much."""
     frames = {name: pm.frames[name][sol.rows[name] >= 0] for name in ("balance", "policy")}
     index = np.concatenate([sol.rows[name][sol.rows[name] >= 0] for name in frames])
     if len(index) == 0:
-        return ["the model is infeasible, but no commodity balance or policy is involved"]
-    # a missed policy is a likelier explanation than matter appearing from nowhere: relaxing a
-    # balance costs more, so policies are blamed first when either would do
+        return Infeasibility("none")
     n_balance = len(frames["balance"])
-    cost = np.where(np.arange(len(index)) < n_balance, 100.0, 1.0)
+    cost = np.where(np.arange(len(index)) < n_balance, BALANCE_WEIGHT, POLICY_WEIGHT)
     slack = _elastic(sol, index, cost)
     if slack is None:
-        return ["the model is infeasible even with every commodity balance and policy relaxed: "
-                "check capacity and build limits"]
-    messages = []
+        return Infeasibility("beyond")
     balance = frames["balance"].assign(surplus=slack[0, :n_balance], deficit=slack[1, :n_balance])
-    for r in balance[(balance["surplus"] > 1e-6) | (balance["deficit"] > 1e-6)].itertuples():
-        if r.surplus > 1e-6:
-            messages.append(
-                f"{r.commodity} at {r.region} in {r.year} (scenario {r.scenario}): "
-                f"{r.surplus:,.1f} t short and unmet demand is not allowed for it "
-                "(it has no demand row); add supply or make it demand")
-        else:
-            messages.append(
-                f"{r.commodity} at {r.region} in {r.year} (scenario {r.scenario}): "
-                f"{r.deficit:,.1f} t too much that nothing can use, ship or dispose of; "
-                "mark it disposable in the value-chain model or add a process that takes it")
     policy = frames["policy"].assign(gap=slack[0, n_balance:] + slack[1, n_balance:])
-    for r in policy[policy["gap"] > 1e-6].itertuples():
-        where = r.region or "all domestic regions"
-        what = f" ({r.group})" if isinstance(r.group, str) and r.group else ""
-        messages.append(
-            f"policy {r.policy}{what} for {where} cannot be met in {r.year} (scenario "
-            f"{r.scenario}): it misses by {r.gap:,.1f} {POLICY_UNITS[r.policy]}")
-    if len(messages) > limit:
-        messages = messages[:limit] + [f"... and {len(messages) - limit} more"]
-    return messages
-
-
-def explain_unbounded(pm: PlanningModel) -> list[str]:
-    return ["the objective can decrease without limit: check for negative prices or costs"]
+    return Infeasibility(
+        "rows", balance[(balance["surplus"] > TOL) | (balance["deficit"] > TOL)],
+        policy[policy["gap"] > TOL])

@@ -20,6 +20,8 @@ The objective is an expectation over scenarios with discounting and year weights
 coefficients, so the dual of a row of year t and scenario s already carries DF_t w_t pi_s: it
 is the saving in the objective (not in that scenario alone), and summing one constraint's rows
 over scenarios gives the saving of relaxing it in every scenario.
+
+The table is numbers and names only; planner.results.shadow_prices adds a sentence per row.
 """
 
 from __future__ import annotations
@@ -30,13 +32,12 @@ import highspy
 import numpy as np
 import pandas as pd
 
+from planner.data.instance import OBJECTIVES
 from planner.formulation.build import PlanningModel
-from planner.formulation.measures import MEASURES
-from planner.results.wording import money, relaxation
-from planner.solve.highs import Solution
+from planner.solve.highs import BOUND, Solution
 
 COLUMNS = ["kind", "item", "process", "region", "commodity", "year", "scenario", "dual",
-           "saving_per_unit", "unit", "message"]
+           "saving_per_unit", "unit"]
 RELATIVE_TOL = 1e-9  # a saving counts when above RELATIVE_TOL * max(1, |objective|)
 MEASURE_UNITS = {"emissions": "t CO2e", "risk": "t (risk-weighted)", "shortfall": "t",
                  "cvar_shortfall": "t", "concentration": "t"}
@@ -117,10 +118,6 @@ def fixed_lp_duals(highs: highspy.Highs, relax: np.ndarray | None = None,
             highs.setSolution(saved)
 
 
-def _money(pm: PlanningModel, amount: float) -> str:
-    return money(amount, pm.instance.settings.currency, str(pm.instance.settings.objective))
-
-
 def _frame(kind: str, item, dual, saving, unit: str, **columns) -> pd.DataFrame:
     n = len(dual)
     data = {"kind": kind, "item": item, "process": "", "region": "", "commodity": "",
@@ -192,23 +189,29 @@ def _build_limit(pm: PlanningModel, sol: Solution, duals: Duals) -> pd.DataFrame
                   year=best["year"].to_numpy())
 
 
+def _supply_bound(kind: str, family: str, sol: Solution, duals: Duals, elements: pd.DataFrame,
+                  item: str, region: str) -> pd.DataFrame:
+    """One more t per year and scenario from a bounded supply variable (an offer's buy, a
+    link's flow) at its upper bound: saving = -reduced cost. `elements` is the family's frame
+    with the item's region and commodity."""
+    dual = _upper_col_duals(sol.cols[family], duals)
+    return _frame(kind, elements[item].to_numpy(), dual, -dual, "t",
+                  region=elements[region].to_numpy(),
+                  commodity=elements["commodity"].to_numpy(), year=elements["year"].to_numpy(),
+                  scenario=elements["scenario"].to_numpy())
+
+
 def _offers(pm: PlanningModel, sol: Solution, duals: Duals) -> pd.DataFrame:
     buy = pm.frames["buy"].merge(pm.sets.offers[["offer", "region", "commodity"]], on="offer",
                                  how="left")
-    dual = _upper_col_duals(sol.cols["buy"], duals)
-    return _frame("offer", buy["offer"].to_numpy(), dual, -dual, "t",
-                  region=buy["region"].to_numpy(), commodity=buy["commodity"].to_numpy(),
-                  year=buy["year"].to_numpy(), scenario=buy["scenario"].to_numpy())
+    return _supply_bound("offer", "buy", sol, duals, buy, "offer", "region")
 
 
 def _links(pm: PlanningModel, sol: Solution, duals: Duals) -> pd.DataFrame:
     """region: the link's destination."""
     flow = pm.frames["flow"].merge(pm.sets.links[["link", "destination", "commodity"]],
                                    on="link", how="left")
-    dual = _upper_col_duals(sol.cols["flow"], duals)
-    return _frame("link", flow["link"].to_numpy(), dual, -dual, "t",
-                  region=flow["destination"].to_numpy(), commodity=flow["commodity"].to_numpy(),
-                  year=flow["year"].to_numpy(), scenario=flow["scenario"].to_numpy())
+    return _supply_bound("link", "flow", sol, duals, flow, "link", "destination")
 
 
 def _policies(pm: PlanningModel, sol: Solution, duals: Duals) -> pd.DataFrame:
@@ -227,16 +230,11 @@ def _policies(pm: PlanningModel, sol: Solution, duals: Duals) -> pd.DataFrame:
 
 
 def _limits(pm: PlanningModel, sol: Solution, duals: Duals) -> pd.DataFrame:
-    names = [n for n in MEASURES if f"bound_{n}" in sol.rows]
-    rows = np.array([sol.rows[f"bound_{n}"][0] for n in names], dtype=np.int64)
+    names = [n for n in OBJECTIVES if BOUND.component(measure=n) in sol.rows]
+    rows = np.array([sol.rows[BOUND.component(measure=n)][0] for n in names], dtype=np.int64)
     dual = _row_duals(rows, duals)
     units = [MEASURE_UNITS.get(n, pm.instance.settings.currency) for n in names]
     return _frame("limit", np.array(names, dtype=object), dual, -dual, np.array(units))
-
-
-def _message(pm: PlanningModel, r) -> str:
-    scenario = f" (scenario {r.scenario})" if r.scenario else ""
-    return f"{relaxation(r)} would save {_money(pm, r.saving_per_unit)}{scenario}"
 
 
 def shadow_prices(pm: PlanningModel, sol: Solution) -> pd.DataFrame:
@@ -248,7 +246,7 @@ def shadow_prices(pm: PlanningModel, sol: Solution) -> pd.DataFrame:
     Columns: kind (capacity, build_limit, offer, link, policy, limit), item (facility, offer,
     link, policy[:group] or measure), process, region, commodity, year, scenario (empty where
     not applicable), dual (HiGHS's raw dual, objective units per unit of right-hand side or
-    bound), saving_per_unit (objective saving per `unit`), unit, message (one sentence).
+    bound), saving_per_unit (objective saving per `unit`), unit.
     Kept: rows with saving_per_unit > 1e-9 * max(1, |objective|); sorted by saving_per_unit
     descending, then kind, item, year, scenario. Empty when the fixed LP has no optimum.
     `sol` must be the latest solve of its session (HiGHS holds the rows it was solved with).
@@ -270,7 +268,6 @@ def shadow_prices(pm: PlanningModel, sol: Solution) -> pd.DataFrame:
     table["dual"] = table["dual"].astype(float)
     table["saving_per_unit"] = table["saving_per_unit"].astype(float)
     table["year"] = table["year"].astype("Int64")
-    table["message"] = [_message(pm, r) for r in table.itertuples()]
     table = table.sort_values(["saving_per_unit", "kind", "item", "year", "scenario"],
                               ascending=[False, True, True, True, True], kind="stable")
     return table[COLUMNS].reset_index(drop=True)

@@ -14,11 +14,14 @@ import highspy
 import numpy as np
 from pyomo.contrib.solver.common.factory import SolverFactory
 
+from planner.data.instance import OBJECTIVES
 from planner.formulation.build import PlanningModel
-from planner.formulation.measures import MEASURES
+from planner.formulation.families import family_named, names
 
-# constraint families whose HiGHS rows are recorded, each described by pm.frames[name]
-ROW_FAMILIES = ("balance", "policy", "capacity", "build_limit")
+# the row families of every built model (balance, capacity, build_limit, policy): their HiGHS
+# rows are recorded, each described by pm.frames[name]; and the measure bounds
+ROW_FAMILIES = tuple(names(when="model", kind="row"))
+BOUND = family_named("bound_<measure>")
 
 
 class Status(StrEnum):
@@ -146,10 +149,11 @@ class HighsSession:
                 for i, con in component.items():
                     found[i] = con_map.get(con, -1)
             rows[name] = found
-        for name in MEASURES:
-            component = pm.model.component(f"bound_{name}")
+        for measure in OBJECTIVES:
+            bound = BOUND.component(measure=measure)
+            component = pm.model.component(bound)
             if component is not None:
-                rows[f"bound_{name}"] = np.array([con_map.get(component, -1)])
+                rows[bound] = np.array([con_map.get(component, -1)])
         return rows
 
     def solve(self, start_from: Solution | None = None) -> Solution:

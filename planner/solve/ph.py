@@ -16,7 +16,6 @@ spreads the scenarios over the K ranks; without mpi4py it runs them in one proce
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from dataclasses import dataclass
 
@@ -25,7 +24,11 @@ import pandas as pd
 
 from planner.data.instance import Instance
 from planner.errors import PlannerError
+from planner.formulation.families import family_named
 from planner.solve.highs import SolveOptions
+from planner.solve.stochastic import single_scenario
+
+FIRST_STAGE_COST = family_named("first_stage_cost").component()
 
 
 @dataclass(frozen=True)
@@ -51,26 +54,19 @@ class PHResult:
     rank: int                    # this process's MPI rank (0 writes the results)
 
 
-def one_scenario(instance: Instance, name: str) -> Instance:
-    """`instance` with only scenario `name`, at probability 1."""
-    scenarios = instance.scenarios[instance.scenarios["scenario"] == name].assign(
-        probability=1.0)
-    effects = instance.effects[instance.effects["scenario"] == name]
-    return dataclasses.replace(instance, scenarios=scenarios, effects=effects)
-
-
 def _creator(name: str, instance: Instance, probability: dict[str, float]):
     import mpisppy.utils.sputils as sputils
     import pyomo.environ as pyo
 
     from planner.formulation.build import build_model
 
-    pm = build_model(one_scenario(instance, name))
+    pm = build_model(single_scenario(instance, name))
     model = pm.model
     first = pm.cost_parts["capital"]["build"] + pm.cost_parts["fixed_om"]["build"]
-    model.first_stage_cost = pyo.Expression(expr=sum(
-        float(c) * v for c, v in zip(first, pm.variables["build"]) if c))
-    sputils.attach_root_node(model, model.first_stage_cost, [model.build])
+    cost = pyo.Expression(expr=sum(float(c) * v for c, v in zip(first, pm.variables["build"])
+                                   if c))
+    model.add_component(FIRST_STAGE_COST, cost)
+    sputils.attach_root_node(model, cost, [model.build])
     model._mpisppy_probability = probability[name]
     model._planner_build = pm.frames["build"][["facility", "year"]]
     model._planner_first_cost = first

@@ -48,7 +48,8 @@ def _optimum(instance: Instance, options: SolveOptions, fixed_builds=None) -> So
 
 
 def single_scenario(instance: Instance, scenario: str) -> Instance:
-    """The instance as if `scenario` were certain."""
+    """The instance as if `scenario` were certain: only that scenario, at probability 1, and
+    only its effects (a wait-and-see problem here; a subproblem of progressive hedging)."""
     scenarios = instance.scenarios[instance.scenarios["scenario"] == scenario].assign(
         probability=1.0)
     effects = instance.effects[instance.effects["scenario"] == scenario]

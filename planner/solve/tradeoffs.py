@@ -2,7 +2,9 @@
 Pareto front by the augmented epsilon-constraint method (AUGMECON2, Mavrotas and Florios 2013).
 
 All of it re-solves one built model through one HiGHS session: objectives are swapped and the
-epsilon bounds are mutable parameters, so only those changes reach HiGHS between points.
+epsilon bounds are mutable parameters, so only those changes reach HiGHS between points. The
+rows, parameters and slacks added here are families of planner.formulation.families (stages
+`limits` and `pareto`).
 """
 
 from __future__ import annotations
@@ -14,12 +16,29 @@ import pyomo.environ as pyo
 
 from planner.errors import PlannerError
 from planner.formulation.build import PlanningModel
+from planner.formulation.families import Family, family_named
 from planner.formulation.measures import Linear, measure, objective_of, set_objective
 from planner.solve.highs import HighsSession, Solution, SolveOptions, Status
+
+BOUND = family_named("bound_<measure>")
+BOUND_VALUE = family_named("bound_<measure>_value")
+SLACK = family_named("augmecon_slack_<measure>")
+EPSILON = family_named("epsilon_<measure>")
+EPSILON_VALUE = family_named("epsilon_<measure>_value")
 
 
 class TradeoffError(PlannerError):
     """A step of a multi-objective run found no solution (reported as a plain message)."""
+
+
+@dataclass(frozen=True)
+class UnmetLimit:
+    """A limit `measure <= limit` that cannot be met: `least` is the least value the measure
+    reaches with every limit released."""
+
+    measure: str
+    limit: float
+    least: float
 
 
 @dataclass
@@ -37,18 +56,25 @@ class Optimiser:
         if self.session is not None:
             self.session.set_objective()
 
+    def upper_bound(self, rows: Family, values: Family, name: str, linear: Linear,
+                    upper: float) -> pyo.Param:
+        """`linear` <= upper as the row of family `rows` for measure `name`, its right-hand
+        side (upper less the constant of `linear`) the mutable parameter of family `values`;
+        handed to HiGHS at once when the session exists. Returns the parameter."""
+        m = self.pm.model
+        param = pyo.Param(mutable=True, initialize=upper - linear.constant)
+        m.add_component(values.component(measure=name), param)
+        constraint = pyo.Constraint(expr=linear.expression(self.pm) <= param)
+        m.add_component(rows.component(measure=name), constraint)
+        if self.session is not None:
+            self.session.add_constraints([constraint])
+        return param
+
     def bound(self, name: str, upper: float) -> None:
         """measure `name` <= upper (a mutable bound: later calls only move it)."""
-        m = self.pm.model
         if name not in self.bounds:
-            linear = measure(self.pm, name)
-            param = pyo.Param(mutable=True, initialize=upper - linear.constant)
-            m.add_component(f"bound_{name}_value", param)
-            constraint = pyo.Constraint(expr=linear.expression(self.pm) <= param)
-            m.add_component(f"bound_{name}", constraint)
-            self.bounds[name] = param
-            if self.session is not None:
-                self.session.add_constraints([constraint])
+            self.bounds[name] = self.upper_bound(BOUND, BOUND_VALUE, name,
+                                                 measure(self.pm, name), upper)
             return
         self.bounds[name].set_value(upper - measure(self.pm, name).constant)
         if self.session is not None:
@@ -149,17 +175,12 @@ def pareto(opt: Optimiser, names: list[str], points: int, eps: float = 1e-3,
         low, high = span[name]
         r = max(high - low, 1e-9)
         var = pyo.Var(domain=pyo.NonNegativeReals)
-        m.add_component(f"augmecon_slack_{name}", var)
+        m.add_component(SLACK.component(measure=name), var)
         slacks[name] = (var, r)
         # f_k + s_k <= e_k (with s_k >= 0 rewarded, this holds with equality at the optimum)
         linear = measure(opt.pm, name) + Linear({}, [(var, 1.0)])
-        param = pyo.Param(mutable=True, initialize=high - linear.constant)
-        m.add_component(f"epsilon_{name}_value", param)
-        constraint = pyo.Constraint(expr=linear.expression(opt.pm) <= param)
-        m.add_component(f"epsilon_{name}", constraint)
-        opt.bounds[f"epsilon_{name}"] = param
-        if opt.session is not None:
-            opt.session.add_constraints([constraint])
+        opt.bounds[EPSILON.component(measure=name)] = opt.upper_bound(
+            EPSILON, EPSILON_VALUE, name, linear, high)
     reward = Linear({}, [(var, -eps * 10.0 ** -k / r) for k, (var, r) in
                          enumerate(slacks.values())])
     objective = objective_of(opt.pm, {primary: 1.0}).scaled(1.0 / r1) + reward
@@ -170,7 +191,8 @@ def pareto(opt: Optimiser, names: list[str], points: int, eps: float = 1e-3,
     found: list[ParetoPoint] = []
 
     def set_epsilon(name, value):
-        opt.bounds[f"epsilon_{name}"].set_value(value - measure(opt.pm, name).constant)
+        opt.bounds[EPSILON.component(measure=name)].set_value(
+            value - measure(opt.pm, name).constant)
 
     def run(level: int, index: tuple[int, ...]):
         name = others[level]
@@ -222,21 +244,20 @@ def efficient(points: list[ParetoPoint], names: list[str], tol: float = 1e-6
     return [points[i] for i in keep]
 
 
-def least_values(opt: Optimiser, limits: dict[str, float]) -> list[str]:
-    """For each limit, the least value its measure can reach (limits released): what to say
-    when the limits make the model infeasible."""
+def least_values(opt: Optimiser, limits: dict[str, float]) -> list[UnmetLimit]:
+    """The limits that cannot be met even alone, each with the least value its measure can
+    reach (limits released); empty when each can be met alone (they fail only together)."""
     for name in limits:
         opt.release(name)
-    messages = []
+    unmet = []
     for name, upper in limits.items():
         opt.objective(objective_of(opt.pm, {name: 1.0}))
         solution = opt.solve()
         if usable(solution):
             best = opt.value(name, solution)
             if best > upper + 1e-9 * max(1.0, abs(upper)):
-                messages.append(f"limit {name} <= {upper:,.6g} cannot be met: the least "
-                                f"{name} possible is {best:,.6g}")
-    return messages or ["the limits together cannot be met, though each can alone"]
+                unmet.append(UnmetLimit(name, upper, best))
+    return unmet
 
 
 def optimise(pm: PlanningModel, spec, options: SolveOptions,
@@ -244,7 +265,8 @@ def optimise(pm: PlanningModel, spec, options: SolveOptions,
     """Solve `pm` for an ObjectiveSpec, with each measure in `limits` held at or below its
     bound: a plain (weighted) objective is one solve; normalised weights first compute the
     payoff table; a lexicographic order solves once per objective. Returns the final solution
-    and what was learnt on the way (payoff table, per-step optima, or why the limits fail)."""
+    and what was learnt on the way (payoff table, per-step optima, or `limits_unmet`: the
+    UnmetLimit list when the limits make the model infeasible)."""
     opt = Optimiser(pm, options)
     for name, upper in (limits or {}).items():
         opt.bound(name, upper)
