@@ -3,11 +3,14 @@
 The layer map, lowest first. A module may import planner modules of its own layer and of the
 layers before it, never of a later one:
 
-  base         planner, planner.errors, planner.request, planner.runs, planner.scratch,
-               planner.bundled: errors, run defaults, run folders, bundled files
+  base         planner, planner.errors, planner.scratch, planner.bundled: errors, scratch
+               folders, bundled files
   data         planner.data.*, planner.chain, planner.stocks, planner.arrivals: reading,
                checking and holding input; the value chain; end-of-life arrivals
   formulation  planner.formulation.*: the model (sets, variables, rows, measures, decisions)
+  runs         planner.request, planner.runs: what a run asks for (instance, changes,
+               decisions, objective, solver options; defaults shared by the solver and every
+               command) and the run folders it is written to
   solve        planner.solve.*: HiGHS, duals, infeasibility, tradeoffs, stochastic metrics,
                progressive hedging; numbers and records, no sentences for users
   results      planner.results.*: result tables, summary, loop shares, risk measures, and every
@@ -34,11 +37,11 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "planner"
 
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("base", ("planner", "planner.errors", "planner.request", "planner.runs", "planner.scratch",
-              "planner.bundled")),
+    ("base", ("planner", "planner.errors", "planner.scratch", "planner.bundled")),
     ("data", ("planner.data", "planner.data.*", "planner.chain", "planner.stocks",
               "planner.arrivals")),
     ("formulation", ("planner.formulation", "planner.formulation.*")),
+    ("runs", ("planner.request", "planner.runs")),
     ("solve", ("planner.solve", "planner.solve.*")),
     ("results", ("planner.results", "planner.results.*")),
     ("report", ("planner.report", "planner.report.*")),
