@@ -24,7 +24,7 @@ from planner.cli_options import (
     solve_options_of,
     solver_options,
 )
-from planner.cli_run import EXIT, finish, solve_run, user_errors
+from planner.cli_run import EXIT, finish, model_file, solve_run, user_errors
 from planner.cli_whatif import rerun, sweep, whatif
 
 
@@ -102,10 +102,15 @@ def validate(instance_dir: Path, variants, overlays, sets) -> None:
               help="PH iteration limit.")
 @click.option("--ph-tolerance", type=click.FloatRange(min=0), default=1e-4, show_default=True,
               help="PH convergence threshold.")
+@click.option("--write-model", type=click.Path(path_type=Path), default=None,
+              callback=model_file, metavar="FILE.mps|FILE.lp",
+              help="Also write the model as HiGHS solved it (decisions applied, named rows "
+                   "and columns, objective constant included) to this MPS or LP file, for "
+                   "inspection or another solver.")
 def solve(instance_dir: Path, out: Path, time_limit, mip_gap, threads, seed, force, log,
           objective_text, normalise, limit_texts, as_json, stochastic_metrics,
           with_report, variants, overlays, sets, fix_builds, forbid_builds, forbid_countries,
-          evaluate, decompose, ph_rho, ph_iterations, ph_tolerance) -> None:
+          evaluate, decompose, ph_rho, ph_iterations, ph_tolerance, write_model) -> None:
     """Build and solve INSTANCE_DIR; write results to the run folder --out.
 
     The run folder holds summary.json and tidy CSV tables (builds, capacity, activity, flows,
@@ -130,7 +135,8 @@ def solve(instance_dir: Path, out: Path, time_limit, mip_gap, threads, seed, for
             if extra is None:
                 return  # an MPI rank other than 0: rank 0 writes the run
         outcome = solve_run(instance_dir, out, force, options, spec, limits, changes,
-                             decisions, stochastic_metrics, with_report, annotate=extra)
+                             decisions, stochastic_metrics, with_report, annotate=extra,
+                             write_model=write_model)
     finish(outcome, out, as_json, with_report)
 
 

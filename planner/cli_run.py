@@ -50,10 +50,12 @@ def report_problems(error: InputError) -> None:
 
 
 def solve_run(instance_dir, out, force, options, spec, limits, changes, decisions,
-               stochastic_metrics, with_report, then=None, params=None, annotate=None):
+               stochastic_metrics, with_report, then=None, params=None, annotate=None,
+               write_model=None):
     """Solve and write the run folder --out all at once (with the resolved instance, the
     command and its `params` (default: as parsed), an evaluated plan, the report and whatever
-    `then(folder)` adds)."""
+    `then(folder)` adds). `write_model`: an .mps or .lp file (checked by `model_file`) to
+    write the model to as solved, outside --out."""
     from rich.console import Console
 
     from planner.runs import (
@@ -65,10 +67,15 @@ def solve_run(instance_dir, out, force, options, spec, limits, changes, decision
     )
     from planner.workflow import solve_instance
 
+    if write_model is not None and out.resolve() in write_model.resolve().parents:
+        fail(f"--write-model {write_model} is inside the run folder --out {out}, which is "
+             "written as a whole: choose a file outside it", 2)
     check_target(out, force)
     with Console(stderr=True).status(f"solving {instance_dir} ..."):
         outcome = solve_instance(instance_dir, options, stochastic_metrics, spec, limits,
-                                 changes, decisions)
+                                 changes, decisions, write_model=write_model)
+    if write_model is not None:
+        click.echo(f"model written to {write_model}", err=True)
     outcome.summary.update(annotate or {})
     with atomic_folder(out, force) as tmp:
         write_tables(tmp, outcome.tables, outcome.summary)
@@ -82,6 +89,19 @@ def solve_run(instance_dir, out, force, options, spec, limits, changes, decision
         if then is not None and outcome.solution.has_solution:
             then(tmp)
     return outcome
+
+
+def model_file(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """Option callback of --write-model: an .mps or .lp file whose folder exists and can be
+    written, checked before solving (else a usage error, exit 2)."""
+    if value is None:
+        return None
+    from planner.solve.export import model_file_problem
+
+    problem = model_file_problem(value)
+    if problem:
+        raise click.BadParameter(problem, ctx, param)
+    return value
 
 
 def finish(outcome, out: Path, as_json: bool, with_report: bool) -> None:

@@ -24,6 +24,7 @@ from planner.results.shadow_prices import shadow_price_table
 from planner.results.summary import build_summary, objective_values
 from planner.results.tables import result_tables
 from planner.solve import Solution, SolveOptions, Status
+from planner.solve.export import write_model as write_model_file
 from planner.solve.inplace import Resolver
 from planner.solve.ph import PHOptions, progressive_hedging
 from planner.solve.stochastic import stochastic_metrics as metrics
@@ -44,9 +45,11 @@ def solve_instance(path: str | Path, options: SolveOptions = SolveOptions(),
                    stochastic_metrics: bool = False, objective: ObjectiveSpec | None = None,
                    limits: dict[str, float] | None = None,
                    changes: Sequence[Change] = (),
-                   decisions: Decisions = Decisions()) -> Outcome:
+                   decisions: Decisions = Decisions(),
+                   write_model: Path | None = None) -> Outcome:
     """Load (with `changes` applied: planner.data.overrides), build (with `decisions` imposed:
-    planner.formulation.decisions), solve and read back;
+    planner.formulation.decisions), solve (then write the model as solved to `write_model`, an
+    .mps or .lp file: planner.solve.export) and read back;
     `objective` replaces the instance's and `limits` add to (or replace) its upper bounds on
     measures; with
     `stochastic_metrics`, also the wait-and-see and expected-value problems for VSS and EVPI
@@ -65,6 +68,8 @@ def solve_instance(path: str | Path, options: SolveOptions = SolveOptions(),
     t_build = time.perf_counter()
     sol, learnt = optimise(pm, instance.settings.objective, options, instance.settings.limits)
     t2 = time.perf_counter()
+    if write_model is not None:  # before read_back, whose duals re-solve the HiGHS model
+        write_model_file(pm, sol, write_model)
     timings = {"load_s": t1 - t0, "build_s": pm.build_seconds, "handover_s": sol.handover_s,
                "solve_s": (t2 - t_build) - sol.handover_s - sol.readback_s,
                "readback_s": sol.readback_s}
