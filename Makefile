@@ -10,15 +10,24 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-all lint bench clean
 demo: $(STAMP)
 	$(BIN)/planner validate instances/uk-baseline
 	$(BIN)/planner solve instances/uk-baseline --out runs/uk-baseline --force --report
 
+# the default tests leave out those marked slow (long end-to-end runs covered by faster ones);
+# then the wheel check: a wheel installed outside the checkout solves the bundled instances
 test: $(STAMP)
 	$(BIN)/ruff check planner tests benchmarks
 	bash tests/setup-browser.sh
 	$(BIN)/pytest -q -m "not slow"
+	PYTHON=$(PYTHON) bash tests/wheel-check.sh
+
+test-all: $(STAMP)
+	$(BIN)/ruff check planner tests benchmarks
+	bash tests/setup-browser.sh
+	$(BIN)/pytest -q
+	PYTHON=$(PYTHON) bash tests/wheel-check.sh
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

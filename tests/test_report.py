@@ -91,6 +91,7 @@ def hub_imbalance(graph) -> float:
     return float(np.max(np.abs(inflow[hubs] - outflow[hubs]), initial=0.0))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("detail", ["region", "country"])
 def test_value_stream_carries_every_tonne_of_the_uk_solution(uk_run, detail):
     """Every scenario and year: tonnes by link kind equal the run's tables (at country detail,

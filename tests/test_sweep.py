@@ -45,6 +45,7 @@ def test_axes_and_points():
     assert [int((v - 60000) // 18000) for v in prices] == [0, 1, 2, 3, 4]
 
 
+@pytest.mark.slow
 def test_local_processes_and_a_dask_cluster_agree(tmp_path):
     pytest.importorskip("dask.distributed")
     local, dask = tmp_path / "local", tmp_path / "dask"
