@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from planner.data.yamlio import line_of, read_yaml, yaml_number
+from planner.data.schema import MAX_MAGNITUDE
+from planner.data.yamlio import finite_number, line_of, read_yaml, yaml_number
 from planner.errors import Problem
 from planner.stocks import Lifetime
 
@@ -107,6 +108,9 @@ class _Reader:
         """(name, entry, path) for each entry of a top-level section, unknown keys reported."""
         for name, entry in self.mapping(data.get(section), (section,)).items():
             path = (section, name)
+            if entry is not None and not isinstance(entry, dict):
+                self.mapping(entry, path)  # said once; the entry is left out
+                continue
             entry = self.mapping(entry, path)
             self.known_keys(entry, allowed, path)
             yield str(name), entry, path
@@ -117,11 +121,14 @@ class _Reader:
                 self.bad(path + (k,), f"unknown key {k!r}", "one of " + ", ".join(sorted(allowed)))
 
     def number(self, entry: dict, key: str, path: tuple, default: float = 0.0) -> float:
-        value = yaml_number(entry.get(key, default))
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            self.bad(path + (key,), f"invalid value {value!r}", "a number >= 0")
+        value = finite_number(entry.get(key, default))
+        if value is None or not 0 <= value <= MAX_MAGNITUDE:
+            shown = entry.get(key)
+            shown = shown if isinstance(shown, int | float) else str(shown)[:40]
+            self.bad(path + (key,), f"invalid value {shown!r}",
+                     f"a finite number in [0, {MAX_MAGNITUDE:g}]")
             return 0.0
-        return float(value)
+        return value
 
 
 def load_chain(path: Path, shown: str | None = None) -> tuple[Chain | None, list[Problem]]:
@@ -130,8 +137,10 @@ def load_chain(path: Path, shown: str | None = None) -> tuple[Chain | None, list
     data, marks, problems = read_yaml(path, shown)
     if problems:
         return None, problems
-    if not isinstance(data, dict):
-        return None, [Problem(shown, 1, None, "not a mapping", "keys name, commodities, processes")]
+    if not isinstance(data, dict) or not {"commodities", "processes"} & set(map(str, data)):
+        # not echoed: a file that is not a value-chain model may hold anything
+        return None, [Problem(shown, 1, None, "not a value-chain model (no commodities or "
+                              "processes)", "a mapping with keys name, commodities, processes")]
     read = _Reader(shown, marks, problems)
     read.known_keys(data, {"name", "description", "commodities", "processes", "products"}, ())
     for key in ("name", "commodities", "processes"):
@@ -189,8 +198,11 @@ def load_chain(path: Path, shown: str | None = None) -> tuple[Chain | None, list
     for name, entry, at in read.entries(data, "products", {
             "description", "placed_commodity", "eol_commodity", "lifetime"}):
         for field in ("placed_commodity", "eol_commodity"):
-            if entry.get(field) not in commodities:
-                read.bad(at + (field,), f"unknown commodity {entry.get(field)!r}",
+            if field not in entry:
+                read.bad(at + (field,), f"required key {field!r} is missing",
+                         "a commodity listed under commodities")
+            elif not isinstance(entry[field], str) or entry[field] not in commodities:
+                read.bad(at + (field,), f"unknown commodity {entry[field]!r}",
                          "a commodity listed under commodities")
         products[name] = Product(name, str(entry.get("placed_commodity")),
                                  str(entry.get("eol_commodity")),
@@ -211,9 +223,10 @@ def _lifetime(read: _Reader, spec, at: tuple) -> Lifetime | None:
     params = {k: yaml_number(spec.get(k)) for k in ("mean", "sd", "shape", "scale")}
     bad = [k for k, v in params.items()
            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)))]
+    bad += [k for k, v in params.items() if k not in bad and v is not None and v > 1000]
     if extra or bad:
-        read.bad(at, f"invalid lifetime keys {sorted(extra | set(bad))}",
-                 "numbers under mean, sd, shape, scale")
+        read.bad(at, f"invalid lifetime keys {sorted(map(str, extra | set(bad)))}",
+                 "numbers up to 1000 (years) under mean, sd, shape, scale")
         return None
     lifetime = Lifetime(spec["distribution"], **params)
     for message in lifetime.problems():

@@ -71,7 +71,8 @@ def test_negative_and_non_numeric_values_all_at_once(toy):
     edit(toy / "offers.csv", "cn_oxide,CN,oxide,60000", "cn_oxide,CN,oxide,sixty")
     edit(toy / "regions.csv", "UK,GB,true,0.25", "UK,GB,maybe,1.25")
     found = errors(toy)
-    assert f"{toy}/demand.csv:3:demand_t: value -120 out of range (expected a number >= 0)" \
+    assert f"{toy}/demand.csv:3:demand_t: value -120 out of range (expected a number in " \
+           "[0, 1e+09])" \
         in found
     assert f"{toy}/offers.csv:2:price_per_t: not a number: 'sixty' (expected a number >= 0)" \
         in found
@@ -221,7 +222,8 @@ def test_numbers_in_exponent_form_are_numbers(toy):
 def test_missing_settings_and_unknown_model(toy, tmp_path):
     edit(toy / "instance.yaml", "model: toy", "model: no-such-chain")
     assert errors(toy) == [f"{toy}/instance.yaml:3:model: value-chain model 'no-such-chain' not "
-                           "found (expected a file relative to the instance or a name in models/)"]
+                           "found (expected a model name (e.g. ndfeb) or the path of a .yaml "
+                           "file, relative to the instance folder)"]
     (toy / "instance.yaml").unlink()
     assert errors(toy)[0] == (f"{toy}/instance.yaml: missing file (expected instance.yaml with "
                               "name, model and years)")

@@ -8,6 +8,7 @@ from planner.chain import Chain
 from planner.data.csvio import LINE
 from planner.data.effects import resolve_effects
 from planner.data.instance import Settings
+from planner.data.network import link_ids
 from planner.data.schema import POLICY_NAMES
 from planner.errors import Problem
 
@@ -18,7 +19,7 @@ def given(value) -> bool:
 
 
 def _one_of(names, limit=8) -> str:
-    names = sorted(names)
+    names = sorted(n for n in names if isinstance(n, str))
     shown = ", ".join(names[:limit]) + (", ..." if len(names) > limit else "")
     return f"one of {shown}" if names else "a defined name (none defined)"
 
@@ -27,7 +28,8 @@ def check_references(tables: dict[str, pd.DataFrame], chain: Chain, settings: Se
                      files: dict[str, str]) -> list[Problem]:
     """Names that must exist elsewhere, years in the horizon, consistent candidate data."""
     problems: list[Problem] = []
-    regions = set(tables["regions"]["region"]) if "regions" in tables else None
+    regions = (set(tables["regions"]["region"]) | tables["regions"].attrs.get("dropped_ids", set())
+               if "regions" in tables else None)
     known = {"region": regions, "commodity": set(chain.commodities),
              "process": set(chain.processes), "product": set(chain.products)}
     years = set(range(settings.start, settings.end + 1, settings.step))
@@ -53,7 +55,8 @@ def check_references(tables: dict[str, pd.DataFrame], chain: Chain, settings: Se
         for column, kind in pairs:
             if known[kind] is None:  # the table naming them could not be read: said already
                 continue
-            missing = ~frame[column].isin(known[kind]) & (frame[column] != "")
+            missing = ~frame[column].isin(known[kind]) & (frame[column] != "") & \
+                frame[column].notna()
             for row in frame[missing].to_dict("records"):
                 bad(table, row, column, f"unknown {kind} {row[column]!r}", _one_of(known[kind]))
 
@@ -165,10 +168,11 @@ def check_scenarios(tables: dict[str, pd.DataFrame], settings: Settings,
 def _unlimited_scaled(tables, resolved: pd.DataFrame, files) -> list[Problem]:
     """Warn where an effect scales max_t and every offer or link it reaches is unlimited: it
     then has no effect at all."""
+    links = tables["links"]
     limits = {
         "offer": dict(zip(tables["offers"]["offer"], tables["offers"]["max_t"])),
-        "link": dict(zip(tables["links"]["origin"] + ">" + tables["links"]["destination"] + ":" +
-                         tables["links"]["commodity"], tables["links"]["max_t"])),
+        "link": dict(zip(link_ids(links["origin"], links["destination"], links["commodity"]),
+                         links["max_t"])),
     }
     scaled = resolved[(resolved["attribute"] == "max_t") & (resolved["multiply"] != 1)]
     problems = []

@@ -9,13 +9,15 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from planner.data.schema import TABLES, Column
+from planner.data.schema import TABLES, YEAR_RANGE, Column
 
 KINDS = {"name": "name", "text": "text", "float": "number", "int": "integer", "year": "year",
          "bool": "true/false"}
 
 
 def _range(col: Column) -> str:
+    if col.kind == "year":
+        return f"{YEAR_RANGE[0]} to {YEAR_RANGE[1]}"
     if col.min is not None and col.max is not None:
         return f"{col.min:g} to {col.max:g}"
     if col.min is not None:

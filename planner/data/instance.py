@@ -55,6 +55,8 @@ def parse_objective(text: str) -> tuple[ObjectiveSpec | None, str | None]:
             return None, f"invalid weight {weight!r} for {name}"
         if weights[name] < 0:
             return None, f"negative weight for {name}"
+        if weights[name] == float("inf") or weights[name] != weights[name]:
+            return None, f"weight {weight.strip()} for {name} is not a finite number"
     if not any(weights.values()):
         return None, "all weights are zero"
     return ObjectiveSpec(weights), None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,16 +22,35 @@ TABLE_ATTR = {"regions.csv": "regions", "facilities.csv": "facilities", "links.c
               "offers.csv": "offers", "demand.csv": "demand", "product_inflows.csv": "inflows",
               "scenarios.csv": "scenarios", "scenario_effects.csv": "effects",
               "grid.csv": "grid", "policies.csv": "policies"}
-PROJECT_MODELS = Path(__file__).resolve().parents[2] / "models"
+MODEL_SUFFIXES = (".yaml", ".yml")
 
 
-def resolve_model(model: str, instance_dir: Path) -> Path | None:
-    """A path relative to the instance folder, else a name in the project's models/ folder."""
-    for base in (instance_dir, instance_dir.parent.parent / "models", PROJECT_MODELS):
-        for candidate in (base / model, base / f"{model}.yaml"):
-            if candidate.is_file():
-                return candidate
-    return None
+def resolve_model(model: str, instance_dir: Path) -> tuple[Path | None, str | None]:
+    """(the value-chain model file, None), or (None, what is wrong).
+
+    A name (letters, digits, `_ - .`, no suffix) is `NAME.yaml` next to instance.yaml, else
+    a bundled model (`planner.bundled.models_dir()`); it never reaches another folder. Anything
+    else is a path, relative to the instance folder or absolute, that must name a readable
+    `.yaml` or `.yml` file.
+    """
+    from planner.bundled import models_dir
+
+    if model and all(ch.isalnum() or ch in "_-." for ch in model) and ".." not in model and \
+            not model.endswith(MODEL_SUFFIXES):
+        for base in (instance_dir, models_dir()):
+            for suffix in MODEL_SUFFIXES:
+                if (base / f"{model}{suffix}").is_file():
+                    return base / f"{model}{suffix}", None
+        return None, f"value-chain model {model!r} not found"
+    path = Path(model)
+    path = path if path.is_absolute() else instance_dir / path
+    if not model.endswith(MODEL_SUFFIXES):
+        return None, f"value-chain model {model!r} is not a .yaml file"
+    if not path.is_file():
+        return None, f"value-chain model file {model!r} not found"
+    if not os.access(path, os.R_OK):
+        return None, f"value-chain model file {model!r} is not readable"
+    return path, None
 
 
 def _in_order(problems: list[Problem]) -> list[Problem]:
@@ -74,11 +94,11 @@ def _read_instance(folder: Path) -> tuple[Instance | None, list[Problem]]:
 
     chain: Chain | None = None
     if settings is not None:
-        model_file = resolve_model(settings.model, folder)
+        model_file, wrong = resolve_model(settings.model, folder)
         if model_file is None:
             problems.append(Problem(str(settings_file), line_of(marks, ("model",)), "model",
-                                    f"value-chain model {settings.model!r} not found",
-                                    "a file relative to the instance or a name in models/"))
+                                    wrong, "a model name (e.g. ndfeb) or the path of a .yaml "
+                                    "file, relative to the instance folder"))
         else:
             chain, found = load_chain(model_file, str(model_file))
             problems += found

@@ -19,6 +19,14 @@ def link_ids(origin, destination, commodity):
     return origin + ">" + destination + ":" + commodity
 
 
+def split_link_id(text: str) -> tuple[str, str, str]:
+    """(origin, destination, commodity) of `origin>destination:commodity` (parts left empty
+    where the text lacks them)."""
+    origin, _, tail = text.partition(">")
+    destination, _, commodity = tail.partition(":")
+    return origin, destination, commodity
+
+
 def is_import(origin: Iterable[str], destination: Iterable[str],
               domestic: Mapping[str, bool] | pd.Series) -> np.ndarray:
     """Per flow from origin[i] to destination[i]: whether it is an import, i.e. leaves a

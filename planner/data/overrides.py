@@ -22,7 +22,6 @@ from __future__ import annotations
 import csv
 import io
 import shutil
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -30,10 +29,12 @@ from pathlib import Path
 import yaml
 
 from planner.data import schema
-from planner.data.csvio import expected, parse_cell
+from planner.data.csvio import csv_rows, expected, parse_cell
+from planner.data.network import split_link_id
 from planner.data.settings import KEYS
-from planner.data.yamlio import read_yaml
+from planner.data.yamlio import parse_yaml, read_yaml
 from planner.errors import InputError, Problem
+from planner.scratch import scratch
 
 TABLES = {t.file.removesuffix(".csv"): t for t in schema.TABLES}
 SUFFIX_OPS = {"*": "*=", "+": "+="}
@@ -146,13 +147,16 @@ class _Csv:
 
     @classmethod
     def read(cls, file: Path) -> _Csv | None:
-        lines = file.read_text(encoding="utf-8-sig").splitlines()
-        data = [i for i, s in enumerate(lines) if s.strip() and not s.lstrip().startswith("#")]
-        if not data:
+        try:
+            text = file.read_bytes().decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError):
             return None
-        head = [h.strip() for h in next(csv.reader([lines[data[0]]]))]
-        rows = {i: next(csv.reader([lines[i]])) for i in data[1:]}
-        return cls(lines, data[0], head, rows)
+        rows, _ = csv_rows(text)  # rows refused are kept as they are; the loader says why
+        if not rows or "\x00" in text:
+            return None
+        (header_line, head), *body = rows
+        return cls(text.splitlines(), header_line - 1, [h.strip() for h in head],
+                   {line - 1: cells for line, cells in body})
 
     def text(self) -> str:
         out = list(self.lines)
@@ -203,9 +207,7 @@ def _cell_target(change: Change) -> tuple[schema.Table, dict[str, str], str] | N
             raise InputError([change.problem("bad path", f"{name}.ID.COLUMN or "
                                                          f"{name}[COLUMN=VALUE,...].COLUMN")])
         if table.key == ("origin", "destination", "commodity"):
-            origin, _, tail = row_id.partition(">")
-            destination, _, commodity = tail.partition(":")
-            selector = {"origin": origin, "destination": destination, "commodity": commodity}
+            selector = dict(zip(table.key, split_link_id(row_id)))
         elif len(table.key) == 1:
             selector = {table.key[0]: row_id}
         else:
@@ -287,7 +289,12 @@ def _apply_setting(change: Change, settings: dict) -> None:
         node = node.setdefault(key, {})
         if not isinstance(node, dict):
             raise InputError([change.problem(f"{key} is not a mapping", "a path to a setting")])
-    value = yaml.safe_load(change.value) if change.value else None
+    value = None
+    if change.value:
+        value, _, problems = parse_yaml(change.value, change.source)
+        if problems:
+            raise InputError([change.problem(f"not a value: {problems[0].message}",
+                                             "a number, text, or a YAML list or mapping")])
     if change.op != "=":
         old = node.get(keys[-1])
         if not isinstance(old, int | float) or not isinstance(value, int | float):
@@ -316,13 +323,16 @@ def resolve_instance(folder: Path, changes: Iterable[Change], dest: Path) -> Res
     Raises InputError naming every bad change at once."""
     from planner.data.load import resolve_model
 
-    dest.mkdir(parents=True)
+    if not folder.is_dir():
+        raise InputError([Problem(str(folder), None, None, "not a folder" if folder.exists()
+                                  else "no such folder", "an instance folder with "
+                                  "instance.yaml and CSV tables, or a bundled instance name")])
     problems: list[Problem] = []
     docs: dict[str, _Csv] = {}
     touched: dict[tuple, Change] = {}
     settings_file = folder / "instance.yaml"
-    settings = yaml.safe_load(settings_file.read_text("utf-8")) if settings_file.is_file() \
-        else None
+    settings = read_yaml(settings_file, str(settings_file))[0] if settings_file.is_file() \
+        else None  # when unreadable, copied as it is and its problems said by the loader
     settings_changed = False
     for change in changes:
         try:
@@ -339,16 +349,17 @@ def resolve_instance(folder: Path, changes: Iterable[Change], dest: Path) -> Res
                 file = folder / table.file
                 doc = _Csv.read(file) if file.is_file() else None
                 if doc is None:
-                    raise InputError([change.problem(f"{table.file} is missing or empty",
-                                                     "the table in the instance")])
+                    raise InputError([change.problem(
+                        f"{table.file} is missing, empty or unreadable",
+                        "the table in the instance")])
                 docs[table.file] = doc
             for line in _apply_cell(change, docs[table.file], table, selector, column):
                 touched[(table.file, line, column)] = change
         except InputError as error:
             problems += error.problems
     if problems:
-        shutil.rmtree(dest, ignore_errors=True)
         raise InputError(problems)
+    dest.mkdir(parents=True)
     for file in sorted(folder.iterdir()):
         if file.suffix == ".csv" and file.name not in docs and file.is_file():
             shutil.copyfile(file, dest / file.name)
@@ -356,7 +367,7 @@ def resolve_instance(folder: Path, changes: Iterable[Change], dest: Path) -> Res
         (dest / name).write_text(doc.text(), encoding="utf-8")
     model = None
     if isinstance(settings, dict):
-        model = resolve_model(str(settings.get("model", "")), folder)
+        model, _ = resolve_model(str(settings.get("model", "")), folder)
         if model is not None:
             # a bare name (`ndfeb`) finds `ndfeb.yaml` next to instance.yaml: no rewrite needed
             name = str(settings["model"])
@@ -396,7 +407,9 @@ def name_sources(problems: list[Problem], res: Resolution) -> list[Problem]:
                 file = res.model
             elif (res.folder / file.name).exists():
                 file = res.folder / file.name
-        out.append(Problem(str(file), line, p.column, message, p.expected, p.severity))
+        message = message.replace(str(res.dest), str(res.folder))
+        out.append(Problem(str(file).replace(str(res.dest), str(res.folder)), line, p.column,
+                           message, p.expected, p.severity))
     return out
 
 
@@ -414,13 +427,20 @@ def read_changed_instance(folder: Path, changes: Iterable[Change], dest: Path):
     return instance, problems
 
 
+def read_resolved(folder: str | Path, changes: Iterable[Change] = ()):
+    """(instance or None, every problem, resolved files {name: bytes}) of `folder` with
+    `changes` applied, resolved in a scratch folder that is gone when this returns."""
+    with scratch("planner-instance-") as tmp:
+        dest = tmp / "instance"
+        instance, problems = read_changed_instance(Path(folder), changes, dest)
+        files = {f.name: f.read_bytes() for f in sorted(dest.iterdir())} if instance else {}
+    return instance, problems, files
+
+
 def load_resolved(folder: str | Path, changes: Iterable[Change] = ()):
     """(instance, resolved files {name: bytes}) of `folder` with `changes` applied; raises
     InputError listing every problem."""
-    with tempfile.TemporaryDirectory(prefix="planner-instance-") as tmp:
-        dest = Path(tmp) / "instance"
-        instance, problems = read_changed_instance(Path(folder), changes, dest)
-        if instance is None:
-            raise InputError(problems)
-        files = {f.name: f.read_bytes() for f in sorted(dest.iterdir())}
+    instance, problems, files = read_resolved(folder, changes)
+    if instance is None:
+        raise InputError(problems)
     return instance, files

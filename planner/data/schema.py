@@ -1,7 +1,8 @@
 """The instance tables: the single source of truth for files, columns, types, units and defaults.
 
 The loader validates against these specs and `docs/instance-format.md` documents them.
-Kinds: `name` (identifier), `text` (free text), `float`, `int`, `year`, `bool`.
+Kinds: `name` (identifier), `text` (free text), `float`, `int`, `year` (a calendar year in
+YEAR_RANGE), `bool`.
 A column with `required=False` may be absent or empty; it then takes `default`
 (`None` means "no limit" or "not set", as the column's doc says).
 """
@@ -39,7 +40,19 @@ class Table:
         return next(c for c in self.columns if c.name == name)
 
 
+# Magnitudes beyond which the solver's numerics break down (HiGHS reads bounds of 1e20 as
+# infinite): tonnages (columns named *_t, not *_per_t) are refused above MAX_TONNES (a thousand
+# times the world's yearly rare-earth output), every other number above MAX_MAGNITUDE; years
+# outside YEAR_RANGE are refused, and horizons longer than MAX_MODEL_YEARS model years.
+MAX_TONNES = 1e9
+MAX_MAGNITUDE = 1e12
+YEAR_RANGE = (1900, 2200)
+MAX_MODEL_YEARS = 100
+
+
 def _c(name, kind, doc, required=True, default=None, min=None, max=None) -> Column:  # noqa: A002
+    if kind == "float" and name.endswith("_t") and not name.endswith("_per_t") and max is None:
+        max = MAX_TONNES  # noqa: A001
     return Column(name, kind, doc, required, default, min, max)
 
 
@@ -147,7 +160,7 @@ PRODUCT_INFLOWS = Table(
     "Historic inflows into use, before the first model year (future inflows come from demand).",
     (
         _c("product", "name", "product id from the value-chain model"),
-        _c("year", "int", "calendar year of entry into use, before the first model year"),
+        _c("year", "year", "calendar year of entry into use, before the first model year"),
         _c("placed_t", "float", "tonnes of the placed commodity entering use that year", min=0),
         _c("region", "name", "region where its end of life arrives (default: eol_region)", False,
            ""),
@@ -194,7 +207,7 @@ GRID = Table(
     "held constant before the first and after the last; overrides regions.csv for the region.",
     (
         _c("region", "name", "region id"),
-        _c("year", "int", "calendar year"),
+        _c("year", "year", "calendar year"),
         _c("kgco2e_per_kwh", "float", "grid intensity that year, kg CO2e/kWh", min=0),
     ),
     key=("region", "year"),

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from planner.data.instance import OBJECTIVES, ObjectiveSpec, Settings, parse_objective
-from planner.data.yamlio import Marks, line_of, read_yaml, yaml_number
+from planner.data.schema import MAX_MAGNITUDE, MAX_MODEL_YEARS, YEAR_RANGE
+from planner.data.yamlio import Marks, finite_number, line_of, read_yaml, yaml_number
 from planner.errors import Problem
 
 KEYS = {"name", "description", "model", "currency", "years", "base_year", "discount_rate",
@@ -33,19 +34,23 @@ def read_settings(path: Path, shown: str) -> tuple[Settings | None, Marks, list[
             problems.append(Problem(shown, 1, k, f"required key {k!r} is missing",
                                     "name, model and years"))
 
-    def number(key_path, value, minimum=None, integer=False):
-        value = yaml_number(value)
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if ok and integer:
-            ok = float(value).is_integer()
-        if ok and minimum is not None:
-            ok = value >= minimum
+    def number(key_path, value, minimum=None, integer=False, maximum=MAX_MAGNITUDE):
+        x = finite_number(value)
+        ok = x is not None and (not integer or x.is_integer())
+        ok = ok and (minimum is None or x >= minimum) and abs(x) <= maximum
         if not ok:
             kind = "a whole number" if integer else "a number"
-            bad(key_path, f"invalid value {value!r}",
-                kind + (f" >= {minimum:g}" if minimum is not None else ""))
+            shown = value if isinstance(value, int | float | bool) else str(value)[:40]
+            if maximum < MAX_MAGNITUDE:
+                kind += f" in [{minimum:g}, {maximum:g}]"
+            elif minimum is not None:
+                kind += f" >= {minimum:g}"
+            bad(key_path, f"invalid value {shown!r}", kind)
             return None
-        return int(value) if integer else float(value)
+        return int(x) if integer else x
+
+    def year(key_path, value):
+        return number(key_path, value, YEAR_RANGE[0], True, YEAR_RANGE[1])
 
     years = data.get("years", {})
     if not isinstance(years, dict):
@@ -54,20 +59,24 @@ def read_settings(path: Path, shown: str) -> tuple[Settings | None, Marks, list[
     for k in years:
         if k not in ("start", "end", "step"):
             bad(("years", k), f"unknown key {k!r}", "start, end, step")
-    start = number(("years", "start"), years.get("start"), 1900, True)
-    end = number(("years", "end"), years.get("end"), 1900, True)
-    step = number(("years", "step"), years.get("step", 1), 1, True)
+    start = year(("years", "start"), years.get("start"))
+    end = year(("years", "end"), years.get("end"))
+    step = number(("years", "step"), years.get("step", 1), 1, True, 50)
     if start is not None and end is not None and step is not None:
         if end < start:
             bad(("years", "end"), f"end {end} is before start {start}", "end >= start")
         elif (end - start) % step:
             bad(("years", "step"), f"step {step} does not reach end {end} from start {start}",
                 "a step that divides end - start")
-    base_year = number(("base_year",), data.get("base_year", start), 1900, True)
+        elif (end - start) // step + 1 > MAX_MODEL_YEARS:
+            bad(("years", "end"), f"{(end - start) // step + 1} model years",
+                f"at most {MAX_MODEL_YEARS} model years (a larger years.step, or a nearer end)")
+    base_year = year(("base_year",), data.get("base_year", start))
     rate = number(("discount_rate",), data.get("discount_rate", 0.0), 0.0)
     if rate is not None and rate >= 1:
         bad(("discount_rate",), f"discount rate {rate} is not a fraction", "a fraction like 0.035")
-    penalty = number(("shortage_penalty_per_t",), data.get("shortage_penalty_per_t", 1.0e6), 0.0)
+    penalty = number(("shortage_penalty_per_t",), data.get("shortage_penalty_per_t", 1.0e6), 0.0,
+                     maximum=1e9)
     alpha = number(("cvar_alpha",), data.get("cvar_alpha", 0.9), 0.0)
     if alpha is not None and alpha >= 1:
         bad(("cvar_alpha",), f"CVaR level {alpha} is not below 1", "a level in [0, 1), e.g. 0.9")
@@ -87,6 +96,10 @@ def read_settings(path: Path, shown: str) -> tuple[Settings | None, Marks, list[
         bad(("objective",), message,
             "cost, emissions, risk, shortfall, cvar_shortfall or concentration; "
             "`cost=1,risk=0.5`; `cost>risk`; or {weights: {cost: 1, risk: 0.5}, normalise: true}")
+    for key in ("name", "description", "model", "currency", "eol_region"):
+        value = data.get(key, "")
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            bad((key,), f"{key} is not text", "a name or text on one line")
     if problems:
         return None, marks, problems
     return Settings(
