@@ -15,19 +15,19 @@ demo: $(STAMP)
 	$(BIN)/planner validate instances/uk-baseline
 	$(BIN)/planner solve instances/uk-baseline --out runs/uk-baseline --force --report
 
-# the default tests leave out those marked slow (long end-to-end runs covered by faster ones);
-# then the wheel check: a wheel installed outside the checkout solves the bundled instances
+# the wheel check (a wheel installed outside the checkout solves the bundled instances), then
+# the tests, leaving out those marked slow (long end-to-end runs covered by faster ones)
 test: $(STAMP)
 	$(BIN)/ruff check planner tests benchmarks
 	bash tests/setup-browser.sh
-	$(BIN)/pytest -q -m "not slow"
 	PYTHON=$(PYTHON) bash tests/wheel-check.sh
+	$(BIN)/pytest -q -m "not slow"
 
 test-all: $(STAMP)
 	$(BIN)/ruff check planner tests benchmarks
 	bash tests/setup-browser.sh
-	$(BIN)/pytest -q
 	PYTHON=$(PYTHON) bash tests/wheel-check.sh
+	$(BIN)/pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

@@ -7,24 +7,31 @@ Exit codes: 0 optimal; 1 unexpected error; 2 bad command-line usage; 3 invalid i
 
 from __future__ import annotations
 
-import json
-import sys
+import signal
+import threading
 from pathlib import Path
 
 import click
 
 from planner.cli_options import (
+    INSTANCE,
+    Number,
     change_options,
     changes_of,
     decision_options,
-    decisions_of,
-    limits_of,
-    objective_of,
     objective_options,
-    solve_options_of,
+    request_of,
     solver_options,
 )
-from planner.cli_run import EXIT, finish, model_file, solve_run, user_errors
+from planner.cli_run import (
+    finish,
+    model_file,
+    pareto_run,
+    print_problems,
+    report_problems,
+    solve_run,
+    user_errors,
+)
 from planner.cli_whatif import rerun, sweep, whatif
 
 
@@ -38,10 +45,17 @@ def main() -> None:
     3 invalid input, 4 time limit with a solution, 5 infeasible, 6 unbounded,
     7 time limit without a solution, 130 interrupted.
     """
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(signum, frame) -> None:
+    """SIGTERM ends a command as Ctrl-C does: temporary folders removed, nothing written."""
+    raise KeyboardInterrupt
 
 
 @main.command()
-@click.argument("instance_dir", type=click.Path(path_type=Path))
+@click.argument("instance_dir", type=INSTANCE)
 @change_options
 def validate(instance_dir: Path, variants, overlays, sets) -> None:
     """Check INSTANCE_DIR (with any changes) and report every problem as
@@ -49,24 +63,14 @@ def validate(instance_dir: Path, variants, overlays, sets) -> None:
 
     Exit 0 when the instance is valid (warnings are printed), 3 otherwise.
     """
-    import tempfile
+    from planner.data.overrides import read_resolved
 
-    from planner.data.overrides import read_changed_instance
-
-    with user_errors(), tempfile.TemporaryDirectory() as tmp:
+    with user_errors():
         changes = changes_of(instance_dir, variants, overlays, sets)
-        if instance_dir.is_dir():
-            instance, problems = read_changed_instance(instance_dir, changes,
-                                                       Path(tmp) / "instance")
-        else:
-            from planner.data.load import read_instance
-            instance, problems = read_instance(instance_dir)
-        for problem in problems:
-            click.echo(str(problem), err=True)
+        instance, problems, _ = read_resolved(instance_dir, changes)
         if instance is None:
-            n = sum(p.severity == "error" for p in problems)
-            click.echo(f"{n} error(s) in {instance_dir}", err=True)
-            sys.exit(EXIT["input"])
+            report_problems(problems)
+        print_problems(problems)
     changed = f", {len(changes)} change(s)" if changes else ""
     click.echo(f"{instance_dir}: valid ({len(instance.regions)} regions, "
                f"{len(instance.facilities)} facilities, {len(instance.links)} links, "
@@ -75,7 +79,7 @@ def validate(instance_dir: Path, variants, overlays, sets) -> None:
 
 
 @main.command()
-@click.argument("instance_dir", type=click.Path(path_type=Path))
+@click.argument("instance_dir", type=INSTANCE)
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path),
               help="Run folder to create (must not exist unless --force).")
 @solver_options
@@ -94,65 +98,58 @@ def validate(instance_dir: Path, variants, overlays, sets) -> None:
               help="Solve by progressive hedging over the scenarios (mpi-sppy; under "
                    "`mpiexec -n K` on K processes), then evaluate its consensus build plan "
                    "exactly on the extensive form. Needs the `decompose` extra.")
-@click.option("--ph-rho", type=click.FloatRange(min=0, min_open=True), default=1.0,
+@click.option("--ph-rho", type=Number(min=0, min_open=True), default=1.0,
               show_default=True,
               help="PH penalty of each build, as a multiple of its first-stage cost per "
                    "module (cost-proportional rho).")
 @click.option("--ph-iterations", type=click.IntRange(min=1), default=100, show_default=True,
               help="PH iteration limit.")
-@click.option("--ph-tolerance", type=click.FloatRange(min=0), default=1e-4, show_default=True,
+@click.option("--ph-tolerance", type=Number(min=0), default=1e-4, show_default=True,
               help="PH convergence threshold.")
 @click.option("--write-model", type=click.Path(path_type=Path), default=None,
               callback=model_file, metavar="FILE.mps|FILE.lp",
               help="Also write the model as HiGHS solved it (decisions applied, named rows "
                    "and columns, objective constant included) to this MPS or LP file, for "
                    "inspection or another solver.")
-def solve(instance_dir: Path, out: Path, time_limit, mip_gap, threads, seed, force, log,
-          objective_text, normalise, limit_texts, as_json, stochastic_metrics,
-          with_report, variants, overlays, sets, fix_builds, forbid_builds, forbid_countries,
-          evaluate, decompose, ph_rho, ph_iterations, ph_tolerance, write_model) -> None:
+@click.pass_context
+def solve(ctx: click.Context, instance_dir: Path, out: Path, force: bool, as_json: bool,
+          with_report: bool, decompose: str | None, ph_rho: float, ph_iterations: int,
+          ph_tolerance: float, write_model: Path | None, overlays, **_) -> None:
     """Build and solve INSTANCE_DIR; write results to the run folder --out.
 
     The run folder holds summary.json and tidy CSV tables (builds, capacity, activity, flows,
     purchases, shortfall, disposal, eol_arrivals, costs, emissions, loop_shares, concentration);
     it is written all at once, never half-written.
     """
-    spec = objective_of(objective_text, normalise)
-    limits = limits_of(limit_texts)
-    if decompose and (evaluate or fix_builds or forbid_builds or forbid_countries or spec or
-                      limits):
+    p = ctx.params
+    if decompose and (p["evaluate"] or p["fix_builds"] or p["forbid_builds"] or
+                      p["forbid_countries"] or p["objective_text"] or p["limit_texts"]):
         raise click.UsageError("--decompose ph minimises cost with free builds: it takes no "
                                "--evaluate, --fix-build, --forbid-build, --forbid-country, "
                                "--objective or --limit")
     with user_errors():
-        changes = changes_of(instance_dir, variants, overlays, sets)
-        decisions = decisions_of(fix_builds, forbid_builds, forbid_countries, evaluate)
-        options = solve_options_of(time_limit, mip_gap, threads, seed, log)
-        extra = None
+        request = request_of(ctx.params)
+        decisions = annotate = None
         if decompose:
-            decisions, extra = _progressive_hedging(instance_dir, changes, decisions, options,
-                                                    ph_rho, ph_iterations, ph_tolerance)
-            if extra is None:
+            from planner.solve.ph import PHOptions
+            from planner.workflow import hedged_plan
+
+            decisions, annotate = hedged_plan(request.instance, request.changes,
+                                              request.decisions(), request.solver,
+                                              PHOptions(ph_rho, ph_iterations, ph_tolerance))
+            if annotate is None:
                 return  # an MPI rank other than 0: rank 0 writes the run
-        outcome = solve_run(instance_dir, out, force, options, spec, limits, changes,
-                             decisions, stochastic_metrics, with_report, annotate=extra,
-                             write_model=write_model)
+        options = {"report": with_report, "decompose": decompose,
+                   "ph": {"rho": ph_rho, "iterations": ph_iterations,
+                          "tolerance": ph_tolerance} if decompose else None}
+        outcome = solve_run(request, out, force, options=options, with_report=with_report,
+                            annotate=annotate, decisions=decisions, reads=overlays,
+                            write_model=write_model)
     finish(outcome, out, as_json, with_report)
 
 
-def _progressive_hedging(instance_dir, changes, decisions, options, rho, iterations,
-                         tolerance):
-    """PH's consensus plan as the decisions to evaluate, and what to add to the summary
-    (None on MPI ranks other than 0): planner.workflow.hedged_plan."""
-    from planner.solve.ph import PHOptions
-    from planner.workflow import hedged_plan
-
-    return hedged_plan(instance_dir, changes, decisions, options,
-                       PHOptions(rho, iterations, tolerance))
-
-
 @main.command()
-@click.argument("instance_dir", type=click.Path(path_type=Path))
+@click.argument("instance_dir", type=INSTANCE)
 @click.option("--objectives", required=True, metavar="A,B[,C]",
               help="Two or three objectives to trade off, the first minimised directly and the "
                    "others bounded (cost, emissions, risk, shortfall, cvar_shortfall, "
@@ -168,49 +165,21 @@ def _progressive_hedging(instance_dir, changes, decisions, options, rho, iterati
 @click.option("--report", "with_report", is_flag=True,
               help="Also write report.html (the front, with each point's decisions).")
 @change_options
-def pareto(instance_dir: Path, objectives: str, points: int, out: Path, time_limit, mip_gap,
-           threads, seed, force, as_json, with_report, variants, overlays, sets) -> None:
+@click.pass_context
+def pareto(ctx: click.Context, instance_dir: Path, objectives: str, points: int, out: Path,
+           force: bool, as_json: bool, with_report: bool, overlays, **_) -> None:
     """Trace the Pareto front of INSTANCE_DIR by the augmented epsilon-constraint method
     (AUGMECON2): efficient points only, each solved on the same built model."""
-    from rich.console import Console
-    from rich.progress import Progress
-
     from planner.data.instance import OBJECTIVES
-    from planner.runs import (
-        atomic_folder,
-        check_target,
-        write_command,
-        write_instance,
-        write_tables,
-    )
-    from planner.workflow import pareto_front
 
     names = [n.strip() for n in objectives.split(",")]
     if not 2 <= len(names) <= 3 or len(set(names)) != len(names) or any(
             n not in OBJECTIVES for n in names):
         raise click.BadParameter(f"{objectives!r}: expected 2 or 3 distinct of "
                                  + ", ".join(OBJECTIVES), param_hint="--objectives")
-    options = solve_options_of(time_limit, mip_gap, threads, seed)
     with user_errors():
-        check_target(out, force)
-        changes = changes_of(instance_dir, variants, overlays, sets)
-        total = len(names) ** 2 + points ** (len(names) - 1)
-        with Progress(console=Console(stderr=True), transient=True) as bar:
-            task = bar.add_task("Pareto front", total=total)
-            outcome = pareto_front(instance_dir, names, points, options,
-                                   progress=lambda: bar.advance(task), changes=changes)
-        with atomic_folder(out, force) as tmp:
-            outcome.front.to_csv(tmp / "pareto.csv", index=False, float_format="%.10g")
-            outcome.payoff.to_csv(tmp / "payoff.csv", index=False, float_format="%.10g")
-            (tmp / "summary.json").write_text(json.dumps(outcome.summary, indent=2) + "\n")
-            write_instance(tmp, outcome.instance_files)
-            write_command(tmp, click.get_current_context())
-            for point in outcome.points:
-                write_tables(tmp / f"point_{point.summary['pareto']['point']:02d}",
-                             point.tables, point.summary)
-            if with_report and outcome.points:
-                from planner.report.solution import write_report
-                write_report(tmp)
+        outcome = pareto_run(request_of(ctx.params), names, points, out, force, with_report,
+                             reads=overlays)
     if as_json:
         click.echo(outcome.front.to_json(orient="records", indent=2))
         return
@@ -231,7 +200,7 @@ def pareto(instance_dir: Path, objectives: str, points: int, out: Path, time_lim
 @click.option("--point", type=click.IntRange(min=1), default=None,
               help="For a Pareto folder: the point whose full results are shown [default: "
                    "the first].")
-@click.option("--dependency-threshold", type=click.FloatRange(0, 1), default=0.5,
+@click.option("--dependency-threshold", type=Number(0, 1), default=0.5,
               show_default=True,
               help="Share of a stage's imports from one country above which it is listed as "
                    "a dependency.")

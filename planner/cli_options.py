@@ -2,9 +2,47 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
+
+from planner.request import DEFAULT_MIP_GAP
+
+if TYPE_CHECKING:
+    from planner.request import RunRequest
+
+
+class Number(click.FloatRange):
+    """A finite number in a range (click's FloatRange lets nan and inf through)."""
+
+    name = "number"
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
+
+
+class InstancePath(click.ParamType):
+    """An instance folder, or the name of a bundled instance (`uk-baseline`, `toy`) when no
+    such folder exists here. A missing folder is left for the loader to report (exit 3)."""
+
+    name = "INSTANCE"
+
+    def convert(self, value, param, ctx) -> Path:
+        path = Path(value)
+        if not path.exists():
+            from planner.bundled import bundled_instance
+
+            return bundled_instance(str(value)) or path
+        return path
+
+
+INSTANCE = InstancePath()
 
 
 def stacked(*options):
@@ -18,10 +56,12 @@ def stacked(*options):
 
 # --time-limit, --mip-gap, --threads, --seed and --force, shared by solving commands.
 solver_options = stacked(
-    click.option("--time-limit", type=click.FloatRange(min=0), default=None,
+    click.option("--time-limit", type=Number(min=0), default=None,
                  help="Solver time limit per solve, in seconds [default: none]."),
-    click.option("--mip-gap", type=click.FloatRange(min=0), default=1e-3, show_default=True,
-                 help="Relative MIP gap at which a solve stops (0.001 = 0.1 %)."),
+    click.option("--mip-gap", type=Number(min=0, max=1, max_open=True), default=DEFAULT_MIP_GAP,
+                 show_default=True,
+                 help="Relative MIP gap at which a solve stops, a fraction below 1 "
+                      "(0.001 = 0.1 %)."),
     click.option("--threads", type=click.IntRange(min=0), default=0, show_default=True,
                  help="HiGHS threads (0: HiGHS's choice, half the cores)."),
     click.option("--seed", type=int, default=None,
@@ -64,14 +104,6 @@ objective_options = stacked(
 )
 
 
-def solve_options_of(time_limit, mip_gap, threads, seed, log=False):
-    """SolveOptions from the solver options (threads 0: HiGHS's choice)."""
-    from planner.solve import SolveOptions
-
-    return SolveOptions(time_limit=time_limit, mip_gap=mip_gap, threads=threads or None,
-                        seed=seed, log=log)
-
-
 # --fix-build, --forbid-build, --forbid-country and --evaluate: decisions imposed.
 decision_options = stacked(
     click.option("--fix-build", "fix_builds", multiple=True, metavar="FACILITY=M[@YEAR]",
@@ -89,12 +121,6 @@ decision_options = stacked(
 )
 
 
-def decisions_of(fix_builds, forbid_builds, forbid_countries, evaluate):
-    from planner.formulation.decisions import Decisions
-
-    return Decisions.from_options(fix_builds, forbid_builds, forbid_countries, evaluate)
-
-
 def changes_of(instance_dir: Path, variants, overlays, sets) -> list:
     """The changes of --variant, --overlay and --set, in the order they apply."""
     from planner.data.overrides import parse_change, read_overlay, variant_changes
@@ -104,20 +130,17 @@ def changes_of(instance_dir: Path, variants, overlays, sets) -> list:
     return changes + [parse_change(text) for text in sets]
 
 
-def objective_of(text: str | None, normalise: bool):
-    """--objective / --normalise -> ObjectiveSpec (None: keep the instance's)."""
-    from dataclasses import replace
-
+def check_objective(text: str | None, normalise: bool) -> None:
+    """--objective and --normalise make sense (else a usage error)."""
     from planner.data.instance import parse_objective
 
     if text is None:
         if normalise:
             raise click.UsageError("--normalise needs --objective with weights")
-        return None
+        return
     spec, message = parse_objective(text)
     if spec is None:
         raise click.BadParameter(message, param_hint="--objective")
-    return replace(spec, normalise=True) if normalise else spec
 
 
 def limits_of(texts) -> dict[str, float]:
@@ -131,7 +154,39 @@ def limits_of(texts) -> dict[str, float]:
         except ValueError:
             raise click.BadParameter(f"{text!r}: expected MEASURE=NUMBER",
                                      param_hint="--limit") from None
+        if not math.isfinite(limits[name.strip()]):
+            raise click.BadParameter(f"{text!r}: the bound is not a finite number",
+                                     param_hint="--limit")
         if name.strip() not in OBJECTIVES:
             raise click.BadParameter(f"unknown measure {name.strip()!r}; expected one of "
                                      + ", ".join(OBJECTIVES), param_hint="--limit")
     return limits
+
+
+def request_of(params: Mapping[str, Any]) -> RunRequest:
+    """The RunRequest of a command's parsed options (click's `ctx.params`): the instance, the
+    changes of --variant, --overlay and --set, the objective options, the decisions and the
+    solver options, as far as the command has them. Usage errors raise click's exceptions;
+    bad changes or decisions raise InputError."""
+    from planner.request import RunRequest, SolveOptions
+
+    check_objective(params.get("objective_text"), params.get("normalise", False))
+    limits = limits_of(params.get("limit_texts", ()))
+    instance = params["instance_dir"]
+    request = RunRequest(
+        instance=instance,
+        changes=tuple(changes_of(instance, params.get("variants", ()),
+                                 params.get("overlays", ()), params.get("sets", ()))),
+        objective=params.get("objective_text"), normalise=params.get("normalise", False),
+        limits=tuple(limits.items()),
+        fix_builds=tuple(params.get("fix_builds", ())),
+        forbid_builds=tuple(params.get("forbid_builds", ())),
+        forbid_countries=tuple(params.get("forbid_countries", ())),
+        evaluate=params.get("evaluate"),
+        solver=SolveOptions(time_limit=params.get("time_limit"),
+                            mip_gap=params.get("mip_gap", DEFAULT_MIP_GAP),
+                            threads=params.get("threads") or None, seed=params.get("seed"),
+                            log=params.get("log", False)),
+        stochastic_metrics=params.get("stochastic_metrics", False))
+    request.decisions()  # checked now: a bad --fix-build is said before anything runs
+    return request

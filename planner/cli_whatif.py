@@ -2,32 +2,52 @@
 
 from __future__ import annotations
 
-import json
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from planner.cli_options import (
+    INSTANCE,
     change_options,
-    changes_of,
     decision_options,
-    decisions_of,
-    limits_of,
-    objective_of,
     objective_options,
-    solve_options_of,
+    request_of,
     solver_options,
 )
-from planner.cli_run import EXIT, fail, finish, solve_run, user_errors
+from planner.cli_run import EXIT, fail, finish, pareto_run, solve_run, user_errors
 from planner.errors import PlannerError
 
-# what a what-if takes from its baseline's command.json unless given on its own command line
-INHERITED = ("time_limit", "mip_gap", "threads", "seed", "objective_text", "normalise",
-             "limit_texts", "fix_builds", "forbid_builds", "forbid_countries")
+if TYPE_CHECKING:
+    from planner.request import RunRequest
+
+# what a what-if takes from its baseline's request unless its own command line gives it:
+# option name -> the request's field (solver.* for the solver's options)
+INHERITED = {"time_limit": "solver.time_limit", "mip_gap": "solver.mip_gap",
+             "threads": "solver.threads", "seed": "solver.seed", "objective_text": "objective",
+             "normalise": "normalise", "limit_texts": "limits", "fix_builds": "fix_builds",
+             "forbid_builds": "forbid_builds", "forbid_countries": "forbid_countries"}
+
+
+def inherit(ctx: click.Context, given: RunRequest, base: RunRequest) -> RunRequest:
+    """`given` with the fields of `base` whose options this command line left at their
+    defaults (INHERITED)."""
+    from click.core import ParameterSource
+
+    own, solver = {}, {}
+    for option, name in INHERITED.items():
+        if ctx.get_parameter_source(option) != ParameterSource.DEFAULT:
+            continue
+        if name.startswith("solver."):
+            solver[name[7:]] = getattr(base.solver, name[7:])
+        else:
+            own[name] = getattr(base, name)
+    return replace(given, solver=replace(given.solver, **solver), **own)
 
 
 @click.command()
-@click.argument("instance_dir", type=click.Path(path_type=Path))
+@click.argument("instance_dir", type=INSTANCE)
 @click.option("--baseline", required=True,
               type=click.Path(path_type=Path, exists=True, file_okay=False),
               help="The run folder to compare with (from planner solve).")
@@ -41,40 +61,31 @@ INHERITED = ("time_limit", "mip_gap", "threads", "seed", "objective_text", "norm
 @change_options
 @decision_options
 @click.pass_context
-def whatif(ctx: click.Context, instance_dir: Path, baseline: Path, out: Path, time_limit,
-           mip_gap, threads, seed, force, objective_text, normalise, limit_texts, with_report,
-           variants, overlays, sets, fix_builds, forbid_builds, forbid_countries,
-           evaluate) -> None:
+def whatif(ctx: click.Context, instance_dir: Path, baseline: Path, out: Path, force: bool,
+           with_report: bool, overlays, sets, **_) -> None:
     """Solve INSTANCE_DIR as the baseline run was solved, with the changes and decisions
     given here on top, and write the deltas against the baseline: objectives, builds, sourcing
     mix and loop shares.
 
-    The baseline's own changes (its summary.json) apply first; its objective, limits, solver
-    options and decisions are used unless this command line gives them.
+    The baseline's own changes apply first; its objective, limits, solver options and
+    decisions are used unless this command line gives them.
     """
-    from click.core import ParameterSource
-
     from planner.data.overrides import parse_change
     from planner.report.compare import write_comparison
     from planner.report.rundata import load_run
+    from planner.runs import read_record
 
     with user_errors():
         base = load_run(baseline)
-        record_file = baseline / "command.json"
-        recorded = json.loads(record_file.read_text())["params"] if record_file.is_file() \
-            else {}
-        given = dict(ctx.params)
-        for name in INHERITED:
-            if name in recorded and ctx.get_parameter_source(name) == ParameterSource.DEFAULT:
-                given[name] = recorded[name]
-        changes = [parse_change(text, "baseline") for text in
-                   base.summary.get("instance", {}).get("changes", [])]
-        changes += changes_of(instance_dir, variants, overlays, sets)
-        decisions = decisions_of(given["fix_builds"], given["forbid_builds"],
-                                 given["forbid_countries"], evaluate)
-        spec = objective_of(given["objective_text"], given["normalise"])
-        options = solve_options_of(given["time_limit"], given["mip_gap"], given["threads"],
-                                   given["seed"])
+        request = request_of(ctx.params)
+        if (baseline / "command.json").is_file():
+            recorded = read_record(baseline).request
+            request = inherit(ctx, request, recorded)
+            base_changes = recorded.changes
+        else:  # a run without its record: the changes its summary names
+            base_changes = tuple(parse_change(text, "baseline") for text in
+                                 base.summary.get("instance", {}).get("changes", []))
+        request = replace(request, changes=base_changes + request.changes)
         deltas = {}
 
         def compare(folder: Path) -> None:
@@ -82,9 +93,10 @@ def whatif(ctx: click.Context, instance_dir: Path, baseline: Path, out: Path, ti
                                            ["baseline", "what-if"],
                                            f"What if: {', '.join(sets) or 'changed case'}"))
 
-        outcome = solve_run(instance_dir, out, force, options, spec,
-                             limits_of(given["limit_texts"]), changes, decisions, False,
-                             with_report, then=compare, params=given)
+        outcome = solve_run(request, out, force, command="whatif",
+                            options={"report": with_report, "baseline": str(baseline)},
+                            with_report=with_report, then=compare,
+                            reads=[baseline, *overlays])
     if deltas:
         click.echo(deltas["objectives"].to_string(index=False,
                                                   float_format=lambda v: f"{v:,.6g}"))
@@ -93,7 +105,7 @@ def whatif(ctx: click.Context, instance_dir: Path, baseline: Path, out: Path, ti
 
 
 @click.command()
-@click.argument("instance_dir", type=click.Path(path_type=Path))
+@click.argument("instance_dir", type=INSTANCE)
 @click.option("--grid", "grids", multiple=True, required=True, metavar="PATH=START:STOP:N",
               help="An axis: N values from START to STOP, or PATH=A,B,C (`*=` multiplies, "
                    "`+=` adds), e.g. offers.cn_ndpr_oxide.price_per_t=60000:150000:10; "
@@ -121,10 +133,9 @@ def whatif(ctx: click.Context, instance_dir: Path, baseline: Path, out: Path, ti
 @objective_options
 @change_options
 @decision_options
-def sweep(instance_dir: Path, grids, samples, sample_seed, workers, scheduler, resume, rebuild,
-          out, time_limit, mip_gap, threads, seed, force, objective_text, normalise,
-          limit_texts, variants, overlays, sets, fix_builds, forbid_builds, forbid_countries,
-          evaluate) -> None:
+@click.pass_context
+def sweep(ctx: click.Context, instance_dir: Path, grids, samples, sample_seed, workers,
+          scheduler, resume, rebuild, out, force, **_) -> None:
     """Solve INSTANCE_DIR at every point of a grid of changes, in parallel, and tabulate the
     objectives, risk measures and key decisions in sweep.csv (one row per point; a failed
     point is recorded with its error). Every point is a full run folder.
@@ -138,18 +149,12 @@ def sweep(instance_dir: Path, grids, samples, sample_seed, workers, scheduler, r
 
     from planner.sweep import Sweep, run_sweep
 
-    objective_of(objective_text, normalise)  # checked here, used by the workers
-    limits_of(limit_texts)
     with user_errors():
-        changes = changes_of(instance_dir, variants, overlays, sets)
-        decisions_of(fix_builds, forbid_builds, forbid_countries, evaluate)  # checked here
-        spec = Sweep(str(instance_dir), tuple(grids), samples, sample_seed,
-                     tuple(str(c) for c in changes), objective_text, normalise,
-                     tuple(limit_texts), time_limit, mip_gap, threads or 1, seed,
-                     reuse=not rebuild, fix_builds=tuple(fix_builds),
-                     forbid_builds=tuple(forbid_builds),
-                     forbid_countries=tuple(forbid_countries),
-                     evaluate=str(evaluate.resolve()) if evaluate else None)
+        request = request_of(ctx.params)
+        request = replace(request, solver=replace(request.solver,
+                                                  threads=request.solver.threads or 1),
+                          evaluate=request.evaluate.resolve() if request.evaluate else None)
+        spec = Sweep(request, tuple(grids), samples, sample_seed, reuse=not rebuild)
         failed = []
         with Progress(console=Console(stderr=True), transient=True) as bar:
             task = bar.add_task("sweep", total=len(spec.with_points().points))
@@ -176,25 +181,33 @@ def sweep(instance_dir: Path, grids, samples, sample_seed, workers, scheduler, r
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path),
               help="Folder for the repeated run (must not exist unless --force).")
 @click.option("--force", is_flag=True, help="Replace the --out folder if it already exists.")
-@click.pass_context
-def rerun(ctx: click.Context, run_dir: Path, out: Path, force: bool) -> None:
+def rerun(run_dir: Path, out: Path, force: bool) -> None:
     """Repeat the run in RUN_DIR: the same command and options on the resolved instance it
-    recorded (RUN_DIR/instance, every change already applied; RUN_DIR/command.json)."""
+    recorded (RUN_DIR/instance, every change already applied; RUN_DIR/command.json). A build
+    plan the run held (RUN_DIR/plan.csv: an evaluated or hedged plan) is held again."""
+    from planner.runs import read_record
+
     with user_errors():
-        record_file, instance = run_dir / "command.json", run_dir / "instance"
-        if not record_file.is_file() or not instance.is_dir():
+        instance = run_dir / "instance"
+        if not (run_dir / "command.json").is_file() or not instance.is_dir():
             raise PlannerError(f"{run_dir} has no command.json and instance/ to repeat (runs "
                                "written by planner solve or planner pareto have both)")
-        record = json.loads(record_file.read_text())
-        # a what-if repeats as a solve of its resolved instance with its effective options
-        name = {"whatif": "solve"}.get(record.get("command", ""), record.get("command", ""))
-        command = ctx.find_root().command.commands.get(name)
-        if command is None or command.name not in ("solve", "pareto"):
-            raise PlannerError(f"{record_file}: cannot repeat command {record.get('command')!r}")
-        accepted = {p.name for p in command.params}
-        params = {k: v for k, v in record["params"].items() if k in accepted}
-        params.update(instance_dir=instance, out=out, force=force, sets=(), overlays=(),
-                      variants=())
-        if params.get("evaluate"):
-            params["evaluate"] = run_dir / "plan.csv"
-    ctx.invoke(command, **params)
+        record = read_record(run_dir)
+        plan = run_dir / "plan.csv"
+        request = replace(record.request, instance=instance, changes=(),
+                          evaluate=plan if plan.is_file() else None)
+        report = record.options.get("report") is True
+        if record.command == "pareto":
+            names, points = record.options.get("objectives"), record.options.get("points")
+            if not isinstance(names, list) or not isinstance(points, int):
+                raise PlannerError(f"{run_dir / 'command.json'}: a Pareto run without its "
+                                   "objectives and points")
+            pareto_run(request, names, points, out, force, report, reads=[run_dir])
+            click.echo(f"Pareto front repeated in {out}")
+            return
+        if record.command not in ("solve", "whatif"):  # a what-if repeats as a solve
+            raise PlannerError(f"{run_dir / 'command.json'}: cannot repeat command "
+                               f"{record.command!r}")
+        outcome = solve_run(request, out, force, options={"report": report},
+                            with_report=report, reads=[run_dir])
+    finish(outcome, out, False, report)

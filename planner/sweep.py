@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import itertools
 import json
+import shutil
 import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,7 @@ import pandas as pd
 
 from planner.data.overrides import Change, parse_change
 from planner.errors import InputError, PlannerError, Problem
+from planner.request import RECORD_VERSION, RunRequest
 
 
 @dataclass(frozen=True)
@@ -94,36 +96,33 @@ def grid_points(axes: list[Axis], samples: int | None = None,
 
 @dataclass(frozen=True)
 class Sweep:
-    """Everything that defines a sweep's results (kept as DIR/sweep.json for --resume)."""
+    """Everything that defines a sweep's results (kept as DIR/sweep.json for --resume): the
+    run every point makes (its changes come before the point's values), the --grid texts, the
+    Latin hypercube's size and seed, and whether workers re-solve in place."""
 
-    instance: str
-    axes: tuple[str, ...]                  # the --grid texts
+    request: RunRequest
+    axes: tuple[str, ...]
     samples: int | None = None
     seed: int = 0
-    changes: tuple[str, ...] = ()          # applied before each point's values
-    objective: str | None = None
-    normalise: bool = False
-    limits: tuple[str, ...] = ()
-    time_limit: float | None = None
-    mip_gap: float = 1e-3
-    threads: int = 1
-    solver_seed: int | None = None
-    reuse: bool = True                     # re-solve in place when only numbers change
-    fix_builds: tuple[str, ...] = ()       # decisions, as on the command line
-    forbid_builds: tuple[str, ...] = ()
-    forbid_countries: tuple[str, ...] = ()
-    evaluate: str | None = None            # a run folder or plan CSV whose builds are held
+    reuse: bool = True
     points: list[dict[str, str]] = field(default_factory=list, compare=False)
 
+    def record(self) -> dict:
+        return {"version": RECORD_VERSION, "request": self.request.record(),
+                "axes": list(self.axes), "samples": self.samples, "seed": self.seed,
+                "reuse": self.reuse}
+
     @classmethod
-    def from_json(cls, data: dict) -> Sweep:
-        tuples = ("axes", "changes", "limits", "fix_builds", "forbid_builds",
-                  "forbid_countries")
-        return cls(**{k: tuple(v) if k in tuples else v for k, v in data.items()})
+    def from_record(cls, data: dict, where: str) -> Sweep:
+        if not isinstance(data, dict) or data.get("version") != RECORD_VERSION:
+            raise PlannerError(f"{where}: a sweep written by another version of planner: "
+                               "start it again with --force, or choose another --out")
+        return cls(RunRequest.from_record(data["request"], where), tuple(data["axes"]),
+                   data["samples"], data["seed"], data["reuse"])
 
     def with_points(self) -> Sweep:
         axes = [parse_axis(t) for t in self.axes]
-        return Sweep(**{**asdict(self), "points": grid_points(axes, self.samples, self.seed)})
+        return replace(self, points=grid_points(axes, self.samples, self.seed))
 
 
 @dataclass(frozen=True)
@@ -135,7 +134,7 @@ class Task:
 
 
 def point_changes(sweep: Sweep, number: int) -> list[Change]:
-    changes = [parse_change(t, "sweep") for t in sweep.changes]
+    changes = list(sweep.request.changes)
     for name, value in sweep.points[number - 1].items():
         path, op = (name[:-1], name[-1] + "=") if name[-1:] in ("*", "+") else (name, "=")
         changes.append(Change(path, op, value, f"--grid point {number}"))
@@ -149,37 +148,19 @@ def solve_point(task: Task) -> dict:
     """Solve one point (in a worker): its row, and the run folder's contents to write, or the
     error that stopped it. With `reuse`, a worker keeps its last model in HiGHS and re-solves
     it in place when the point changes only numbers (objective, bounds, right-hand sides)."""
-    from planner.data.instance import parse_objective
-    from planner.formulation.decisions import Decisions
-    from planner.solve import SolveOptions
     from planner.solve.inplace import Resolver
-    from planner.workflow import key_decisions, reusable, solve_instance, solve_reusing
+    from planner.workflow import key_decisions, reusable, solve_request, solve_reusing
 
     sweep, start = task.sweep, time.perf_counter()
     row: dict = {"point": task.number, **sweep.points[task.number - 1]}
     try:
-        spec = None
-        if sweep.objective:
-            spec, message = parse_objective(sweep.objective)
-            if spec is None:
-                raise PlannerError(f"--objective: {message}")
-            if sweep.normalise:
-                from dataclasses import replace
-                spec = replace(spec, normalise=True)
-        limits = {t.partition("=")[0]: float(t.partition("=")[2]) for t in sweep.limits}
-        options = SolveOptions(time_limit=sweep.time_limit, mip_gap=sweep.mip_gap,
-                               threads=sweep.threads or None, seed=sweep.solver_seed)
-        changes = point_changes(sweep, task.number)
-        decisions = Decisions.from_options(sweep.fix_builds, sweep.forbid_builds,
-                                           sweep.forbid_countries, sweep.evaluate)
-        if sweep.reuse and reusable(spec, limits):
-            key = (sweep.instance, sweep.changes, sweep.objective, options, sweep.fix_builds,
-                   sweep.forbid_builds, sweep.forbid_countries, sweep.evaluate)
-            resolver = _RESOLVERS.setdefault(key, Resolver(options))
-            outcome = solve_reusing(resolver, sweep.instance, changes, spec, decisions)
+        request = replace(sweep.request, changes=tuple(point_changes(sweep, task.number)))
+        if sweep.reuse and reusable(request.objective_spec(), request.limit_bounds()):
+            resolver = _RESOLVERS.setdefault(sweep.request, Resolver(request.solver))
+            outcome = solve_reusing(resolver, request.instance, request.changes,
+                                    request.objective_spec(), request.decisions())
         else:
-            outcome = solve_instance(sweep.instance, options, objective=spec, limits=limits,
-                                     changes=changes, decisions=decisions)
+            outcome = solve_request(request)
         summary = outcome.summary
         row.update(status=summary["status"], mip_gap=summary.get("mip_gap"), error="")
         row.update(summary.get("objectives") or {})
@@ -209,11 +190,16 @@ def point_folder(out: Path, number: int) -> Path:
 
 def finished_rows(out: Path, sweep: Sweep) -> dict[int, dict]:
     """Rows of the points whose folder is complete (point.json written last)."""
+    from planner.runs import read_json
+
     rows = {}
     for number in range(1, len(sweep.points) + 1):
         record = point_folder(out, number) / "point.json"
         if record.is_file():
-            rows[number] = json.loads(record.read_text())
+            try:
+                rows[number] = read_json(record)
+            except PlannerError:  # damaged: solved again
+                continue
     return rows
 
 
@@ -244,13 +230,21 @@ def run_sweep(sweep: Sweep, out: Path, workers: int = 1, scheduler: str | None =
               progress: Callable[[dict], None] | None = None) -> pd.DataFrame:
     """Solve every point of `sweep` not yet finished in `out`; write the point folders as
     they finish and sweep.csv at the end (also when interrupted). Returns sweep.csv's rows."""
-    from planner.runs import atomic_folder, write_instance, write_tables
+    from planner.runs import (
+        atomic_folder,
+        check_target,
+        mark,
+        read_json,
+        write_instance,
+        write_tables,
+    )
 
     sweep = sweep.with_points()
     spec_file = out / "sweep.json"
+    reads = sweep.request.reads()
     if out.exists():
         if resume and spec_file.is_file():
-            recorded = Sweep.from_json(json.loads(spec_file.read_text()))
+            recorded = Sweep.from_record(read_json(spec_file), str(spec_file))
             if recorded != sweep:
                 raise PlannerError(f"{out} holds a different sweep ({spec_file}): resume it "
                                    "with the same instance, grid and options, or choose "
@@ -259,10 +253,12 @@ def run_sweep(sweep: Sweep, out: Path, workers: int = 1, scheduler: str | None =
             raise PlannerError(f"{out} already exists: pass --resume to finish that sweep, "
                                "--force to replace it, or choose another --out")
         elif not resume:
-            import shutil
+            check_target(out, force, reads)
             shutil.rmtree(out)
+    check_target(out, True, reads)
     out.mkdir(parents=True, exist_ok=True)
-    spec_file.write_text(json.dumps(asdict(sweep), indent=2) + "\n")
+    mark(out)
+    spec_file.write_text(json.dumps(sweep.record(), indent=2) + "\n")
     rows = finished_rows(out, sweep) if resume else {}
     todo = [n for n in range(1, len(sweep.points) + 1) if n not in rows]
     for row in rows.values():

@@ -16,6 +16,7 @@ from planner.data.overrides import Change, load_resolved
 from planner.errors import PlannerError
 from planner.formulation.build import PlanningModel, build_model
 from planner.formulation.decisions import Decisions, apply_decisions
+from planner.request import RunRequest
 from planner.results.balance import balance_residuals
 from planner.results.diagnosis import explain_infeasibility, explain_unbounded
 from planner.results.loops import loop_shares
@@ -80,6 +81,16 @@ def solve_instance(path: str | Path, options: SolveOptions = SolveOptions(),
         outcome.summary["timings"]["stochastic_metrics_s"] = round(time.perf_counter() - start,
                                                                    4)
     return outcome
+
+
+def solve_request(request: RunRequest, decisions: Decisions | None = None,
+                  write_model: Path | None = None) -> Outcome:
+    """solve_instance for a RunRequest (`decisions`, e.g. a hedged plan, replace the
+    request's own)."""
+    return solve_instance(request.instance, request.solver, request.stochastic_metrics,
+                          request.objective_spec(), request.limit_bounds(), request.changes,
+                          request.decisions() if decisions is None else decisions,
+                          write_model=write_model)
 
 
 def reusable(objective: ObjectiveSpec | None, limits: dict | None) -> bool:

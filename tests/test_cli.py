@@ -15,7 +15,7 @@ from tests.conftest import ROOT, write_instance
 RUN_FILES = {"summary.json", "builds.csv", "capacity.csv", "activity.csv", "flows.csv",
              "purchases.csv", "shortfall.csv", "disposal.csv", "eol_arrivals.csv", "costs.csv",
              "emissions.csv", "loop_shares.csv", "concentration.csv", "shadow_prices.csv",
-             "demand.csv", "process_flows.csv", "command.json", "instance"}
+             "demand.csv", "process_flows.csv", "command.json", "instance", ".planner-run"}
 
 
 def run(*args):
@@ -77,15 +77,15 @@ def test_toy_loop_shares_by_hand(tmp_path):
 
 def test_existing_run_folder_is_refused_unless_forced(tmp_path):
     out = tmp_path / "run"
-    out.mkdir()
-    (out / "keep.txt").write_text("mine")
+    assert run("solve", ROOT / "instances/toy", "--out", out).exit_code == 0
+    (out / "keep.csv").write_text("an old table")
     result = run("solve", ROOT / "instances/toy", "--out", out)
     assert result.exit_code == 1
     assert "already exists" in result.output
-    assert (out / "keep.txt").exists()
+    assert (out / "keep.csv").exists()
     result = run("solve", ROOT / "instances/toy", "--out", out, "--force")
     assert result.exit_code == 0
-    assert not (out / "keep.txt").exists() and (out / "summary.json").exists()
+    assert not (out / "keep.csv").exists() and (out / "summary.json").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no temporary folders left
 
 
@@ -138,7 +138,8 @@ def test_time_limit_exit_codes(tmp_path):
         assert summary["mip_gap"] is not None and (out / "builds.csv").exists()
     else:
         assert result.exit_code == 7 and summary["objectives"] is None
-        assert {p.name for p in out.iterdir()} == {"summary.json", "command.json", "instance"}
+        assert {p.name for p in out.iterdir()} == {"summary.json", "command.json", "instance",
+                                                   ".planner-run"}
 
 
 @pytest.mark.parametrize("command", [[], ["validate"], ["solve"]])

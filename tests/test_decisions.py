@@ -98,6 +98,6 @@ def test_whatif_writes_deltas_against_the_baseline(tmp_path):
         b["objectives"]["cost"] - a["objectives"]["cost"])
     assert b["objectives"]["cost"] > a["objectives"]["cost"]
     assert (changed / "whatif.html").is_file()
-    recorded = json.loads((changed / "command.json").read_text())["params"]
-    assert recorded["mip_gap"] == 0  # taken from the baseline's command
+    recorded = json.loads((changed / "command.json").read_text())["request"]
+    assert recorded["solver"]["mip_gap"] == 0  # taken from the baseline's command
     assert b["instance"]["changes"] == ["offers.cn_magnets.price_per_t*=1.2"]

@@ -134,8 +134,11 @@ def test_rerun_repeats_a_run_bit_for_bit(tmp_path):
     assert result.exit_code == 0, result.output
     assert (first / "instance" / "toy.yaml").is_file()  # the value-chain model goes along
     record = json.loads((first / "command.json").read_text())
-    assert record["command"] == "solve" and record["params"]["sets"] == [
-        "offers.cn_magnets.price_per_t*=1.2"]
+    assert record["command"] == "solve" and record["version"] == 1
+    assert record["request"]["changes"] == [{"path": "offers.cn_magnets.price_per_t",
+                                             "op": "*=", "value": "1.2", "source": "--set"}]
+    assert record["request"]["solver"] == {"time_limit": None, "mip_gap": 0.0, "threads": 1,
+                                           "seed": None}
     result = run("rerun", first, "--out", second)
     assert result.exit_code == 0, result.output
     tables = sorted(p.name for p in first.glob("*.csv"))

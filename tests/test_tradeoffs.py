@@ -62,8 +62,8 @@ def test_pareto_front_equals_brute_force(tmp_path):
     front = pd.read_csv(out / "pareto.csv")
     assert sorted(zip(front["cost"].round(6), front["risk"].round(6))) == expected
     assert sorted(p.name for p in out.iterdir()) == [
-        "command.json", "instance", "pareto.csv", "payoff.csv", "point_01", "point_02",
-        "point_03", "point_04", "point_05", "summary.json"]
+        ".planner-run", "command.json", "instance", "pareto.csv", "payoff.csv", "point_01",
+        "point_02", "point_03", "point_04", "point_05", "summary.json"]
     builds = pd.read_csv(out / "point_03" / "builds.csv")
     assert builds.set_index("facility")["modules"].to_dict() == {"small": 2}
     assert json.loads((out / "summary.json").read_text())["efficient_points"] == 5

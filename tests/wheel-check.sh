@@ -5,7 +5,7 @@
 # LICENSE, planner/, models/, instances/), installs it in a fresh virtual environment in a
 # temporary folder (dependencies from the package index), checks that the wheel holds every
 # module and every bundled model and instance file, then, from a temporary working folder,
-# validates and solves the bundled toy and UK instances (found through planner.bundled).
+# validates and solves the bundled toy and UK instances, named as a user would name them.
 # Quiet: one line when it passes; the failing step's output when it does not.
 # PYTHON (default python3, 3.11 or later) creates the environment.
 set -euo pipefail
@@ -67,10 +67,10 @@ print(bundled_instance(sys.argv[1]))'
 solved=""
 for name in toy uk-baseline; do
     step "finding the bundled instance $name" "$py" -c "$locate" "$name"
-    instance="$(cat "$log")"
-    step "planner validate $name" "$tmp/venv/bin/planner" validate "$instance"
+    # by name: no folder of that name here, so the bundled instance is meant
+    step "planner validate $name" "$tmp/venv/bin/planner" validate "$name"
     code=0
-    "$tmp/venv/bin/planner" solve "$instance" --out "runs/$name" --time-limit 120 \
+    "$tmp/venv/bin/planner" solve "$name" --out "runs/$name" --time-limit 120 \
         --mip-gap 0.01 >"$log" 2>&1 || code=$?
     # 0 optimal; 4 (time limit with a solution written) is accepted for the UK instance only
     if [ "$code" -ne 0 ] && { [ "$name" != uk-baseline ] || [ "$code" -ne 4 ]; }; then

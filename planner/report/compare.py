@@ -170,6 +170,6 @@ def write_compare(run_dirs: list[str | Path], out: str | Path, force: bool = Fal
         raise PlannerError("compare needs at least two run folders")
     runs = [load_run(d) for d in run_dirs]
     out = Path(out)
-    with atomic_folder(out, force) as tmp:
+    with atomic_folder(out, force, reads=run_dirs) as tmp:
         write_comparison(tmp, runs)
     return out / "compare.html"

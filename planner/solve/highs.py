@@ -17,6 +17,7 @@ from pyomo.contrib.solver.common.factory import SolverFactory
 from planner.data.instance import OBJECTIVES
 from planner.formulation.build import PlanningModel
 from planner.formulation.families import family_named, names
+from planner.request import SolveOptions
 
 # the row families of every built model (balance, capacity, build_limit, policy): their HiGHS
 # rows are recorded, each described by pm.frames[name]; and the measure bounds
@@ -30,17 +31,6 @@ class Status(StrEnum):
     infeasible = "infeasible"
     unbounded = "unbounded"
     error = "error"
-
-
-@dataclass(frozen=True)
-class SolveOptions:
-    """time_limit in seconds; mip_gap relative (0.001 = 0.1 %); threads 0 = HiGHS's choice."""
-
-    time_limit: float | None = None
-    mip_gap: float = 1e-4
-    threads: int | None = None
-    seed: int | None = None
-    log: bool = False
 
 
 @dataclass
