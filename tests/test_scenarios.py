@@ -178,3 +178,21 @@ def test_a_zero_probability_scenario_is_refused(tmp_path):
     assert instance is None
     assert str(problems[0]).startswith(f"{folder}/scenarios.csv:3:probability: scenario 'ban' "
                                        "has probability 0")
+
+
+def test_an_effect_never_lifts_availability_above_one(tmp_path, solve_case):
+    """An existing 100 t/yr plant at availability 0.8, demand 150 t, no other supply,
+    shortfall 1000/t. An effect multiplying availability by 1.5 gives min(1, 1.2) = 1: the
+    plant makes 100 t (not 120 t), 50 t are unmet, cost 50 x 1000 = 50000."""
+    folder = write_instance(tmp_path, MAKE_CHAIN, {
+        "facilities.csv": "facility,process,region,existing_t,availability\n"
+                          "plant,make,H,100,0.8\n",
+        "demand.csv": "region,commodity,year,demand_t\nH,m,2025,150\n",
+        "scenarios.csv": "scenario,probability\nboost,1\n",
+        "scenario_effects.csv": "scenario,target,attribute,multiply\n"
+                                "boost,plant,availability,1.5\n",
+    }, settings=SETTINGS)
+    out = solve_case(folder)
+    assert out.tables["activity"]["activity_t"].tolist() == pytest.approx([100])
+    assert out.tables["shortfall"]["shortfall_t"].tolist() == pytest.approx([50])
+    assert out.summary["objectives"]["cost"] == pytest.approx(50000)

@@ -3,7 +3,7 @@
   build[f,tau] in {0..max_modules[f]}                           (tau in f's build window)
   act[f,t,s] <= avail[f,t,s] * (existing[f,t] + module[f] * sum_{tau online at t} build[f,tau])
   sum_tau build[f,tau] <= max_modules[f]
-avail[f,t,s] is the facility's availability times the scenario's multiplier on it.
+avail[f,t,s] is the facility's availability times the scenario's multiplier on it, at most 1.
 Activity is bounded by avail * (existing + module * max_modules) where no build is online,
 so facilities without candidates need no constraint rows at all.
 

@@ -112,8 +112,9 @@ def model_sets(instance: Instance, arrivals: pd.DataFrame) -> ModelSets:
             cap_t=lambda d: module.loc[d["facility"]].to_numpy()),
     ]).groupby(["facility", "year"], as_index=False)["cap_t"].sum()
     act = _cross(possible[["facility", "year", "cap_t"]], scen["scenario"], "scenario")
-    act["avail"] = avail.loc[act["facility"]].to_numpy() * multiplier(
-        effects, "facility", "availability", act, "facility")
+    # a share of the year: an effect may lower it, or restore it, but never beyond 1
+    act["avail"] = np.minimum(1.0, avail.loc[act["facility"]].to_numpy() * multiplier(
+        effects, "facility", "availability", act, "facility"))
     act["var_mult"] = multiplier(effects, "facility", "variable_cost_per_t", act, "facility")
     act["ub"] = act["cap_t"] * act["avail"]
     act = act[act["ub"] > 0].drop(columns="cap_t")
