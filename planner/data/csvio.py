@@ -176,13 +176,13 @@ def read_table(path: Path, table: Table, shown: str) -> tuple[pd.DataFrame | Non
 def duplicate_keys(frame: pd.DataFrame, table: Table, shown: str) -> list[Problem]:
     """One problem per row whose key repeats an earlier row's."""
     key = list(table.key)
-    dup = frame[frame.duplicated(key, keep="first")]
-    first = frame.drop_duplicates(key, keep="first").set_index(key)[LINE]
+    first: dict[tuple, int] = {}
     out = []
-    for row in dup.to_dict("records"):
-        k = tuple(row[c] for c in key)
-        where = first.loc[k if len(k) > 1 else k[0]]
-        out.append(Problem(shown, row[LINE], key[0],
-                           f"duplicate {'/'.join(key)} {'/'.join(map(str, k))!r} "
-                           f"(first on line {where})", "each id once"))
+    for values, line in zip(frame[key].itertuples(index=False, name=None), frame[LINE]):
+        if values not in first:
+            first[values] = line
+            continue
+        out.append(Problem(shown, line, key[0],
+                           f"duplicate {'/'.join(key)} {'/'.join(map(str, values))!r} "
+                           f"(first on line {first[values]})", "each id once"))
     return out
