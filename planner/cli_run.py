@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from planner.errors import InputError, PlannerError, Problem
+from planner.runs import atomic_folder, check_target, write_instance, write_record, write_tables
 
 if TYPE_CHECKING:
     from planner.request import RunRequest
@@ -83,13 +84,6 @@ def solve_run(request: RunRequest, out: Path, force: bool, *, command: str = "so
     (checked by `model_file`) to write the model to as solved, outside `out`."""
     from rich.console import Console
 
-    from planner.runs import (
-        atomic_folder,
-        check_target,
-        write_instance,
-        write_record,
-        write_tables,
-    )
     from planner.workflow import solve_request
 
     reads = [*request.reads(), *reads]
@@ -125,13 +119,6 @@ def pareto_run(request: RunRequest, names: list[str], points: int, out: Path, fo
     from rich.console import Console
     from rich.progress import Progress
 
-    from planner.runs import (
-        atomic_folder,
-        check_target,
-        write_instance,
-        write_record,
-        write_tables,
-    )
     from planner.workflow import pareto_front
 
     reads = [*request.reads(), *reads]

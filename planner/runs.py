@@ -18,14 +18,15 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 import planner
 from planner.errors import PlannerError
 from planner.request import RECORD_VERSION, RunRequest
 from planner.scratch import make_scratch
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MARKER = ".planner-run"
 # what run, Pareto, sweep and comparison folders of earlier versions (without the marker) hold
