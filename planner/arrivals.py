@@ -1,10 +1,20 @@
-"""End-of-life arrivals of an instance: product inflows through their lifetimes (planner.stocks).
+"""End-of-life arrivals: what was placed in use, through each product's lifetime (planner.stocks).
 
-Inflows of product e at region r are its historic inflows (product_inflows.csv) before the first
-model year and its demand rows (demand.csv with that product) from then on; with a year step > 1
-a model year's demand is the yearly rate for the calendar years it stands for. Arrivals are the
-mean yearly outflow over those calendar years, at the region where the product was placed, as
-the product's end-of-life commodity. Inflows are exogenous: demand left unmet still counts.
+Product e enters use at region r through its historic inflows (product_inflows.csv, before the
+first model year) and, from then on, through what the plan places: its demand rows, scaled by
+the scenario, less the demand left unmet (t/yr; with a year step > 1 a model year's placement
+is the yearly rate of the calendar years it stands for). Arrivals are the mean yearly outflow
+over a model year's calendar years, at the region where the product was placed, as the
+product's end-of-life commodity; stocks are those in use at the end of each model year's first
+calendar year.
+
+Arrivals are linear in the placements: for every scenario,
+
+  arrivals[e,r,t,s] = historic[e,r,t] + sum_tau K_e[t,tau] placed[e,r,tau,s]
+
+with K_e the model-year kernel of e's lifetime (`arrival_kernel`). The model holds the
+arrivals of full demand as data and subtracts K_e[t,tau] short[e,r,tau,s]: demand left unmet
+is never placed, so it never comes back.
 """
 
 from __future__ import annotations
@@ -13,38 +23,52 @@ import numpy as np
 import pandas as pd
 
 from planner.data.instance import Instance
-from planner.stocks import dynamic_stock
+from planner.stocks import Lifetime, cohort_outflow_matrix, dynamic_stock
 
-COLUMNS = ["product", "region", "commodity", "year", "arrivals_t", "stock_t"]
+COLUMNS = ["product", "region", "commodity", "year", "scenario", "arrivals_t", "stock_t"]
+PLACED = ["product", "region", "year", "scenario", "placed_t"]
 
 
-def instance_arrivals(instance: Instance) -> pd.DataFrame:
-    """One row per product, region and model year: arrivals_t (t/yr), stock_t (t, year end)."""
+def arrival_kernel(lifetime: Lifetime, years: np.ndarray, step: int) -> np.ndarray:
+    """K[t, tau]: t/yr arriving in model year years[t] per t/yr placed in model year years[tau]
+    (lower triangular). A model year stands for `step` calendar years from itself on."""
+    calendar = np.arange(years[0], years[-1] + step)
+    block = (calendar - years[0]) // step  # the model year index of each calendar year
+    spread = (block[:, None] == np.arange(len(years))[None, :]).astype(float)  # rate -> years
+    return spread.T @ cohort_outflow_matrix(lifetime, len(calendar)) @ spread / step
+
+
+def plan_arrivals(instance: Instance, placed: pd.DataFrame,
+                  scenarios: list[str]) -> pd.DataFrame:
+    """One row per product, region, model year and scenario: arrivals_t (t/yr) and stock_t (t,
+    in use at the end of the model year's first calendar year) from the historic inflows and
+    `placed` (PLACED columns: t/yr placed in each model year and scenario)."""
     s = instance.settings
     years = instance.years
-    demand = instance.demand[instance.demand["product"] != ""]
-    # future inflows on the calendar grid: each model year's rate repeated over its step
-    future = demand.loc[demand.index.repeat(s.step)].copy()
-    future["year"] = future["year"] + np.tile(np.arange(s.step), len(demand))
-    future = future.rename(columns={"demand_t": "placed_t"})[["product", "region", "year",
-                                                             "placed_t"]]
-    inflows = pd.concat([instance.inflows[["product", "region", "year", "placed_t"]], future])
-    if inflows.empty:
+    history = instance.inflows[["product", "region", "year", "placed_t"]]
+    future = placed.loc[placed.index.repeat(s.step), PLACED].copy()
+    future["year"] = future["year"] + np.tile(np.arange(s.step), len(placed))
+    keys = pd.concat([history[["product", "region"]], placed[["product", "region"]]])
+    if keys.empty:
         return pd.DataFrame(columns=COLUMNS)
-    inflows = inflows.astype({"year": int, "placed_t": float})
-    first = min(int(inflows["year"].min()), s.start)
+    first = min(int(history["year"].min()) if len(history) else s.start, s.start)
     calendar = np.arange(first, s.end + s.step)
-    # the model year each calendar year belongs to
     block = np.searchsorted(years, calendar, side="right") - 1
+    inside = block >= 0
     rows = []
-    for (product, region), group in inflows.groupby(["product", "region"], sort=True):
+    for product, region in sorted(set(zip(keys["product"], keys["region"]))):
         spec = instance.chain.products[product]
-        series = group.groupby("year")["placed_t"].sum().reindex(calendar, fill_value=0.0)
-        outflow, stock = dynamic_stock(series.to_numpy(), spec.lifetime)
-        inside = block >= 0
-        arrivals = np.bincount(block[inside], weights=outflow[inside], minlength=len(years))
-        stock_end = stock[np.searchsorted(calendar, years)]
-        rows.append(pd.DataFrame({
-            "product": product, "region": region, "commodity": spec.eol_commodity,
-            "year": years, "arrivals_t": arrivals / s.step, "stock_t": stock_end}))
+        past = history[(history["product"] == product) & (history["region"] == region)]
+        base = past.groupby("year")["placed_t"].sum().reindex(calendar, fill_value=0.0)
+        mine = future[(future["product"] == product) & (future["region"] == region)]
+        for scenario in scenarios:
+            series = base + mine[mine["scenario"] == scenario].groupby("year")[
+                "placed_t"].sum().reindex(calendar, fill_value=0.0)
+            outflow, stock = dynamic_stock(series.to_numpy(dtype=float), spec.lifetime)
+            arrivals = np.bincount(block[inside], weights=outflow[inside],
+                                   minlength=len(years))
+            rows.append(pd.DataFrame({
+                "product": product, "region": region, "commodity": spec.eol_commodity,
+                "year": years, "scenario": scenario, "arrivals_t": arrivals / s.step,
+                "stock_t": stock[np.searchsorted(calendar, years)]}))
     return pd.concat(rows, ignore_index=True)[COLUMNS]

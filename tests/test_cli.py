@@ -57,8 +57,8 @@ def test_run_folder_contents_and_summary(tmp_path):
     assert expected == pytest.approx(summary["objectives"]["cost"])
     assert list(pd.read_csv(out / "builds.csv").columns) == [
         "facility", "process", "region", "year", "online_year", "modules", "capacity_added_t"]
-    assert list(pd.read_csv(out / "eol_arrivals.csv").columns)[-3:] == [
-        "year", "arrivals_t", "stock_t"]
+    assert list(pd.read_csv(out / "eol_arrivals.csv").columns) == [
+        "product", "region", "commodity", "year", "scenario", "arrivals_t", "stock_t"]
     assert "share of domestic magnet demand by loop" in result.output
     assert "builds (decision year" in result.output and "unmet demand: none" in result.output
 

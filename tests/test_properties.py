@@ -453,20 +453,35 @@ def mass_balance_closes(case: Case, out) -> None:
     assert worst is None or abs(worst["residual_t"]) <= TOL + REL * scale, (
         f"mass balance off by {worst['residual_t']:.3g} t at {dict(worst)}")
     assert out.summary["mass_balance_max_residual_t"] <= TOL + REL * scale
-    if case.lifetime is not None:  # end-of-life arrivals of a fixed lifetime, by hand
-        placed: dict[tuple[str, int], float] = defaultdict(float)
-        for i in case.inflows:
-            placed[(i["region"] or "GB_A", i["year"])] += i["placed_t"]
-        for d in case.demand:
-            if d["product"] == "motor":
-                placed[(d["region"], d["year"])] += d["demand_t"]
+    if case.lifetime is not None:  # end-of-life arrivals of a fixed lifetime, by hand:
+        # what was placed L years before (historic inflows, then demand met) comes back
+        placed: dict[tuple[str, str, int], float] = defaultdict(float)
+        for scenario, _ in case.scenarios:
+            for i in case.inflows:
+                placed[(scenario, i["region"] or "GB_A", i["year"])] += i["placed_t"]
+        # demand met, its shortfall shared among the products placing it pro rata
+        total = expected_demand(case)
+        short = out.tables["shortfall"].set_index(
+            ["scenario", "region", "commodity", "year"])["shortfall_t"].to_dict()
+        for scenario, _ in case.scenarios:
+            for d in case.demand:
+                if d["product"] != "motor":
+                    continue
+                key = (scenario, d["region"], d["commodity"], d["year"])
+                mine = d["demand_t"] * factor(case, "region", d["region"], "demand_t",
+                                              d["year"], scenario)
+                if mine > 0:
+                    placed[(scenario, d["region"], d["year"])] += mine * (
+                        1 - short.get(key, 0.0) / total[key])
         arrivals = out.tables["eol_arrivals"]
-        got = arrivals.groupby(["region", "year"])["arrivals_t"].sum().to_dict()
-        for r in [x["region"] for x in case.regions]:
-            for y in case.years:
-                want = placed.get((r, y - case.lifetime), 0.0)
-                assert close(got.get((r, y), 0.0), want), (
-                    f"end-of-life arrivals at {r} in {y}: {got.get((r, y), 0.0)}, want {want}")
+        got = arrivals.groupby(["scenario", "region", "year"])["arrivals_t"].sum().to_dict()
+        for scenario, _ in case.scenarios:
+            for r in [x["region"] for x in case.regions]:
+                for y in case.years:
+                    want = placed.get((scenario, r, y - case.lifetime), 0.0)
+                    have = got.get((scenario, r, y), 0.0)
+                    assert close(have, want), (
+                        f"end-of-life arrivals at {r} in {y} ({scenario}): {have}, want {want}")
 
 
 def capacity_holds(case: Case, out) -> None:

@@ -1,11 +1,16 @@
 """Commodity balance per region r, commodity c, year t, scenario s (an equality):
 
   sum_f at r net[p(f),c] act[f,t,s] + sum_{l into r} (1 - loss_l) flow[l,t,s]
-  - sum_{l out of r} flow[l,t,s] + sum_{k at r} buy[k,t,s] + short[r,c,t,s] - dispose[r,c,t,s]
-  = demand[r,c,t] - arrivals[r,c,t]
+  - sum_{l out of r} flow[l,t,s] + sum_{k at r} buy[k,t,s] + short[r,c,t,s]
+  - sum_{e: eol(e) = c} sum_tau K_e[t,tau] share[r,e,tau,s] short[r,placed(e),tau,s]
+  - dispose[r,c,t,s]
+  = demand[r,c,t,s] - arrivals[r,c,t,s]
 
 net = outputs - inputs per unit of activity. short exists where demand > 0; dispose where c
-is disposable. Rows exist only for (r, c, t, s) that some term or datum touches.
+is disposable. arrivals are those of historic inflows and full demand (planner.arrivals); the
+K terms take back those of demand left unmet, shared among the products placing it pro rata
+(share = the product's part of the demand). Rows exist only for (r, c, t, s) that some term or
+datum touches.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import pandas as pd
 from planner.formulation.rows import add_rows, add_variables, terms
 
 KEY = ["region", "commodity", "year", "scenario"]
+KERNEL_TOL = 1e-9  # arrival shares below this (t per t placed) are left out of the rows
 
 
 def process_coefficients(chain) -> pd.DataFrame:
@@ -58,9 +64,8 @@ def define_balance(pm) -> None:
     arrivals_t, rhs), pm.frames["short"] and ["dispose"] the variables (with their `row`)."""
     sets, chain = pm.sets, pm.instance.chain
     entries = balance_entries(pm)
-    scen = sets.scenarios[["scenario"]]
-    demand = sets.demand[sets.demand["demand_t"] > 0]
-    arrivals = sets.arrivals.merge(scen, how="cross")
+    demand = sets.demand
+    arrivals = sets.arrivals.groupby(KEY, as_index=False, sort=False)["arrivals_t"].sum()
     rows = pd.concat([entries[KEY], demand[KEY], arrivals[KEY]]).drop_duplicates()
     rows = rows.sort_values(KEY).reset_index(drop=True)
     rows = rows.merge(demand[KEY + ["demand_t"]], on=KEY, how="left").merge(
@@ -80,7 +85,43 @@ def define_balance(pm) -> None:
     table = pd.concat([
         entries[["row", "family", "pos", "coef"]],
         terms(short["row"], "short", np.arange(len(short)), 1.0),
+        unplaced_returns(pm, short, row_of),
         terms(dispose["row"], "dispose", np.arange(len(dispose)), -1.0),
     ])
     pm.frames["balance"] = rows
     add_rows(pm.model, "balance", table, len(rows), rows["rhs"], rows["rhs"], pm.variables)
+
+
+def placed_shares(sets) -> pd.DataFrame:
+    """The demand rows of products (sets.placements) with `share`: their part of the demand of
+    their (r, c, t, s), by which the shortfall of that demand is shared among them (pro rata)."""
+    rows = sets.placements[sets.placements["product"] != ""]
+    total = sets.demand.set_index(KEY)["demand_t"]
+    return rows.assign(share=rows["demand_t"].to_numpy() /
+                       total.loc[pd.MultiIndex.from_frame(rows[KEY])].to_numpy())
+
+
+def unplaced_returns(pm, short: pd.DataFrame, row_of: pd.Series) -> pd.DataFrame:
+    """-K_e[t,tau] share_e short[r,c,tau,s] in the balance of e's end-of-life commodity at
+    (r, t, s): demand left unmet is never placed in use, so the arrivals it would have caused
+    do not come (the rows hold the arrivals of full demand on their right-hand side). The
+    shortfall of (r, c, tau, s) is shared among the products placing c there pro rata."""
+    sets, chain = pm.sets, pm.instance.chain
+    placed = placed_shares(sets)
+    placed["pos"] = pd.Series(np.arange(len(short)), index=pd.MultiIndex.from_frame(
+        short[KEY])).loc[pd.MultiIndex.from_frame(placed[KEY])].to_numpy()
+    placed["tau"] = np.searchsorted(sets.years, placed["year"].to_numpy())
+    parts = [pd.DataFrame({"row": pd.Series(dtype=int), "family": pd.Series(dtype=object),
+                           "pos": pd.Series(dtype=int), "coef": pd.Series(dtype=float)})]
+    for product, group in placed.groupby("product", sort=False):
+        shares = sets.kernels[product][:, group["tau"].to_numpy()]  # (arrival year, row)
+        t, j = np.nonzero(shares > KERNEL_TOL)
+        keys = pd.MultiIndex.from_arrays([
+            group["region"].to_numpy()[j], np.full(len(j), chain.products[product].eol_commodity,
+                                                   dtype=object),
+            sets.years[t], group["scenario"].to_numpy()[j]])
+        parts.append(pd.DataFrame({"row": row_of.loc[keys].to_numpy(), "family": "short",
+                                   "pos": group["pos"].to_numpy()[j],
+                                   "coef": -shares[t, j] * group["share"].to_numpy()[j]}))
+    table = pd.concat(parts, ignore_index=True)
+    return table.groupby(["row", "family", "pos"], as_index=False, sort=False)["coef"].sum()

@@ -24,7 +24,6 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 
-from planner.arrivals import instance_arrivals
 from planner.data.instance import Instance
 from planner.formulation.balance import define_balance, define_trade_variables
 from planner.formulation.capacity import define_capacity_constraints, define_capacity_variables
@@ -83,8 +82,8 @@ def build_model(instance: Instance, dry: bool = False) -> PlanningModel:
     objective. `dry`: the numbers only, recorded in a DryModel (no Pyomo objects), to update a
     solved model in place."""
     start = time.perf_counter()
-    arrivals = instance_arrivals(instance)
-    pm = PlanningModel(instance, model_sets(instance, arrivals), arrivals)
+    sets = model_sets(instance)
+    pm = PlanningModel(instance, sets, sets.arrivals)
     if dry:
         pm.model = DryModel()
     pm.model.name = instance.name

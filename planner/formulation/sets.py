@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from planner.arrivals import arrival_kernel, plan_arrivals
 from planner.data.effects import resolve_effects
 from planner.data.instance import Instance
 from planner.data.network import link_ids
@@ -41,8 +42,10 @@ class ModelSets:
     act: pd.DataFrame
     flow: pd.DataFrame
     buy: pd.DataFrame
-    arrivals: pd.DataFrame     # region, commodity, year, arrivals_t
+    placements: pd.DataFrame   # region, commodity, year, product, scenario, demand_t
     demand: pd.DataFrame       # region, commodity, year, scenario, demand_t (over products)
+    arrivals: pd.DataFrame     # planner.arrivals.COLUMNS: of full demand, per scenario
+    kernels: dict              # product -> K[t, tau] (planner.arrivals.arrival_kernel)
     links: pd.DataFrame        # links.csv with its id `link` = origin>destination:commodity
     offers: pd.DataFrame       # offers.csv
 
@@ -71,7 +74,7 @@ def resolved_effects(instance: Instance) -> pd.DataFrame:
         "links": instance.links, "offers": instance.offers, "effects": instance.effects})[0]
 
 
-def model_sets(instance: Instance, arrivals: pd.DataFrame) -> ModelSets:
+def model_sets(instance: Instance) -> ModelSets:
     s = instance.settings
     years = instance.years
     effects = effect_table(resolved_effects(instance), years)
@@ -136,14 +139,21 @@ def model_sets(instance: Instance, arrivals: pd.DataFrame) -> ModelSets:
     buy["price_mult"] = multiplier(effects, "offer", "price_per_t", buy, "offer")
     buy = buy.drop(columns="max_t")
 
-    demand = _cross(instance.demand.groupby(["region", "commodity", "year"], as_index=False)[
-        "demand_t"].sum(), scen["scenario"], "scenario")
-    demand["demand_t"] *= multiplier(effects, "region", "demand_t", demand, "region")
-    arr = arrivals.groupby(["region", "commodity", "year"], as_index=False)["arrivals_t"].sum()
+    placements = _cross(instance.demand.groupby(
+        ["region", "commodity", "year", "product"], as_index=False)["demand_t"].sum(),
+        scen["scenario"], "scenario")
+    placements["demand_t"] *= multiplier(effects, "region", "demand_t", placements, "region")
+    placements = placements[placements["demand_t"] > 0].reset_index(drop=True)
+    demand = placements.groupby(["region", "commodity", "year", "scenario"], as_index=False,
+                                sort=False)["demand_t"].sum()
+    placed = placements[placements["product"] != ""].rename(columns={"demand_t": "placed_t"})
+    arrivals = plan_arrivals(instance, placed, list(scen["scenario"]))
+    kernels = {e: arrival_kernel(p.lifetime, years, s.step)
+               for e, p in instance.chain.products.items()}
     return ModelSets(
         years=years, weight=instance.year_weight, discount=instance.discount_factor,
         scenarios=scen, facilities=fac, existing=existing, build=build, online=online,
         act=act.reset_index(drop=True), flow=flow.reset_index(drop=True),
-        buy=buy.reset_index(drop=True), arrivals=arr, demand=demand, links=links,
-        offers=offers,
+        buy=buy.reset_index(drop=True), placements=placements, demand=demand,
+        arrivals=arrivals, kernels=kernels, links=links, offers=offers,
     )

@@ -101,22 +101,23 @@ class _Builder:
 
 
 class Slices:
-    """The rows of each table the map uses, split once by scenario and year (tables without a
-    scenario column, the end-of-life arrivals, by year only)."""
+    """The rows of each table the map uses, split once by scenario and year (a table without a
+    scenario column, such as the end-of-life arrivals of runs before they depended on the plan,
+    by year only)."""
 
     NAMES = ("purchases", "eol_arrivals", "flows", "process_flows", "demand", "disposal")
 
     def __init__(self, tables: dict[str, pd.DataFrame]):
         self.empty = {n: tables[n].iloc[:0] for n in self.NAMES}
         self.parts: dict[str, dict] = {}
+        self.by_scenario = {n: "scenario" in tables[n] for n in self.NAMES}
         for name in self.NAMES:
-            frame = tables[name]
-            keys = ["scenario", "year"] if "scenario" in frame else ["year"]
+            keys = ["scenario", "year"] if self.by_scenario[name] else ["year"]
             self.parts[name] = {k if isinstance(k, tuple) else (k,): part
-                                for k, part in frame.groupby(keys, sort=False)}
+                                for k, part in tables[name].groupby(keys, sort=False)}
 
     def get(self, name: str, scenario: str, year: int) -> pd.DataFrame:
-        key = (scenario, year) if name != "eol_arrivals" else (year,)
+        key = (scenario, year) if self.by_scenario[name] else (year,)
         return self.parts[name].get(key, self.empty[name])
 
 

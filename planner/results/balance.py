@@ -21,9 +21,7 @@ def balance_residuals(tables: dict[str, pd.DataFrame], chain: Chain,
                          for c, a in proc.net().items()], columns=["process", "commodity", "net"])
     act = tables["activity"].merge(coef, on="process")
     flows = tables["flows"]
-    scenarios = pd.DataFrame({"scenario": demand["scenario"].unique()})
-    arrivals = (tables["eol_arrivals"].groupby(["region", "commodity", "year"], as_index=False)
-                ["arrivals_t"].sum().merge(scenarios, how="cross"))
+    arrivals = tables["eol_arrivals"]
     dem = demand
     parts = [
         act.assign(t=act["activity_t"] * act["net"]),

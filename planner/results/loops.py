@@ -34,8 +34,8 @@ def loop_shares(tables: dict[str, pd.DataFrame], chain: Chain, regions: pd.DataF
             def pick(f, scenario=scenario, year=year):
                 return f[(f["scenario"] == scenario) & (f["year"] == year)]
 
-            mix = _node_mixes(pick(act), pick(flows), pick(buys),
-                              arr[arr["year"] == year], chain, domestic)
+            mix = _node_mixes(pick(act), pick(flows), pick(buys), pick(arr), chain,
+                              domestic)
             for (region, commodity), d in pick(dom_dem).groupby(
                     ["region", "commodity"])["demand_t"].sum().items():
                 unmet = pick(short)

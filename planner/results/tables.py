@@ -10,7 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from planner.arrivals import plan_arrivals
 from planner.chain import commodity_stages, process_stages
+from planner.formulation.balance import placed_shares
 from planner.formulation.build import PlanningModel
 from planner.formulation.objectives import existing_fixed_om, module_charges
 from planner.solve import Solution
@@ -80,7 +82,7 @@ def result_tables(pm: PlanningModel, sol: Solution) -> dict[str, pd.DataFrame]:
     disposal = _nonzero(pm.frames["dispose"].assign(disposed_t=x["dispose"])[
         ["scenario", "region", "commodity", "year", "disposed_t"]], "disposed_t")
 
-    arrivals = pm.arrivals.copy()
+    arrivals = plan_arrivals(inst, placed(pm, sol), list(pm.sets.scenarios["scenario"]))
     costs = cost_table(pm, sol)
     costs = costs.rename(columns={"value": f"value_{cur}", "undiscounted": f"undiscounted_{cur}"})
     return {
@@ -89,6 +91,18 @@ def result_tables(pm: PlanningModel, sol: Solution) -> dict[str, pd.DataFrame]:
         "purchases": purchases, "demand": demand, "shortfall": shortfall, "disposal": disposal,
         "eol_arrivals": arrivals, "costs": costs, "emissions": emission_table(pm, sol),
     }
+
+
+def placed(pm: PlanningModel, sol: Solution) -> pd.DataFrame:
+    """product, region, year, scenario, placed_t: what the plan placed in use (t/yr): each
+    product's demand less its pro-rata part of the shortfall (formulation/balance.py)."""
+    key = ["region", "commodity", "year", "scenario"]
+    unmet = pd.Series(sol.values["short"], index=pd.MultiIndex.from_frame(
+        pm.frames["short"][key]))
+    rows = placed_shares(pm.sets)
+    short = unmet.reindex(pd.MultiIndex.from_frame(rows[key]), fill_value=0.0).to_numpy()
+    return rows.assign(placed_t=np.maximum(rows["demand_t"].to_numpy() -
+                                           rows["share"].to_numpy() * short, 0.0))
 
 
 def process_flows(activity: pd.DataFrame, chain) -> pd.DataFrame:
