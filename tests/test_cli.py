@@ -15,7 +15,8 @@ from tests.conftest import ROOT, write_instance
 RUN_FILES = {"summary.json", "builds.csv", "capacity.csv", "activity.csv", "flows.csv",
              "purchases.csv", "shortfall.csv", "disposal.csv", "eol_arrivals.csv", "costs.csv",
              "emissions.csv", "loop_shares.csv", "concentration.csv", "shadow_prices.csv",
-             "demand.csv", "process_flows.csv", "command.json", "instance", ".planner-run"}
+             "demand.csv", "process_flows.csv", "command.json", "instance", ".planner-run",
+             "collection.csv"}
 
 
 def run(*args):

@@ -47,6 +47,7 @@ def check_references(tables: dict[str, pd.DataFrame], chain: Chain, settings: Se
         "inflows": [("product", "product"), ("region", "region")],
         "grid": [("region", "region")],
         "policies": [("region", "region")],
+        "collection": [("product", "product"), ("region", "region")],
     }
     for table, pairs in refs.items():
         frame = tables.get(table)
@@ -235,4 +236,40 @@ def check_reachability(tables: dict[str, pd.DataFrame], chain: Chain, eol_region
                 files["demand"], int(row[LINE]), "commodity",
                 f"no route supplies {row['commodity']} at {row['region']}: all of it will be unmet",
                 "an offer, link or facility that can reach it", severity="warning"))
+    return problems
+
+
+def product_places(tables: dict[str, pd.DataFrame], eol_region: str) -> pd.DataFrame:
+    """product, region: where each product's end of life arrives (its demand rows' regions and
+    its historic inflows' regions)."""
+    demand = tables["demand"][tables["demand"]["product"] != ""][["product", "region"]]
+    inflows = tables["inflows"][["product", "region"]].replace({"region": {"": eol_region}})
+    return pd.concat([demand, inflows]).drop_duplicates().reset_index(drop=True)
+
+
+def check_collection(tables: dict[str, pd.DataFrame], settings: Settings, eol_region: str,
+                     files: dict[str, str]) -> list[Problem]:
+    """Rows in the horizon; per product, region and year the leakage and tier shares in force
+    add up to at most 1."""
+    from planner.data.collection import collection_in_force
+
+    rows = tables["collection"]
+    problems = [Problem(files["collection"], int(row[LINE]), "from_year",
+                        f"year {row['from_year']} outside the horizon",
+                        f"a year in {settings.start}..{settings.end}")
+                for row in rows[(rows["from_year"] < settings.start) |
+                                (rows["from_year"] > settings.end)].to_dict("records")]
+    years = range(settings.start, settings.end + 1, settings.step)
+    force = collection_in_force(rows, product_places(tables, eol_region), list(years))
+    if force.empty:
+        return problems
+    totals = force.groupby(["product", "region", "year"], as_index=False).agg(
+        share=("share", "sum"), line=("_line", "max"))
+    for row in totals[totals["share"] > 1 + 1e-9].drop_duplicates(
+            ["product", "region"]).to_dict("records"):
+        problems.append(Problem(
+            files["collection"], int(row["line"]), "share",
+            f"leakage and collection tiers of {row['product']} at {row['region']} add up to "
+            f"{row['share']:g} of its end of life in {row['year']}",
+            "shares that add up to at most 1"))
     return problems

@@ -99,6 +99,7 @@ class Instance:
     effects: pd.DataFrame     # scenario_effects.csv
     grid: pd.DataFrame        # grid.csv
     policies: pd.DataFrame    # policies.csv
+    collection: pd.DataFrame  # collection.csv
     path: Path
     files_sha256: str
     warnings: tuple = ()

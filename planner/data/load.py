@@ -11,7 +11,12 @@ import pandas as pd
 
 from planner.chain import Chain, load_chain
 from planner.data import schema
-from planner.data.checks import check_reachability, check_references, check_scenarios
+from planner.data.checks import (
+    check_collection,
+    check_reachability,
+    check_references,
+    check_scenarios,
+)
 from planner.data.csvio import read_table
 from planner.data.instance import Instance
 from planner.data.settings import read_settings
@@ -21,7 +26,7 @@ from planner.errors import InputError, Problem
 TABLE_ATTR = {"regions.csv": "regions", "facilities.csv": "facilities", "links.csv": "links",
               "offers.csv": "offers", "demand.csv": "demand", "product_inflows.csv": "inflows",
               "scenarios.csv": "scenarios", "scenario_effects.csv": "effects",
-              "grid.csv": "grid", "policies.csv": "policies"}
+              "grid.csv": "grid", "policies.csv": "policies", "collection.csv": "collection"}
 MODEL_SUFFIXES = (".yaml", ".yml")
 
 
@@ -138,6 +143,8 @@ def _read_instance(folder: Path) -> tuple[Instance | None, list[Problem]]:
         eol_region = domestic.iloc[0] if len(domestic) else ""
     problems += check_references(tables, chain, settings, files)
     problems += check_scenarios(tables, settings, files)
+    if not any(p.severity == "error" for p in problems):
+        problems += check_collection(tables, settings, eol_region, files)
     if any(p.severity == "error" for p in problems):
         return None, problems
     problems += check_reachability(tables, chain, eol_region, files)

@@ -232,5 +232,29 @@ POLICIES = Table(
     required=False,
 )
 
+COLLECTION = Table(
+    "collection.csv",
+    "Collection of end-of-life products: per product and region, the share of its end-of-life "
+    "arrivals that leaks away (tier `leakage`: used products exported, lost to mixed scrap) and "
+    "the largest share each collection tier can collect at its cost per t (tiers are "
+    "piecewise-linear: the easy share cheap, the rest dearer). What is neither leaked nor "
+    "collected is disposed of at the end-of-life commodity's disposal cost and emissions. A "
+    "row holds from its year until a later row of the same product, region and tier; a "
+    "product without rows in force is collected whole, at no cost (see docs/formulation.md).",
+    (
+        _c("product", "name", "product id from the value-chain model"),
+        _c("region", "name", "region where its end of life arrives (empty: every region)",
+           False, ""),
+        _c("from_year", "year", "first year the row holds"),
+        _c("tier", "name", "`leakage`, or the name of a collection tier"),
+        _c("share", "float", "share of the year's end-of-life arrivals that leaks (leakage) or "
+           "that the tier can collect at most", min=0, max=1),
+        _c("cost_per_t", "float", "collection cost per t collected in the tier, currency",
+           False, 0.0, min=0),
+    ),
+    key=("product", "region", "from_year", "tier"),
+    required=False,
+)
+
 TABLES: tuple[Table, ...] = (REGIONS, FACILITIES, LINKS, OFFERS, DEMAND, PRODUCT_INFLOWS,
-                             SCENARIOS, SCENARIO_EFFECTS, GRID, POLICIES)
+                             SCENARIOS, SCENARIO_EFFECTS, GRID, POLICIES, COLLECTION)

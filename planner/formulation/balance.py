@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from planner.formulation.collection import collected_into_balance, controlled
 from planner.formulation.rows import add_rows, add_variables, terms
 
 KEY = ["region", "commodity", "year", "scenario"]
@@ -65,7 +66,11 @@ def define_balance(pm) -> None:
     sets, chain = pm.sets, pm.instance.chain
     entries = balance_entries(pm)
     demand = sets.demand
-    arrivals = sets.arrivals.groupby(KEY, as_index=False, sort=False)["arrivals_t"].sum()
+    places = ["product", "region", "year"]
+    held = pd.MultiIndex.from_frame(sets.arrivals[places]).isin(
+        pd.MultiIndex.from_frame(controlled(pm)))
+    arrivals = sets.arrivals.assign(arrivals_t=np.where(held, 0.0, sets.arrivals["arrivals_t"]))
+    arrivals = arrivals.groupby(KEY, as_index=False, sort=False)["arrivals_t"].sum()
     rows = pd.concat([entries[KEY], demand[KEY], arrivals[KEY]]).drop_duplicates()
     rows = rows.sort_values(KEY).reset_index(drop=True)
     rows = rows.merge(demand[KEY + ["demand_t"]], on=KEY, how="left").merge(
@@ -82,14 +87,25 @@ def define_balance(pm) -> None:
     pm.frames["dispose"] = dispose[KEY + ["row"]].reset_index(drop=True)
     pm.variables["short"] = add_variables(pm.model, "short", len(short), ub=short["demand_t"])
     pm.variables["dispose"] = add_variables(pm.model, "dispose", len(dispose))
+    pm.returns = returns = unplaced_returns(pm, short)
+    free = ~pd.MultiIndex.from_frame(returns[places]).isin(
+        pd.MultiIndex.from_frame(controlled(pm)))
     table = pd.concat([
         entries[["row", "family", "pos", "coef"]],
         terms(short["row"], "short", np.arange(len(short)), 1.0),
-        unplaced_returns(pm, short, row_of),
+        returned_to(returns[free], row_of),
+        collected_into_balance(pm, row_of),
         terms(dispose["row"], "dispose", np.arange(len(dispose)), -1.0),
     ])
     pm.frames["balance"] = rows
     add_rows(pm.model, "balance", table, len(rows), rows["rhs"], rows["rhs"], pm.variables)
+
+
+def returned_to(returns: pd.DataFrame, row_of: pd.Series) -> pd.DataFrame:
+    """-k short[pos] in the balance rows of `returns` (one term per row and variable)."""
+    table = terms(row_of.loc[pd.MultiIndex.from_frame(returns[KEY])].to_numpy(), "short",
+                  returns["pos"], -returns["k"].to_numpy())
+    return table.groupby(["row", "family", "pos"], as_index=False, sort=False)["coef"].sum()
 
 
 def placed_shares(sets) -> pd.DataFrame:
@@ -101,27 +117,27 @@ def placed_shares(sets) -> pd.DataFrame:
                        total.loc[pd.MultiIndex.from_frame(rows[KEY])].to_numpy())
 
 
-def unplaced_returns(pm, short: pd.DataFrame, row_of: pd.Series) -> pd.DataFrame:
-    """-K_e[t,tau] share_e short[r,c,tau,s] in the balance of e's end-of-life commodity at
-    (r, t, s): demand left unmet is never placed in use, so the arrivals it would have caused
-    do not come (the rows hold the arrivals of full demand on their right-hand side). The
-    shortfall of (r, c, tau, s) is shared among the products placing c there pro rata."""
+def unplaced_returns(pm, short: pd.DataFrame) -> pd.DataFrame:
+    """product, region, commodity, year, scenario, pos, k: the arrivals of e's end-of-life
+    commodity at (r, t, s) that one tonne of short[pos] takes back, k = K_e[t,tau] share (> 0).
+    Demand left unmet is never placed in use, so the arrivals it would have caused do not come
+    (the rows hold the arrivals of full demand on their right-hand side). The shortfall of
+    (r, c, tau, s) is shared among the products placing c there pro rata."""
     sets, chain = pm.sets, pm.instance.chain
     placed = placed_shares(sets)
     placed["pos"] = pd.Series(np.arange(len(short)), index=pd.MultiIndex.from_frame(
         short[KEY])).loc[pd.MultiIndex.from_frame(placed[KEY])].to_numpy()
     placed["tau"] = np.searchsorted(sets.years, placed["year"].to_numpy())
-    parts = [pd.DataFrame({"row": pd.Series(dtype=int), "family": pd.Series(dtype=object),
-                           "pos": pd.Series(dtype=int), "coef": pd.Series(dtype=float)})]
+    columns = ["product", "region", "commodity", "year", "scenario", "pos", "k"]
+    parts = [pd.DataFrame({c: pd.Series(dtype=float if c == "k" else int if c in (
+        "year", "pos") else object) for c in columns})]
     for product, group in placed.groupby("product", sort=False):
         shares = sets.kernels[product][:, group["tau"].to_numpy()]  # (arrival year, row)
         t, j = np.nonzero(shares > KERNEL_TOL)
-        keys = pd.MultiIndex.from_arrays([
-            group["region"].to_numpy()[j], np.full(len(j), chain.products[product].eol_commodity,
-                                                   dtype=object),
-            sets.years[t], group["scenario"].to_numpy()[j]])
-        parts.append(pd.DataFrame({"row": row_of.loc[keys].to_numpy(), "family": "short",
-                                   "pos": group["pos"].to_numpy()[j],
-                                   "coef": -shares[t, j] * group["share"].to_numpy()[j]}))
+        parts.append(pd.DataFrame({
+            "product": product, "region": group["region"].to_numpy()[j],
+            "commodity": chain.products[product].eol_commodity, "year": sets.years[t],
+            "scenario": group["scenario"].to_numpy()[j], "pos": group["pos"].to_numpy()[j],
+            "k": shares[t, j] * group["share"].to_numpy()[j]}))
     table = pd.concat(parts, ignore_index=True)
-    return table.groupby(["row", "family", "pos"], as_index=False, sort=False)["coef"].sum()
+    return table.groupby(columns[:-1], as_index=False, sort=False)["k"].sum()

@@ -27,6 +27,7 @@ import pyomo.environ as pyo
 from planner.data.instance import Instance
 from planner.formulation.balance import define_balance, define_trade_variables
 from planner.formulation.capacity import define_capacity_constraints, define_capacity_variables
+from planner.formulation.collection import define_collection_rows, define_collection_variables
 from planner.formulation.families import FAMILIES
 from planner.formulation.measures import define_objective
 from planner.formulation.objectives import define_objective_coefficients
@@ -56,6 +57,7 @@ class PlanningModel:
     constants: dict[str, float] = field(default_factory=dict)
     objective_constant: float = 0.0
     policy_schedule: pd.DataFrame | None = None
+    returns: pd.DataFrame | None = None  # arrivals taken back by shortfall (balance.py)
     measures: dict = field(default_factory=dict)  # measure name -> Linear (measures.py)
     objective: object = None  # the Linear minimised (measures.set_objective)
     build_seconds: float = 0.0
@@ -68,7 +70,9 @@ Step = Callable[["PlanningModel"], None]
 ASSEMBLY: tuple[tuple[tuple[str, ...], Step], ...] = (
     (("build", "act"), define_capacity_variables),
     (("flow", "buy"), define_trade_variables),
+    (("collect", "uncollected"), define_collection_variables),
     (("short", "dispose", "balance"), define_balance),
+    (("fate", "ceiling"), define_collection_rows),
     (("capacity", "build_limit"), define_capacity_constraints),
     ((), schedule_policies),              # the policy values in force each year
     ((), define_objective_coefficients),  # cost, emissions and risk per variable

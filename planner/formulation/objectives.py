@@ -1,7 +1,8 @@
 """Cost, emissions and risk as coefficient vectors per variable family, and the objective.
 
 cost (discounted, currency) = sum_t DF_t w_t [capital charge + fixed O&M * capacity
-  + variable cost * act + (transport + tariff) * flow + price * buy + disposal cost * dispose
+  + variable cost * act + (transport + tariff) * flow + price * buy + collection cost * collect
+  + disposal cost * (dispose + uncollected)
   + shortage penalty * short], second-stage terms weighted by scenario probability pi_s.
 Capital charge (module_charges, the one place it is computed; results/tables.py reads it too):
 a module of facility f built in tau costs capex[f] * CRF(rate, life[f]) in every model year it
@@ -9,7 +10,8 @@ operates inside the horizon, so a one-year horizon with rate 0 and life 1 charge
 capex, and a late build pays only for the years it serves inside the horizon.
 carbon = sum_t DF_t carbon price[r,t] * emissions attributed to r (see policies.py).
 emissions (t CO2e) = sum_t w_t pi_s [(direct + electricity * grid[r,t]) act / 1000
-  + link kg/t * flow / 1000 + offer kg/t * buy / 1000 + disposal kg/t * dispose / 1000].
+  + link kg/t * flow / 1000 + offer kg/t * buy / 1000
+  + disposal kg/t * (dispose + uncollected) / 1000].
 risk (t) = sum_t w_t pi_s risk[o(l)] flow[l] over links from a non-domestic region into a
   domestic one: imported tonnes weighted by the origin's risk score.
 """
@@ -24,7 +26,7 @@ from planner.formulation.policies import carbon_prices, emission_regions
 from planner.formulation.sets import yearly_factor
 
 COST_COMPONENTS = ("capital", "fixed_om", "variable_om", "transport", "tariffs", "purchases",
-                   "disposal", "carbon", "shortage")
+                   "collection", "disposal", "carbon", "shortage")
 
 
 def capital_recovery_factor(rate: float, life: np.ndarray) -> np.ndarray:
@@ -97,15 +99,19 @@ def cost_coefficients(pm) -> dict[str, dict[str, np.ndarray]]:
     out["purchases"]["buy"] = (buy["price_per_t"] * buy["price_mult"]).to_numpy(
         dtype=float) * yearly_factor(
         sets, buy["year"], buy["scenario"])
-    dis = pm.frames["dispose"]
     unit = pd.Series({c: k.disposal_cost_per_t for c, k in inst.chain.commodities.items()})
-    out["disposal"]["dispose"] = unit.loc[dis["commodity"]].to_numpy() * yearly_factor(
-        sets, dis["year"], dis["scenario"])
+    for family in ("dispose", "uncollected"):
+        dis = pm.frames[family]
+        out["disposal"][family] = unit.loc[dis["commodity"]].to_numpy() * yearly_factor(
+            sets, dis["year"], dis["scenario"])
+    col = pm.frames["collect"]
+    out["collection"]["collect"] = col["cost_per_t"].to_numpy(dtype=float) * yearly_factor(
+        sets, col["year"], col["scenario"])
     short = pm.frames["short"]
     out["shortage"]["short"] = inst.settings.shortage_penalty_per_t * yearly_factor(
         sets, short["year"], short["scenario"])
     regions = emission_regions(pm)
-    for family in ("act", "flow", "buy", "dispose"):
+    for family in ("act", "flow", "buy", "dispose", "uncollected"):
         tonnes = sum(part[family] for part in pm.emission_parts.values() if family in part)
         years = pm.frames[family]["year"].to_numpy()
         price = carbon_prices(pm, regions[family], years)
@@ -131,7 +137,6 @@ def emission_coefficients(pm) -> dict[str, dict[str, np.ndarray]]:
     f_act = yearly_factor(sets, act["year"], act["scenario"], discounted=False) / 1000.0
     flow = sets.flow.merge(pm.sets.links, on="link", how="left")
     buy = sets.buy.merge(pm.sets.offers, on="offer", how="left")
-    dis = pm.frames["dispose"]
     unit = pd.Series({c: k.disposal_kgco2e_per_t for c, k in chain.commodities.items()})
     return {
         "process_direct": {"act": direct.loc[act["process"]].to_numpy() * f_act},
@@ -140,8 +145,10 @@ def emission_coefficients(pm) -> dict[str, dict[str, np.ndarray]]:
             sets, flow["year"], flow["scenario"], discounted=False) / 1000.0},
         "purchases": {"buy": buy["kgco2e_per_t"].to_numpy(dtype=float) * yearly_factor(
             sets, buy["year"], buy["scenario"], discounted=False) / 1000.0},
-        "disposal": {"dispose": unit.loc[dis["commodity"]].to_numpy() * yearly_factor(
-            sets, dis["year"], dis["scenario"], discounted=False) / 1000.0},
+        "disposal": {family: unit.loc[pm.frames[family]["commodity"]].to_numpy() *
+                     yearly_factor(sets, pm.frames[family]["year"],
+                                   pm.frames[family]["scenario"], discounted=False) / 1000.0
+                     for family in ("dispose", "uncollected")},
     }
 
 

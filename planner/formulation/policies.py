@@ -64,6 +64,7 @@ def emission_regions(pm) -> dict[str, np.ndarray]:
         "flow": sets.flow.merge(sets.links, on="link", how="left")["origin"].to_numpy(),
         "buy": sets.buy.merge(sets.offers, on="offer", how="left")["region"].to_numpy(),
         "dispose": pm.frames["dispose"]["region"].to_numpy(),
+        "uncollected": pm.frames["uncollected"]["region"].to_numpy(),
     }
 
 

@@ -24,6 +24,7 @@ from planner.arrivals import arrival_kernel, plan_arrivals
 from planner.data.effects import resolve_effects
 from planner.data.instance import Instance
 from planner.data.network import link_ids
+from planner.formulation.collection import collection_sets
 from planner.formulation.scenarios import effect_table, multiplier
 
 BIG_YEAR = 10_000
@@ -46,6 +47,7 @@ class ModelSets:
     demand: pd.DataFrame       # region, commodity, year, scenario, demand_t (over products)
     arrivals: pd.DataFrame     # planner.arrivals.COLUMNS: of full demand, per scenario
     kernels: dict              # product -> K[t, tau] (planner.arrivals.arrival_kernel)
+    collection: pd.DataFrame   # leakage and tiers in force (formulation/collection.py)
     links: pd.DataFrame        # links.csv with its id `link` = origin>destination:commodity
     offers: pd.DataFrame       # offers.csv
 
@@ -155,5 +157,6 @@ def model_sets(instance: Instance) -> ModelSets:
         scenarios=scen, facilities=fac, existing=existing, build=build, online=online,
         act=act.reset_index(drop=True), flow=flow.reset_index(drop=True),
         buy=buy.reset_index(drop=True), placements=placements, demand=demand,
-        arrivals=arrivals, kernels=kernels, links=links, offers=offers,
+        arrivals=arrivals, kernels=kernels,
+        collection=collection_sets(instance, arrivals, years), links=links, offers=offers,
     )

@@ -105,16 +105,21 @@ class Slices:
     scenario column, such as the end-of-life arrivals of runs before they depended on the plan,
     by year only)."""
 
-    NAMES = ("purchases", "eol_arrivals", "flows", "process_flows", "demand", "disposal")
+    NAMES = ("purchases", "eol_arrivals", "collection", "flows", "process_flows", "demand",
+             "disposal")
 
     def __init__(self, tables: dict[str, pd.DataFrame]):
-        self.empty = {n: tables[n].iloc[:0] for n in self.NAMES}
+        names = [n for n in self.NAMES if n in tables]
+        self.empty = {n: tables[n].iloc[:0] for n in names}
         self.parts: dict[str, dict] = {}
-        self.by_scenario = {n: "scenario" in tables[n] for n in self.NAMES}
-        for name in self.NAMES:
+        self.by_scenario = {n: "scenario" in tables[n] for n in names}
+        for name in names:
             keys = ["scenario", "year"] if self.by_scenario[name] else ["year"]
             self.parts[name] = {k if isinstance(k, tuple) else (k,): part
                                 for k, part in tables[name].groupby(keys, sort=False)}
+
+    def has(self, name: str) -> bool:
+        return name in self.parts
 
     def get(self, name: str, scenario: str, year: int) -> pd.DataFrame:
         key = (scenario, year) if self.by_scenario[name] else (year,)
@@ -143,8 +148,13 @@ def value_stream(tables: dict[str, pd.DataFrame] | Slices, dims: dict, scenario:
         src = b.node(f"buy:{at}:{commodity}", f"{commodity} bought in {at}", "purchase",
                      b.graph.node_stage[hub], b.country(region))
         b.link(src, hub, t, "purchase")
-    arrivals = pick("eol_arrivals").groupby(["region", "commodity"], as_index=False,
-                                            sort=True)["arrivals_t"].sum()
+    if slices.has("collection"):  # what enters the balances: the end of life collected
+        arrivals = pick("collection").groupby(["region", "commodity"], as_index=False,
+                                              sort=True)["collected_t"].sum().rename(
+            columns={"collected_t": "arrivals_t"})
+    else:  # a run from before collection was modelled
+        arrivals = pick("eol_arrivals").groupby(["region", "commodity"], as_index=False,
+                                                sort=True)["arrivals_t"].sum()
     for region, commodity, t in rows(arrivals, "region", "commodity", "arrivals_t"):
         hub, at = b.hub(region, commodity), b.place(region)
         src = b.node(f"eol:{at}:{commodity}", f"end-of-life {commodity} in {at}", "arrival",

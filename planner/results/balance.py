@@ -9,11 +9,19 @@ from planner.chain import Chain
 KEY = ["scenario", "region", "commodity", "year"]
 
 
+def collected(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """scenario, region, commodity, year, arrivals_t: the end-of-life tonnes that enter the
+    balances (collected; all arrivals where no collection data holds)."""
+    return tables["collection"][["scenario", "region", "commodity", "year", "collected_t"]
+                                ].rename(columns={"collected_t": "arrivals_t"})
+
+
 def balance_residuals(tables: dict[str, pd.DataFrame], chain: Chain,
                       demand: pd.DataFrame) -> pd.DataFrame:
     """Per scenario, region, commodity, year: supply - use - demand (zero when balanced), in t.
 
-    supply = process outputs + deliveries in + purchases + end-of-life arrivals + shortfall;
+    supply = process outputs + deliveries in + purchases + end-of-life products collected
+    + shortfall;
     use = process inputs + shipments out + disposal. `demand` has region, commodity, year,
     scenario, demand_t (summed over products).
     """
@@ -21,7 +29,7 @@ def balance_residuals(tables: dict[str, pd.DataFrame], chain: Chain,
                          for c, a in proc.net().items()], columns=["process", "commodity", "net"])
     act = tables["activity"].merge(coef, on="process")
     flows = tables["flows"]
-    arrivals = tables["eol_arrivals"]
+    arrivals = collected(tables)
     dem = demand
     parts = [
         act.assign(t=act["activity_t"] * act["net"]),

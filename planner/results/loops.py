@@ -17,6 +17,7 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import spsolve
 
 from planner.chain import RECYCLED_LOOPS, Chain
+from planner.results.balance import collected
 
 LABELS = ("primary_import", "domestic_primary", *RECYCLED_LOOPS, "unmet")
 
@@ -28,7 +29,8 @@ def loop_shares(tables: dict[str, pd.DataFrame], chain: Chain, regions: pd.DataF
     dom_dem = demand[demand["region"].map(domestic) & (demand["demand_t"] > 0)]
     out = []
     act, flows, buys = tables["activity"], tables["flows"], tables["purchases"]
-    arr, short = tables["eol_arrivals"], tables["shortfall"]
+    arr = collected(tables)
+    short = tables["shortfall"]
     for scenario in dom_dem["scenario"].unique():
         for year in sorted(dom_dem["year"].unique()):
             def pick(f, scenario=scenario, year=year):

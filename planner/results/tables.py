@@ -83,14 +83,35 @@ def result_tables(pm: PlanningModel, sol: Solution) -> dict[str, pd.DataFrame]:
         ["scenario", "region", "commodity", "year", "disposed_t"]], "disposed_t")
 
     arrivals = plan_arrivals(inst, placed(pm, sol), list(pm.sets.scenarios["scenario"]))
+    collection = collection_table(pm, sol, arrivals)
     costs = cost_table(pm, sol)
     costs = costs.rename(columns={"value": f"value_{cur}", "undiscounted": f"undiscounted_{cur}"})
     return {
         "builds": builds, "capacity": capacity, "activity": activity,
         "process_flows": process_flows(activity, inst.chain), "flows": flows,
         "purchases": purchases, "demand": demand, "shortfall": shortfall, "disposal": disposal,
-        "eol_arrivals": arrivals, "costs": costs, "emissions": emission_table(pm, sol),
+        "eol_arrivals": arrivals, "collection": collection, "costs": costs,
+        "emissions": emission_table(pm, sol),
     }
+
+
+def collection_table(pm: PlanningModel, sol: Solution, arrivals: pd.DataFrame) -> pd.DataFrame:
+    """scenario, product, region, commodity, year, arrivals_t, leaked_t, collected_t,
+    uncollected_t: the fate of each product's end of life (t/yr). Where no collection data is in
+    force, everything that arrives is collected."""
+    key = ["product", "region", "year", "scenario"]
+    table = arrivals[key + ["commodity", "arrivals_t"]].copy()
+    col = pm.frames["collect"].assign(t=sol.values["collect"]).groupby(key)["t"].sum()
+    unc = pm.frames["uncollected"].assign(t=sol.values["uncollected"]).set_index(key)["t"]
+    index = pd.MultiIndex.from_frame(table[key])
+    held = index.isin(unc.index)
+    table["collected_t"] = np.where(held, col.reindex(index, fill_value=0.0).to_numpy(),
+                                    table["arrivals_t"].to_numpy())
+    table["uncollected_t"] = unc.reindex(index, fill_value=0.0).to_numpy()
+    table["leaked_t"] = np.where(held, table["arrivals_t"] - table["collected_t"] -
+                                 table["uncollected_t"], 0.0)
+    return table[["scenario", "product", "region", "commodity", "year", "arrivals_t",
+                  "leaked_t", "collected_t", "uncollected_t"]].reset_index(drop=True)
 
 
 def placed(pm: PlanningModel, sol: Solution) -> pd.DataFrame:

@@ -59,6 +59,10 @@ def relaxation(r) -> str:
         return f"one more tonne of {r.commodity} shipped on link {r.item}{when}"
     if r.kind == "policy":
         return _policy_words(r) + when
+    if r.kind == "collection":
+        product, _, tier = str(r.item).partition(":")
+        return (f"one more point of the {tier} collection share of {product} end of life at "
+                f"{r.region}{when}")
     return f"raising the limit on {r.item} by one {r.unit}"
 
 

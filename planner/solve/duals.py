@@ -34,6 +34,7 @@ import pandas as pd
 
 from planner.data.instance import OBJECTIVES
 from planner.formulation.build import PlanningModel
+from planner.formulation.collection import arrivals_in_solution
 from planner.solve.highs import BOUND, Solution
 
 COLUMNS = ["kind", "item", "process", "region", "commodity", "year", "scenario", "dual",
@@ -229,6 +230,19 @@ def _policies(pm: PlanningModel, sol: Solution, duals: Duals) -> pd.DataFrame:
                   scenario=frame["scenario"].to_numpy())
 
 
+def _collection(pm: PlanningModel, sol: Solution, duals: Duals) -> pd.DataFrame:
+    """Per collection ceiling (product e, region r, year t, tier k, scenario s): one more point
+    of the tier's share (0.01) lets it collect 0.01 x arrivals more (an upper bound: saving =
+    -dual x 0.01 x the arrivals of what the solution placed)."""
+    frame = pm.frames["ceiling"]
+    dual = _row_duals(sol.rows["ceiling"], duals)
+    point = 0.01 * arrivals_in_solution(pm, sol.values["short"], frame)
+    return _frame("collection", (frame["product"] + ":" + frame["tier"]).to_numpy(), dual,
+                  -dual * point, "point of collection share", region=frame["region"].to_numpy(),
+                  commodity=frame["commodity"].to_numpy(), year=frame["year"].to_numpy(),
+                  scenario=frame["scenario"].to_numpy())
+
+
 def _limits(pm: PlanningModel, sol: Solution, duals: Duals) -> pd.DataFrame:
     names = [n for n in OBJECTIVES if BOUND.component(measure=n) in sol.rows]
     rows = np.array([sol.rows[BOUND.component(measure=n)][0] for n in names], dtype=np.int64)
@@ -243,10 +257,11 @@ def shadow_prices(pm: PlanningModel, sol: Solution) -> pd.DataFrame:
     docstring for the sign convention; duals are probability-weighted and discounted, i.e.
     savings in the objective).
 
-    Columns: kind (capacity, build_limit, offer, link, policy, limit), item (facility, offer,
-    link, policy[:group] or measure), process, region, commodity, year, scenario (empty where
-    not applicable), dual (HiGHS's raw dual, objective units per unit of right-hand side or
-    bound), saving_per_unit (objective saving per `unit`), unit.
+    Columns: kind (capacity, build_limit, offer, link, policy, collection, limit), item
+    (facility, offer, link, policy[:group], product:tier or measure), process, region,
+    commodity, year, scenario (empty where not applicable), dual (HiGHS's raw dual, objective
+    units per unit of right-hand side or bound), saving_per_unit (objective saving per
+    `unit`), unit.
     Kept: rows with saving_per_unit > 1e-9 * max(1, |objective|); sorted by saving_per_unit
     descending, then kind, item, year, scenario. Empty when the fixed LP has no optimum.
     `sol` must be the latest solve of its session (HiGHS holds the rows it was solved with).
@@ -260,7 +275,7 @@ def shadow_prices(pm: PlanningModel, sol: Solution) -> pd.DataFrame:
     if duals is None:
         return pd.DataFrame(columns=COLUMNS)
     parts = [part(pm, sol, duals) for part in
-             (_capacity, _build_limit, _offers, _links, _policies, _limits)]
+             (_capacity, _build_limit, _offers, _links, _policies, _collection, _limits)]
     table = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
         len(p) for p in parts) else pd.DataFrame(columns=COLUMNS)
     tol = RELATIVE_TOL * max(1.0, abs(sol.objective or 0.0))
