@@ -111,7 +111,9 @@ def test_value_stream_carries_every_tonne_of_the_uk_solution(uk_run, detail):
             crossing = flows["origin"].map(country) != flows["destination"].map(country)
             expected = {
                 "purchase": pick("purchases")["bought_t"].sum(),
-                "arrival": pick("eol_arrivals")["arrivals_t"].sum(),
+                "arrival": pick("collection")["collected_t"].sum(),
+                "leakage": pick("collection")["leaked_t"].sum(),
+                "uncollected": pick("collection")["uncollected_t"].sum(),
                 "transport": flows.loc[crossing | (detail == "region"), "delivered_t"].sum(),
                 "transport_loss": (flows["flow_t"] - flows["delivered_t"]).sum(),
                 "input": pf.loc[pf["direction"] == "in", "t"].sum(),

@@ -235,8 +235,9 @@ POLICIES = Table(
 COLLECTION = Table(
     "collection.csv",
     "Collection of end-of-life products: per product and region, the share of its end-of-life "
-    "arrivals that leaks away (tier `leakage`: used products exported, lost to mixed scrap) and "
-    "the largest share each collection tier can collect at its cost per t (tiers are "
+    "arrivals that leaks away (tier `leakage`: used products exported, lost before any "
+    "collection point) and the largest share each collection tier can collect at its cost "
+    "per t (tiers are "
     "piecewise-linear: the easy share cheap, the rest dearer). What is neither leaked nor "
     "collected is disposed of at the end-of-life commodity's disposal cost and emissions. A "
     "row holds from its year until a later row of the same product, region and tier; a "

@@ -12,8 +12,8 @@ are in force (leak, share_k and cost_k of tier k), in scenario s:
 with arrivals[e,r,t,s] = A[e,r,t,s] - sum_tau K_e[t,tau] share[r,e,tau,s] short[...] (the
 arrivals of what the plan placed: planner.arrivals, formulation/balance.py). The collected
 tonnes enter the balance of e's end-of-life commodity at (r, t, s) in place of the arrivals;
-leaked tonnes leave the system (used products exported, lost to mixed scrap). Tiers need no
-order: each is bounded by its own share, so the cheapest are used first.
+leaked tonnes leave the system (used products exported, lost before any collection point).
+Tiers need no order: each is bounded by its own share, so the cheapest are used first.
 """
 
 from __future__ import annotations

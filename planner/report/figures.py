@@ -16,7 +16,8 @@ from planner.report.sankey import DETAILS, LOOP_LABELS, Slices, coloured_links, 
 
 LOOP_COLOURS = {"primary": "#4c78a8", "collection": "#9d755d", "reuse": "#2e8b57",
                 "remanufacture": "#8cd17d", "short_loop": "#17becf", "long_loop": "#b279a2",
-                "unmet": "#d62728", "disposal": "#6b6b6b", "loss": "#c7c1bd"}
+                "unmet": "#d62728", "disposal": "#6b6b6b", "leakage": "#e7ba52",
+                "loss": "#c7c1bd"}
 PALETTE = ("#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#eeca3b", "#b279a2",
            "#ff9da6", "#9d755d", "#bab0ac", "#1f77b4", "#8c564b", "#17becf", "#bcbd22",
            "#7f7f7f", "#aec7e8", "#ffbb78", "#98df8a", "#c5b0d5", "#c49c94")
@@ -221,6 +222,19 @@ def domestic_share(run: Run, scenario: str) -> pd.Series:
     total = demand.groupby("year")["demand_t"].sum()
     return (made.groupby("year")["t"].sum().reindex(total.index, fill_value=0.0) /
             total.where(total > 0)).fillna(0.0)
+
+
+def collection_figure(run: Run, scenario: str) -> dict:
+    """End of life by product and fate (collected, leaked, uncollected), t/yr, per year."""
+    table = run.tables.get("collection")
+    if table is None or table.empty:
+        return {"data": [], "layout": layout("End of life: no collection table in this run")}
+    fates = {"collected_t": "collected", "leaked_t": "leaked", "uncollected_t": "uncollected"}
+    long = pick(table, scenario).melt(id_vars=["product", "year"], value_vars=list(fates),
+                                      var_name="fate", value_name="t")
+    long["series"] = long["product"] + ": " + long["fate"].map(fates)
+    return stacked(long[long["t"] > 0], "year", "t", "series",
+                   "End of life by product: collected, leaked, uncollected", "t/yr")
 
 
 def concentration_figure(run: Run, scenario: str) -> dict:

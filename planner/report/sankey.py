@@ -27,8 +27,9 @@ from scipy.sparse.linalg import spsolve
 from planner.chain import RECYCLED_LOOPS
 
 TOL = 1e-9
-LOOP_LABELS = ("primary", "collection", *RECYCLED_LOOPS, "unmet", "disposal", "loss")
-LINK_KINDS = ("purchase", "arrival", "transport", "transport_loss", "input", "output",
+LOOP_LABELS = ("primary", "collection", *RECYCLED_LOOPS, "unmet", "disposal", "leakage", "loss")
+LINK_KINDS = ("purchase", "arrival", "leakage", "uncollected", "transport", "transport_loss",
+              "input", "output",
               "process_loss", "use", "unmet", "disposal")
 
 
@@ -148,18 +149,26 @@ def value_stream(tables: dict[str, pd.DataFrame] | Slices, dims: dict, scenario:
         src = b.node(f"buy:{at}:{commodity}", f"{commodity} bought in {at}", "purchase",
                      b.graph.node_stage[hub], b.country(region))
         b.link(src, hub, t, "purchase")
-    if slices.has("collection"):  # what enters the balances: the end of life collected
-        arrivals = pick("collection").groupby(["region", "commodity"], as_index=False,
-                                              sort=True)["collected_t"].sum().rename(
-            columns={"collected_t": "arrivals_t"})
-    else:  # a run from before collection was modelled
-        arrivals = pick("eol_arrivals").groupby(["region", "commodity"], as_index=False,
-                                                sort=True)["arrivals_t"].sum()
-    for region, commodity, t in rows(arrivals, "region", "commodity", "arrivals_t"):
+    if slices.has("collection"):  # each product's end of life: collected, leaked, uncollected
+        fate = pick("collection").groupby(["region", "commodity"], as_index=False, sort=True)[
+            ["collected_t", "leaked_t", "uncollected_t"]].sum()
+    else:  # a run from before collection was modelled: everything arriving is collected
+        fate = pick("eol_arrivals").groupby(["region", "commodity"], as_index=False, sort=True)[
+            "arrivals_t"].sum().rename(columns={"arrivals_t": "collected_t"}).assign(
+            leaked_t=0.0, uncollected_t=0.0)
+    for region, commodity, collected, leaked, uncollected in rows(
+            fate, "region", "commodity", "collected_t", "leaked_t", "uncollected_t"):
         hub, at = b.hub(region, commodity), b.place(region)
         src = b.node(f"eol:{at}:{commodity}", f"end-of-life {commodity} in {at}", "arrival",
                      "end of life", b.country(region))
-        b.link(src, hub, t, "arrival")
+        b.link(src, hub, collected, "arrival")
+        if leaked > TOL:
+            b.link(src, b.node("leakage", "leaked (exported, lost before collection)",
+                               "loss", "end of life", ""), leaked, "leakage")
+        if uncollected > TOL:
+            sink = b.node(f"disposal:{at}", f"disposal in {at}", "disposal", "disposal",
+                          b.country(region))
+            b.link(src, sink, uncollected, "uncollected")
     for origin, destination, commodity, sent, delivered in rows(
             pick("flows"), "origin", "destination", "commodity", "flow_t", "delivered_t"):
         source, target = b.hub(origin, commodity), b.hub(destination, commodity)
@@ -259,7 +268,8 @@ def coloured_links(graph: Graph, colour_by: str) -> tuple[list[str], list[tuple]
         # the reverse-loop processes label what they make with their loop
         origin.update({i: loop for i, loop in enumerate(graph.node_loop)
                        if loop in RECYCLED_LOOPS})
-        fixed_label = {"disposal": "disposal", "transport_loss": "loss", "process_loss": "loss"}
+        fixed_label = {"disposal": "disposal", "uncollected": "disposal", "leakage": "leakage",
+                       "transport_loss": "loss", "process_loss": "loss"}
     else:
         labels = sorted({graph.node_country[i] for i, k in enumerate(kinds)
                          if k in ("purchase", "arrival")}) + ["unmet"]

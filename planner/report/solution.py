@@ -87,10 +87,12 @@ def capacity_section(run: Run) -> str:
 
 def sourcing_section(run: Run) -> str:
     body = ('<div class="grid2">' + chart("chart-sourcing") + chart("chart-shares") +
-            chart("chart-concentration") + "</div>")
+            chart("chart-concentration") + chart("chart-collection") + "</div>")
     return section("sourcing", "Sourcing mix", body,
                    "Imports into domestic regions by origin country and stage; recycled and "
-                   "domestic shares of domestic demand against the policy targets (dashed).")
+                   "domestic shares of domestic demand against the policy targets (dashed); "
+                   "each product's end of life: collected, leaked (exported, lost before "
+                   "collection) and left uncollected (disposed of).")
 
 
 def outcomes_section(run: Run, front: Front | None) -> str:
@@ -180,6 +182,7 @@ def report_data(run: Run, front: Front | None) -> dict:
         figures = {"chart-sourcing": fig.sourcing_figure(run, s),
                    "chart-shares": fig.shares_figure(run, s),
                    "chart-concentration": fig.concentration_figure(run, s),
+                   "chart-collection": fig.collection_figure(run, s),
                    "chart-risk-year": fig.risk_figure(run, s),
                    **fig.cost_figures(run, s), **fig.emission_figures(run, s)}
         for element_id, figure in figures.items():
