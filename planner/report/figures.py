@@ -18,6 +18,9 @@ LOOP_COLOURS = {"primary": "#4c78a8", "collection": "#9d755d", "reuse": "#2e8b57
                 "remanufacture": "#8cd17d", "short_loop": "#17becf", "long_loop": "#b279a2",
                 "unmet": "#d62728", "disposal": "#6b6b6b", "leakage": "#e7ba52",
                 "loss": "#c7c1bd"}
+FATE_SHADES = {"collected": ("#1b7837", "#5aae61", "#a6dba0", "#d9f0d3"),
+               "leaked": ("#b35806", "#e08214", "#fdb863", "#fee0b6"),
+               "uncollected": ("#404040", "#7f7f7f", "#bababa", "#e0e0e0")}
 PALETTE = ("#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#eeca3b", "#b279a2",
            "#ff9da6", "#9d755d", "#bab0ac", "#1f77b4", "#8c564b", "#17becf", "#bcbd22",
            "#7f7f7f", "#aec7e8", "#ffbb78", "#98df8a", "#c5b0d5", "#c49c94")
@@ -119,9 +122,12 @@ def _node_row(graph, i: int) -> list:
 
 def _caption(graph) -> str:
     t = graph.totals()
-    return (f"{t.get('purchase', 0):,.0f} t bought, {t.get('arrival', 0):,.0f} t arrived at end "
-            f"of life, {t.get('use', 0):,.0f} t to use, {t.get('unmet', 0):,.0f} t unmet, "
-            f"{t.get('disposal', 0):,.0f} t disposed")
+    arrived = t.get("arrival", 0) + t.get("leakage", 0) + t.get("uncollected", 0)
+    return (f"{t.get('purchase', 0):,.0f} t bought, {arrived:,.0f} t arrived at end of life "
+            f"({t.get('arrival', 0):,.0f} collected, {t.get('leakage', 0):,.0f} leaked, "
+            f"{t.get('uncollected', 0):,.0f} uncollected), {t.get('use', 0):,.0f} t to use, "
+            f"{t.get('unmet', 0):,.0f} t unmet, "
+            f"{t.get('disposal', 0) + t.get('uncollected', 0):,.0f} t disposed")
 
 
 # --- capacity, sourcing, costs, emissions, risk ---------------------------------------------
@@ -232,9 +238,12 @@ def collection_figure(run: Run, scenario: str) -> dict:
     fates = {"collected_t": "collected", "leaked_t": "leaked", "uncollected_t": "uncollected"}
     long = pick(table, scenario).melt(id_vars=["product", "year"], value_vars=list(fates),
                                       var_name="fate", value_name="t")
-    long["series"] = long["product"] + ": " + long["fate"].map(fates)
+    long["series"] = long["fate"].map(fates) + ": " + long["product"]
+    products = sorted(long["product"].unique())
+    palette = {f"{fate}: {product}": shades[i % len(shades)]
+               for fate, shades in FATE_SHADES.items() for i, product in enumerate(products)}
     return stacked(long[long["t"] > 0], "year", "t", "series",
-                   "End of life by product: collected, leaked, uncollected", "t/yr")
+                   "End of life by product: collected, leaked, uncollected", "t/yr", palette)
 
 
 def concentration_figure(run: Run, scenario: str) -> dict:
