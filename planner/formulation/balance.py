@@ -3,14 +3,15 @@
   sum_f at r net[p(f),c] act[f,t,s] + sum_{l into r} (1 - loss_l) flow[l,t,s]
   - sum_{l out of r} flow[l,t,s] + sum_{k at r} buy[k,t,s] + short[r,c,t,s]
   - sum_{e: eol(e) = c} sum_tau K_e[t,tau] share[r,e,tau,s] short[r,placed(e),tau,s]
-  - dispose[r,c,t,s]
+  + sum_{e, k} collect[e,r,t,k,s] - dispose[r,c,t,s]
   = demand[r,c,t,s] - arrivals[r,c,t,s]
 
 net = outputs - inputs per unit of activity. short exists where demand > 0; dispose where c
 is disposable. arrivals are those of historic inflows and full demand (planner.arrivals); the
 K terms take back those of demand left unmet, shared among the products placing it pro rata
-(share = the product's part of the demand). Rows exist only for (r, c, t, s) that some term or
-datum touches.
+(share = the product's part of the demand). For a product under collection control in year t
+(formulation/collection.py) its arrivals and K terms leave this row and its collected tonnes
+enter instead. Rows exist only for (r, c, t, s) that some term or datum touches.
 """
 
 from __future__ import annotations
@@ -62,7 +63,10 @@ def balance_entries(pm) -> pd.DataFrame:
 def define_balance(pm) -> None:
     """short and dispose (where they can be non-zero) and the balance rows;
     pm.frames["balance"] describes the rows (region, commodity, year, scenario, demand_t,
-    arrivals_t, rhs), pm.frames["short"] and ["dispose"] the variables (with their `row`)."""
+    arrivals_t, rhs), pm.frames["short"] and ["dispose"] the variables (with their `row`), and
+    pm.returns the arrivals each shortfall takes back (unplaced_returns). Arrivals under
+    collection control (formulation/collection.py) stay out of the rows: their collected tonnes
+    enter instead, and their returns go to the collection rows."""
     sets, chain = pm.sets, pm.instance.chain
     entries = balance_entries(pm)
     demand = sets.demand
