@@ -122,3 +122,29 @@ def test_collection_works_on_what_the_plan_placed(tmp_path, solve_case):
     assert out.summary["objectives"]["cost"] == pytest.approx(
         60 * 1000 + 40 * 100000 + 18 * 50 + 24 * 600 + 42 * 100 + 58 * 1000 + 12 * 20)
     assert out.summary["mass_balance_max_residual_t"] < 1e-6
+
+
+def test_bad_collection_rows_are_named_at_once(tmp_path):
+    """Unknown product and region, a year outside the horizon, a share above 1 and a negative
+    cost: each named by line and column, all at once."""
+    from click.testing import CliRunner
+
+    from planner.cli import main
+
+    folder = case(tmp_path)
+    (folder / "collection.csv").write_text(
+        "product,region,from_year,tier,share,cost_per_t\n"
+        "motr,,2025,cheap,0.3,50\nmotor,XX,2025,cheap,0.3,50\nmotor,,2031,cheap,0.3,50\n"
+        "motor,,2025,dear,1.3,50\nmotor,,2025,odd,0.1,-5\n")
+    result = CliRunner().invoke(main, ["validate", str(folder)])
+    assert result.exit_code == 3, result.output
+    for expected in ("collection.csv:5:share: value 1.3 out of range",
+                     "collection.csv:6:cost_per_t: value -5 out of range",
+                     "collection.csv:2:product: unknown product 'motr'",
+                     "collection.csv:3:region: unknown region 'XX'"):
+        assert expected in result.output, result.output
+    (folder / "collection.csv").write_text(
+        "product,region,from_year,tier,share,cost_per_t\nmotor,,2031,cheap,0.3,50\n")
+    result = CliRunner().invoke(main, ["validate", str(folder)])
+    assert result.exit_code == 3
+    assert "collection.csv:2:from_year: year 2031 outside the horizon" in result.output
