@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from planner.data.instance import Instance
-from planner.stocks import Lifetime, cohort_outflow_matrix, dynamic_stock
+from planner.stocks import Lifetime, cohort_outflow_matrix, cohort_survival_matrix
 
 COLUMNS = ["product", "region", "commodity", "year", "scenario", "arrivals_t", "stock_t"]
 PLACED = ["product", "region", "year", "scenario", "placed_t"]
@@ -56,15 +56,20 @@ def plan_arrivals(instance: Instance, placed: pd.DataFrame,
     block = np.searchsorted(years, calendar, side="right") - 1
     inside = block >= 0
     rows = []
+    matrices: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # the stock model, per product
     for product, region in sorted(set(zip(keys["product"], keys["region"]))):
         spec = instance.chain.products[product]
+        if product not in matrices:
+            matrices[product] = (cohort_outflow_matrix(spec.lifetime, len(calendar)),
+                                 cohort_survival_matrix(spec.lifetime, len(calendar)))
+        outflow_of, stock_of = matrices[product]
         past = history[(history["product"] == product) & (history["region"] == region)]
         base = past.groupby("year")["placed_t"].sum().reindex(calendar, fill_value=0.0)
         mine = future[(future["product"] == product) & (future["region"] == region)]
         for scenario in scenarios:
-            series = base + mine[mine["scenario"] == scenario].groupby("year")[
-                "placed_t"].sum().reindex(calendar, fill_value=0.0)
-            outflow, stock = dynamic_stock(series.to_numpy(dtype=float), spec.lifetime)
+            series = (base + mine[mine["scenario"] == scenario].groupby("year")[
+                "placed_t"].sum().reindex(calendar, fill_value=0.0)).to_numpy(dtype=float)
+            outflow, stock = outflow_of @ series, stock_of @ series
             arrivals = np.bincount(block[inside], weights=outflow[inside],
                                    minlength=len(years))
             rows.append(pd.DataFrame({

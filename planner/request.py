@@ -130,35 +130,30 @@ class RunRequest:
                 stochastic_metrics=_flag(data.get("stochastic_metrics", False)),
             )
         except (KeyError, TypeError, AttributeError, ValueError) as exc:
-            raise PlannerError(f"{where}: not a run request of this version ({exc!r} is "
+            raise PlannerError(f"{where}: not a run request planner can read ({exc!r} is "
                                "missing or wrong)") from None
         return request
 
     @classmethod
     def from_legacy(cls, params: dict[str, Any], where: str) -> RunRequest:
         """A request from a record without a version: the command's parameters by option name
-        (as planner 0.1 wrote command.json)."""
-        try:
-            limits = [str(t).partition("=") for t in params.get("limit_texts") or ()]
-            return cls(
-                instance=Path(_text(params["instance_dir"])),
-                objective=_optional(params.get("objective_text"), _text),
-                normalise=_flag(params.get("normalise", False)),
-                limits=tuple((k.strip(), _number(v)) for k, _, v in limits),
-                fix_builds=tuple(map(_text, params.get("fix_builds") or ())),
-                forbid_builds=tuple(map(_text, params.get("forbid_builds") or ())),
-                forbid_countries=tuple(map(_text, params.get("forbid_countries") or ())),
-                evaluate=_optional(params.get("evaluate"), lambda v: Path(_text(v))),
-                solver=SolveOptions(
-                    time_limit=_optional(params.get("time_limit"), _number),
-                    mip_gap=_number(params.get("mip_gap", DEFAULT_MIP_GAP)),
-                    threads=_optional(params.get("threads") or None, _whole),
-                    seed=_optional(params.get("seed"), _whole)),
-                stochastic_metrics=_flag(params.get("stochastic_metrics", False)),
-            )
-        except (KeyError, TypeError, AttributeError, ValueError) as exc:
-            raise PlannerError(f"{where}: not a command record planner can repeat ({exc!r} "
-                               "is missing or wrong)") from None
+        (as planner 0.1 wrote command.json), put in the record's form and read as one."""
+        if not isinstance(params, dict):
+            raise PlannerError(f"{where}: not a command record planner can repeat")
+        limits = (str(t).partition("=") for t in params.get("limit_texts") or ())
+        record = {
+            "instance": params.get("instance_dir"), "changes": [],
+            "objective": params.get("objective_text"),
+            "normalise": params.get("normalise", False),
+            "limits": {name.strip(): value for name, _, value in limits},
+            "decisions": {key: list(params.get(key) or ()) for key in (
+                "fix_builds", "forbid_builds", "forbid_countries")} | {
+                "evaluate": params.get("evaluate")},
+            "solver": {"time_limit": params.get("time_limit"),
+                       "mip_gap": params.get("mip_gap", DEFAULT_MIP_GAP),
+                       "threads": params.get("threads") or None, "seed": params.get("seed")},
+            "stochastic_metrics": params.get("stochastic_metrics", False)}
+        return cls.from_record(record, where)
 
 
 def _text(value) -> str:

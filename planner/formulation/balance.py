@@ -71,8 +71,8 @@ def define_balance(pm) -> None:
     entries = balance_entries(pm)
     demand = sets.demand
     places = ["product", "region", "year"]
-    held = pd.MultiIndex.from_frame(sets.arrivals[places]).isin(
-        pd.MultiIndex.from_frame(controlled(pm)))
+    under_control = pd.MultiIndex.from_frame(controlled(pm))
+    held = pd.MultiIndex.from_frame(sets.arrivals[places]).isin(under_control)
     arrivals = sets.arrivals.assign(arrivals_t=np.where(held, 0.0, sets.arrivals["arrivals_t"]))
     arrivals = arrivals.groupby(KEY, as_index=False, sort=False)["arrivals_t"].sum()
     rows = pd.concat([entries[KEY], demand[KEY], arrivals[KEY]]).drop_duplicates()
@@ -92,8 +92,7 @@ def define_balance(pm) -> None:
     pm.variables["short"] = add_variables(pm.model, "short", len(short), ub=short["demand_t"])
     pm.variables["dispose"] = add_variables(pm.model, "dispose", len(dispose))
     pm.returns = returns = unplaced_returns(pm, short)
-    free = ~pd.MultiIndex.from_frame(returns[places]).isin(
-        pd.MultiIndex.from_frame(controlled(pm)))
+    free = ~pd.MultiIndex.from_frame(returns[places]).isin(under_control)
     table = pd.concat([
         entries[["row", "family", "pos", "coef"]],
         terms(short["row"], "short", np.arange(len(short)), 1.0),
