@@ -7,12 +7,13 @@ coefficient must be 1 (a sink with no outputs: tonnes of its first input).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from planner.data.schema import MAX_MAGNITUDE
 from planner.data.yamlio import finite_number, line_of, read_yaml, yaml_number
 from planner.errors import Problem
+from planner.rare_earths import GROUPS
 from planner.stocks import Lifetime
 
 LOOPS = ("primary", "collection", "reuse", "remanufacture", "short_loop", "long_loop", "disposal")
@@ -27,6 +28,8 @@ class Commodity:
     disposable: bool = False
     disposal_cost_per_t: float = 0.0
     disposal_kgco2e_per_t: float = 0.0
+    # group (planner.rare_earths.GROUPS) -> t of contained rare-earth metal per t of commodity
+    rare_earths: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class Process:
     electricity_kwh_per_t: float = 0.0
     direct_kgco2e_per_t: float = 0.0
     recycled_credit: float = 0.0  # t of demand-commodity equivalent per unit of activity
+    rare_earth_loss: float = 0.0  # largest share of the input rare earths (each group) lost
 
     def net(self) -> dict[str, float]:
         """Net output per unit of activity: outputs minus inputs, per commodity (t/t)."""
@@ -149,19 +153,20 @@ def load_chain(path: Path, shown: str | None = None) -> tuple[Chain | None, list
 
     commodities: dict[str, Commodity] = {}
     for name, entry, at in read.entries(data, "commodities", {
-            "description", "unit", "disposable", "disposal_cost_per_t", "disposal_kgco2e_per_t"}):
+            "description", "unit", "disposable", "disposal_cost_per_t", "disposal_kgco2e_per_t",
+            "rare_earths"}):
         disposable = entry.get("disposable", False)
         if not isinstance(disposable, bool):
             read.bad(at + ("disposable",), f"invalid value {disposable!r}", "true or false")
         commodities[name] = Commodity(
             name, str(entry.get("description", "")), str(entry.get("unit", "t")),
             disposable is True, read.number(entry, "disposal_cost_per_t", at),
-            read.number(entry, "disposal_kgco2e_per_t", at))
+            read.number(entry, "disposal_kgco2e_per_t", at), _rare_earths(read, entry, at))
 
     processes: dict[str, Process] = {}
     for name, entry, at in read.entries(data, "processes", {
             "description", "loop", "stage", "inputs", "outputs", "electricity_kwh_per_t",
-            "direct_kgco2e_per_t", "recycled_credit"}):
+            "direct_kgco2e_per_t", "recycled_credit", "rare_earth_loss"}):
         coefs: dict[str, dict[str, float]] = {}
         for side in ("inputs", "outputs"):
             side_map = read.mapping(entry.get(side), at + (side,))
@@ -192,17 +197,18 @@ def load_chain(path: Path, shown: str | None = None) -> tuple[Chain | None, list
             str(entry.get("description", "")), read.number(entry, "electricity_kwh_per_t", at),
             read.number(entry, "direct_kgco2e_per_t", at),
             read.number(entry, "recycled_credit", at,
-                        default=1.0 if loop in RECYCLED_LOOPS else 0.0))
+                        default=1.0 if loop in RECYCLED_LOOPS else 0.0),
+            _share(read, entry, "rare_earth_loss", at))
 
     products: dict[str, Product] = {}
     for name, entry, at in read.entries(data, "products", {
             "description", "placed_commodity", "eol_commodity", "lifetime"}):
-        for field in ("placed_commodity", "eol_commodity"):
-            if field not in entry:
-                read.bad(at + (field,), f"required key {field!r} is missing",
+        for key in ("placed_commodity", "eol_commodity"):
+            if key not in entry:
+                read.bad(at + (key,), f"required key {key!r} is missing",
                          "a commodity listed under commodities")
-            elif not isinstance(entry[field], str) or entry[field] not in commodities:
-                read.bad(at + (field,), f"unknown commodity {entry[field]!r}",
+            elif not isinstance(entry[key], str) or entry[key] not in commodities:
+                read.bad(at + (key,), f"unknown commodity {entry[key]!r}",
                          "a commodity listed under commodities")
         products[name] = Product(name, str(entry.get("placed_commodity")),
                                  str(entry.get("eol_commodity")),
@@ -211,6 +217,34 @@ def load_chain(path: Path, shown: str | None = None) -> tuple[Chain | None, list
     chain = Chain(str(data.get("name", "")), str(data.get("description", "")), commodities,
                   processes, products, shown)
     return chain, problems
+
+
+def _share(read: _Reader, entry: dict, key: str, at: tuple) -> float:
+    """A share in [0, 1] (0 when not given)."""
+    value = finite_number(entry.get(key, 0.0))
+    if value is None or not 0 <= value <= 1:
+        shown = entry.get(key)
+        shown = shown if isinstance(shown, int | float) else str(shown)[:40]
+        read.bad(at + (key,), f"invalid value {shown!r}", "a share in [0, 1]")
+        return 0.0
+    return value
+
+
+def _rare_earths(read: _Reader, entry: dict, at: tuple) -> dict[str, float]:
+    """group -> t of contained metal per t from `rare_earths: {ndpr: x, dytb: y}` (each share
+    in [0, 1], their sum at most 1)."""
+    at = at + ("rare_earths",)
+    content = {}
+    for group in read.mapping(entry.get("rare_earths"), at):
+        if group not in GROUPS:
+            read.bad(at + (group,), f"unknown rare-earth group {group!r}",
+                     "one of " + ", ".join(GROUPS))
+            continue
+        content[str(group)] = _share(read, entry["rare_earths"], group, at)
+    if sum(content.values()) > 1:
+        read.bad(at, f"rare-earth content {sum(content.values()):g} t/t is above 1",
+                 "t of contained metal per t of commodity, at most 1 in all")
+    return {g: x for g, x in content.items() if x > 0}
 
 
 def _lifetime(read: _Reader, spec, at: tuple) -> Lifetime | None:
