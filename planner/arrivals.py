@@ -1,20 +1,23 @@
 """End-of-life arrivals: what was placed in use, through each product's lifetime (planner.stocks).
 
-Product e enters use at region r through its historic inflows (product_inflows.csv, before the
-first model year) and, from then on, through what the plan places: its demand rows, scaled by
-the scenario, less the demand left unmet (t/yr; with a year step > 1 a model year's placement
-is the yearly rate of the calendar years it stands for). Arrivals are the mean yearly outflow
-over a model year's calendar years, at the region where the product was placed, as the
-product's end-of-life commodity; stocks are those in use at the end of each model year's first
-calendar year.
+Product e enters use at region r in two ways. Its inflows (product_inflows.csv, t/yr per
+calendar year) enter without being supplied: historic placements before the first model year
+and, in the horizon, magnets inside imported products; no scenario scales them and no shortfall
+takes them back. And from the first model year what the plan places: its demand rows, scaled
+by the scenario, less the demand left unmet (t/yr; with a year step > 1 a model year's
+placement is the yearly rate of the calendar years it stands for, while an inflow row stays
+one calendar year). Arrivals are the mean yearly outflow over a model year's calendar years, at
+the region where the product was placed, as the product's end-of-life commodity; stocks are
+those in use at the end of each model year's first calendar year, inflows included.
 
 Arrivals are linear in the placements: for every scenario,
 
-  arrivals[e,r,t,s] = historic[e,r,t] + sum_tau K_e[t,tau] placed[e,r,tau,s]
+  arrivals[e,r,t,s] = inflows_out[e,r,t] + sum_tau K_e[t,tau] placed[e,r,tau,s]
 
-with K_e the model-year kernel of e's lifetime (`arrival_kernel`). The model holds the
-arrivals of full demand as data and subtracts K_e[t,tau] short[e,r,tau,s]: demand left unmet
-is never placed, so it never comes back.
+with inflows_out the outflow of the inflows through e's lifetime and K_e the model-year kernel
+of e's lifetime (`arrival_kernel`). The model holds the arrivals of the inflows and of full
+demand as data and subtracts K_e[t,tau] short[e,r,tau,s]: demand left unmet is never placed,
+so it never comes back.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ def arrival_kernel(lifetime: Lifetime, years: np.ndarray, step: int) -> np.ndarr
 def plan_arrivals(instance: Instance, placed: pd.DataFrame,
                   scenarios: list[str]) -> pd.DataFrame:
     """One row per product, region, model year and scenario: arrivals_t (t/yr) and stock_t (t,
-    in use at the end of the model year's first calendar year) from the historic inflows and
+    in use at the end of the model year's first calendar year) from the inflows and
     `placed` (PLACED columns: t/yr placed in each model year and scenario)."""
     s = instance.settings
     years = instance.years

@@ -120,10 +120,40 @@ def check_references(tables: dict[str, pd.DataFrame], chain: Chain, settings: Se
                 bad("policies", row, "region", f"{row['region']!r} is not a domestic region",
                     "a domestic region, or empty for all of them")
     if (f := tables.get("inflows")) is not None:
-        for row in f[f["year"] >= settings.start].to_dict("records"):
-            bad("inflows", row, "year", f"year {row['year']} is not historic",
-                f"a year before {settings.start} (later inflows come from demand.csv)")
+        problems += check_inflow_years(f, settings, files["inflows"])
     return problems
+
+
+def check_inflow_years(inflows: pd.DataFrame, settings: Settings, file: str) -> list[Problem]:
+    """Inflows into use that the plan does not supply (historic placements and, in the
+    horizon, products imported with magnets inside) are calendar years up to the last one the
+    horizon covers (its last model year + step - 1): a later row would never arrive. With a
+    step > 1 a row is one calendar year's inflow, not its model year's rate, so a product's
+    rows in the horizon should leave no calendar year out between its first and last (a
+    warning)."""
+    last = max(range(settings.start, settings.end + 1, settings.step)) + settings.step - 1
+    problems = [Problem(file, int(row[LINE]), "year", f"year {row['year']} is after the horizon",
+                        f"a calendar year up to {last}, the last the horizon covers")
+                for row in inflows[inflows["year"] > last].to_dict("records")]
+    if settings.step == 1:
+        return problems
+    inside = inflows[(inflows["year"] >= settings.start) & (inflows["year"] <= last)]
+    for _, rows in inside.groupby(["product", "region"], sort=False):
+        years = set(rows["year"])
+        missing = sorted(set(range(min(years), max(years) + 1)) - years)
+        if missing:
+            problems.append(Problem(
+                file, int(rows[LINE].iloc[0]), "year",
+                f"{rows['product'].iloc[0]!r} has no inflow in {_years(missing)}: with step "
+                f"{settings.step} each row is one calendar year's inflow, not a model year's rate",
+                "a row for every calendar year from its first to its last in the horizon",
+                severity="warning"))
+    return problems
+
+
+def _years(years: list[int], limit=6) -> str:
+    shown = ", ".join(str(y) for y in years[:limit])
+    return shown + (f" and {len(years) - limit} more" if len(years) > limit else "")
 
 
 def check_scenarios(tables: dict[str, pd.DataFrame], settings: Settings,

@@ -157,10 +157,14 @@ DEMAND = Table(
 
 PRODUCT_INFLOWS = Table(
     "product_inflows.csv",
-    "Historic inflows into use, before the first model year (future inflows come from demand).",
+    "Inflows into use that the plan does not supply: historic placements (before the first "
+    "model year) and, in the horizon, magnets arriving inside imported products (cars, "
+    "nacelles, devices). They enter the in-use stock and come back at end of life; what "
+    "the plan must supply (what the region's makers buy) is demand.csv.",
     (
         _c("product", "name", "product id from the value-chain model"),
-        _c("year", "year", "calendar year of entry into use, before the first model year"),
+        _c("year", "year", "calendar year of entry into use (one row per calendar year, also "
+           "with a year step > 1), at most the last calendar year of the horizon"),
         _c("placed_t", "float", "tonnes of the placed commodity entering use that year", min=0),
         _c("region", "name", "region where its end of life arrives (default: eol_region)", False,
            ""),

@@ -66,6 +66,7 @@ def format_summary(summary: dict, tables: dict[str, pd.DataFrame]) -> str:
             for loop, row in pivot.iterrows():
                 lines.append("  " + f"{LOOP_NAMES[loop]:<18}" +
                              "".join(f"{v:>9.1%}" for v in row))
+    lines += _in_use_lines(summary.get("in_use_stock") or [])
     short = tables["shortfall"]
     if len(short):
         total = short["shortfall_t"].sum()
@@ -75,3 +76,22 @@ def format_summary(summary: dict, tables: dict[str, pd.DataFrame]) -> str:
     else:
         lines.append("unmet demand: none")
     return "\n".join(lines)
+
+
+def _in_use_lines(stock: list[dict]) -> list[str]:
+    """The in-use stock of the first scenario by product and year: t, and t of rare earths where
+    known (from summary["in_use_stock"])."""
+    if not stock:
+        return []
+    frame = pd.DataFrame(stock)
+    frame = frame[frame["scenario"] == frame["scenario"].iloc[0]]
+    lines = [f"in use at year end, t (scenario {frame['scenario'].iloc[0]}):"]
+    pivot = frame.pivot(index="product", columns="year", values="stock_t")
+    lines.append("  " + f"{'product':<18}" + "".join(f"{y:>9}" for y in pivot.columns))
+    for product, row in pivot.iterrows():
+        lines.append("  " + f"{product:<18}" + "".join(f"{v:>9,.0f}" for v in row))
+    lines.append("  " + f"{'total':<18}" + "".join(f"{v:>9,.0f}" for v in pivot.sum()))
+    if frame["rare_earths_t"].notna().all():
+        ree = frame.groupby("year")["rare_earths_t"].sum()
+        lines.append("  " + f"{'rare earths':<18}" + "".join(f"{v:>9,.0f}" for v in ree))
+    return lines

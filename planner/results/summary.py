@@ -84,6 +84,24 @@ def dimensions(pm: PlanningModel) -> dict:
     }
 
 
+def in_use_stock(arrivals: pd.DataFrame, chain) -> list[dict]:
+    """Per scenario, product and year (the first model year and the report years): stock_t, the
+    t in use at the end of the year (eol_arrivals.csv: inflows and placements), and
+    rare_earths_t, its contained rare-earth metal where the placed commodity states it (t/t from
+    `rare_earths:` in the value-chain model; None where it states none)."""
+    if arrivals.empty:
+        return []
+    years = sorted(arrivals["year"].unique())
+    picked = arrivals[arrivals["year"].isin([years[0], *report_years(years)])]
+    stock = picked.groupby(["scenario", "product", "year"], as_index=False)["stock_t"].sum()
+    content = {e: sum(getattr(chain.commodities[p.placed_commodity], "rare_earths", {}).values())
+               for e, p in chain.products.items()}
+    return [{"scenario": r.scenario, "product": r.product, "year": int(r.year),
+             "stock_t": round(float(r.stock_t), 3),
+             "rare_earths_t": round(float(r.stock_t) * content[r.product], 3)
+             if content[r.product] else None} for r in stock.itertuples()]
+
+
 def build_summary(pm: PlanningModel, sol: Solution, tables: dict[str, pd.DataFrame] | None,
                   loops: pd.DataFrame | None, timings: dict[str, float],
                   diagnosis: list[str] | None = None, max_residual: float | None = None) -> dict:
@@ -115,6 +133,7 @@ def build_summary(pm: PlanningModel, sol: Solution, tables: dict[str, pd.DataFra
         summary["unmet_demand_t"] = float(short["shortfall_t"].sum())
         summary["builds"] = tables["builds"].to_dict("records")
         summary["mass_balance_max_residual_t"] = max_residual
+        summary["in_use_stock"] = in_use_stock(tables["eol_arrivals"], inst.chain)
     if loops is not None and len(loops):
         years = report_years(sorted(loops["year"].unique()))
         picked = loops[loops["year"].isin(years)]
