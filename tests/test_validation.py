@@ -92,10 +92,12 @@ def test_year_outside_horizon(toy):
                for m in found)
 
 
-def test_historic_inflows_must_be_historic(toy):
-    edit(toy / "product_inflows.csv", "motor,2024,80", "motor,2025,80")
-    assert errors(toy) == [f"{toy}/product_inflows.csv:6:year: year 2025 is not historic "
-                           "(expected a year before 2025 (later inflows come from demand.csv))"]
+def test_inflows_after_the_horizon_are_refused(toy):
+    """Inflows in the horizon (products imported with magnets inside) are data; a row after
+    its last calendar year would never arrive."""
+    edit(toy / "product_inflows.csv", "motor,2024,80", "motor,2024,80\nmotor,2030,5\nmotor,2031,5")
+    assert errors(toy) == [f"{toy}/product_inflows.csv:8:year: year 2031 is after the horizon "
+                           "(expected a calendar year up to 2030, the last the horizon covers)"]
 
 
 def test_empty_file(toy):
