@@ -80,6 +80,7 @@ class Settings:
     eol_region: str
     cvar_alpha: float = 0.9
     limits: dict[str, float] = field(default_factory=dict)  # measure -> upper bound
+    share_basis: str = "rare_earth"  # shares and share policies: rare-earth content or mass
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ class Instance:
     grid: pd.DataFrame        # grid.csv
     policies: pd.DataFrame    # policies.csv
     collection: pd.DataFrame  # collection.csv
+    options: pd.DataFrame     # product_options.csv
     path: Path
     files_sha256: str
     warnings: tuple = ()

@@ -13,6 +13,7 @@ from planner.chain import Chain, load_chain
 from planner.data import schema
 from planner.data.checks import (
     check_collection,
+    check_product_options,
     check_reachability,
     check_references,
     check_scenarios,
@@ -26,7 +27,8 @@ from planner.errors import InputError, Problem
 TABLE_ATTR = {"regions.csv": "regions", "facilities.csv": "facilities", "links.csv": "links",
               "offers.csv": "offers", "demand.csv": "demand", "product_inflows.csv": "inflows",
               "scenarios.csv": "scenarios", "scenario_effects.csv": "effects",
-              "grid.csv": "grid", "policies.csv": "policies", "collection.csv": "collection"}
+              "grid.csv": "grid", "policies.csv": "policies", "collection.csv": "collection",
+              "product_options.csv": "options"}
 MODEL_SUFFIXES = (".yaml", ".yml")
 
 
@@ -145,6 +147,7 @@ def _read_instance(folder: Path) -> tuple[Instance | None, list[Problem]]:
     problems += check_scenarios(tables, settings, files)
     if not any(p.severity == "error" for p in problems):
         problems += check_collection(tables, settings, eol_region, files)
+    problems += check_product_options(tables, settings, files)
     if any(p.severity == "error" for p in problems):
         return None, problems
     problems += check_reachability(tables, chain, eol_region, files)

@@ -31,6 +31,7 @@ from planner.formulation.collection import define_collection_rows, define_collec
 from planner.formulation.families import FAMILIES
 from planner.formulation.measures import define_objective
 from planner.formulation.objectives import define_objective_coefficients
+from planner.formulation.products import define_product_rows, define_product_variables
 from planner.formulation.policies import define_policies, schedule_policies
 from planner.formulation.rows import DryModel
 from planner.formulation.sets import ModelSets, model_sets
@@ -57,7 +58,7 @@ class PlanningModel:
     constants: dict[str, float] = field(default_factory=dict)
     objective_constant: float = 0.0
     policy_schedule: pd.DataFrame | None = None
-    returns: pd.DataFrame | None = None  # arrivals taken back by shortfall (balance.py)
+    returns: pd.DataFrame | None = None  # arrivals taken back or moved (products.RETURNS)
     measures: dict = field(default_factory=dict)  # measure name -> Linear (measures.py)
     objective: object = None  # the Linear minimised (measures.set_objective)
     build_seconds: float = 0.0
@@ -71,8 +72,10 @@ ASSEMBLY: tuple[tuple[tuple[str, ...], Step], ...] = (
     (("build", "act"), define_capacity_variables),
     (("flow", "buy"), define_trade_variables),
     (("collect", "uncollected"), define_collection_variables),
+    (("serve", "extend", "substitute"), define_product_variables),
     (("short", "dispose", "balance"), define_balance),
     (("fate", "ceiling"), define_collection_rows),
+    (("retiring",), define_product_rows),
     (("capacity", "build_limit"), define_capacity_constraints),
     ((), schedule_policies),              # the policy values in force each year
     ((), define_objective_coefficients),  # cost, emissions and risk per variable

@@ -9,8 +9,9 @@ are in force (leak, share_k and cost_k of tier k), in scenario s:
   fate       sum_k collect[e,r,t,k,s] + uncollected[e,r,t,s] = (1 - leak) arrivals[e,r,t,s]
   ceiling k  collect[e,r,t,k,s] <= share_k arrivals[e,r,t,s]
 
-with arrivals[e,r,t,s] = A[e,r,t,s] - sum_tau K_e[t,tau] share[r,e,tau,s] short[...] (the
-arrivals of what the plan placed: planner.arrivals, formulation/balance.py). The collected
+with arrivals[e,r,t,s] = A[e,r,t,s] - sum_tau K_e[t,tau] share[r,e,tau,s] short[...] less what
+product options take back or move (the arrivals of what the plan placed: planner.arrivals,
+formulation/balance.py, formulation/products.py). The collected
 tonnes enter the balance of e's end-of-life commodity at (r, t, s) in place of the arrivals;
 leaked tonnes leave the system (used products exported, lost before any collection point).
 Tiers need no order: each is bounded by its own share, so the cheapest are used first.
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from planner.data.collection import LEAKAGE, collection_in_force
+from planner.formulation.products import returns_terms
 from planner.formulation.rows import add_rows, add_variables, terms
 
 PLACE = ["product", "region", "year"]
@@ -76,13 +78,13 @@ def define_collection_rows(pm) -> None:
     fate["arrivals_t"] = full.loc[pd.MultiIndex.from_frame(fate[key])].to_numpy()
     collect = pm.frames["collect"]
     fate_of = pd.Series(np.arange(len(fate)), index=pd.MultiIndex.from_frame(fate[key]))
-    returns = pm.returns  # product, region, year, scenario, pos, k (formulation/balance.py)
+    returns = pm.returns  # formulation/products.py RETURNS
     returns = returns.merge(fate[key + ["keep"]].reset_index(names="row"), on=key)
     fate_terms = pd.concat([
         terms(fate_of.loc[pd.MultiIndex.from_frame(collect[key])].to_numpy(), "collect",
               np.arange(len(collect)), 1.0),
         terms(np.arange(len(fate)), "uncollected", np.arange(len(fate)), 1.0),
-        terms(returns["row"], "short", returns["pos"], returns["keep"] * returns["k"]),
+        returns_terms(returns["row"], returns, returns["keep"].to_numpy()),
     ])
     rhs = fate["keep"].to_numpy() * fate["arrivals_t"].to_numpy()
     pm.frames["fate"] = fate
@@ -93,19 +95,22 @@ def define_collection_rows(pm) -> None:
     on = pm.returns.merge(ceiling[key + ["share"]].reset_index(names="row"), on=key)
     ceiling_terms = pd.concat([
         terms(np.arange(len(ceiling)), "collect", np.arange(len(ceiling)), 1.0),
-        terms(on["row"], "short", on["pos"], on["share"] * on["k"]),
+        returns_terms(on["row"], on, on["share"].to_numpy()),
     ])
     pm.frames["ceiling"] = ceiling
     add_rows(pm.model, "ceiling", ceiling_terms, len(ceiling), np.full(len(ceiling), np.nan),
              ceiling["share"].to_numpy() * ceiling["arrivals_t"].to_numpy(), pm.variables)
 
 
-def arrivals_in_solution(pm, short_values: np.ndarray, frame: pd.DataFrame) -> np.ndarray:
+def arrivals_in_solution(pm, values: dict[str, np.ndarray], frame: pd.DataFrame) -> np.ndarray:
     """The arrivals (t/yr) of what the solution placed, for each row of `frame` (product,
-    region, year, scenario, arrivals_t of full demand): arrivals_t less what its shortfall
-    took back."""
+    region, year, scenario, arrivals_t of full demand): arrivals_t less what the shortfall and
+    the product options took back or moved (pm.returns)."""
     key = PLACE + ["scenario"]
-    taken = pm.returns.assign(t=pm.returns["k"].to_numpy() * short_values[
-        pm.returns["pos"].to_numpy(dtype=np.int64)]).groupby(key)["t"].sum()
+    returns = pm.returns
+    value = np.zeros(len(returns))
+    for family, rows in returns.groupby("family").indices.items():
+        value[rows] = values[family][returns["pos"].to_numpy(dtype=np.int64)[rows]]
+    taken = returns.assign(t=returns["k"].to_numpy() * value).groupby(key)["t"].sum()
     return frame["arrivals_t"].to_numpy() - taken.reindex(
         pd.MultiIndex.from_frame(frame[key]), fill_value=0.0).to_numpy()

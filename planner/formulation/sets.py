@@ -25,6 +25,7 @@ from planner.data.effects import resolve_effects
 from planner.data.instance import Instance
 from planner.data.network import link_ids
 from planner.formulation.collection import collection_sets
+from planner.formulation.products import product_option_sets
 from planner.formulation.scenarios import effect_table, multiplier
 
 BIG_YEAR = 10_000
@@ -48,6 +49,8 @@ class ModelSets:
     arrivals: pd.DataFrame     # planner.arrivals.COLUMNS: of full demand, per scenario
     kernels: dict              # product -> K[t, tau] (planner.arrivals.arrival_kernel)
     collection: pd.DataFrame   # leakage and tiers in force (formulation/collection.py)
+    serve: pd.DataFrame        # accepted commodities per placement (formulation/products.py)
+    options: pd.DataFrame      # life extension and substitution in force (products.py)
     links: pd.DataFrame        # links.csv with its id `link` = origin>destination:commodity
     offers: pd.DataFrame       # offers.csv
 
@@ -152,11 +155,13 @@ def model_sets(instance: Instance) -> ModelSets:
     arrivals = plan_arrivals(instance, placed, list(scen["scenario"]))
     kernels = {e: arrival_kernel(p.lifetime, years, s.step)
                for e, p in instance.chain.products.items()}
+    serve, options = product_option_sets(instance, placements, years)
     return ModelSets(
         years=years, weight=instance.year_weight, discount=instance.discount_factor,
         scenarios=scen, facilities=fac, existing=existing, build=build, online=online,
         act=act.reset_index(drop=True), flow=flow.reset_index(drop=True),
         buy=buy.reset_index(drop=True), placements=placements, demand=demand,
         arrivals=arrivals, kernels=kernels,
-        collection=collection_sets(instance, arrivals, years), links=links, offers=offers,
+        collection=collection_sets(instance, arrivals, years), serve=serve, options=options,
+        links=links, offers=offers,
     )
