@@ -13,7 +13,7 @@ from pathlib import Path
 from planner.data.schema import MAX_MAGNITUDE
 from planner.data.yamlio import finite_number, line_of, read_yaml, yaml_number
 from planner.errors import Problem
-from planner.rare_earths import GROUPS
+from planner.rare_earths import GROUPS, TOLERANCE, imbalances
 from planner.stocks import Lifetime
 
 LOOPS = ("primary", "collection", "reuse", "remanufacture", "short_loop", "long_loop", "disposal")
@@ -216,6 +216,11 @@ def load_chain(path: Path, shown: str | None = None) -> tuple[Chain | None, list
                                  str(entry.get("description", "")))
     chain = Chain(str(data.get("name", "")), str(data.get("description", "")), commodities,
                   processes, products, shown)
+    if not problems:
+        for wrong in imbalances(chain):
+            read.bad(("processes", wrong.process), wrong.message(),
+                     "outputs holding the input rare earths of each group less at most the "
+                     f"stated rare_earth_loss (+{TOLERANCE:.1%} of the input)")
     return chain, problems
 
 

@@ -132,11 +132,13 @@ def read_back(instance: Instance, pm: PlanningModel, sol: Solution, learnt: dict
         tables = result_tables(pm, sol)
         residuals = balance_residuals(tables, instance.chain, pm.sets.demand)
         residual = float(residuals["residual_t"].abs().max()) if len(residuals) else 0.0
-        loops = loop_shares(tables, instance.chain, instance.regions, pm.sets.demand)
+        loops = loop_shares(tables, instance.chain, instance.regions, pm.sets.demand,
+                            instance.settings.share_basis)
         tables["loop_shares"] = loops
         risk, tables["concentration"] = risk_measures(
             tables, pm.sets.scenarios, pm.sets.weight, instance.settings.cvar_alpha,
-            objective_values(pm, sol)["risk"], instance.regions, instance.chain)
+            objective_values(pm, sol)["risk"], instance.regions, instance.chain,
+            instance.settings.share_basis)
     elif sol.status == Status.infeasible:
         diagnosis = explain_infeasibility(pm, sol, learnt.pop("limits_unmet", None))
     elif sol.status == Status.unbounded:
@@ -219,11 +221,11 @@ def pareto_front(path: str | Path, names: list[str], points: int,
     for i, point in enumerate(found, start=1):
         tables = result_tables(pm, point.solution)
         tables["loop_shares"] = loop_shares(tables, instance.chain, instance.regions,
-                                            pm.sets.demand)
+                                            pm.sets.demand, instance.settings.share_basis)
         objectives = objective_values(pm, point.solution)
         risk, tables["concentration"] = risk_measures(
             tables, pm.sets.scenarios, pm.sets.weight, instance.settings.cvar_alpha,
-            objectives["risk"], instance.regions, instance.chain)
+            objectives["risk"], instance.regions, instance.chain, instance.settings.share_basis)
         summary = build_summary(pm, point.solution, tables, tables["loop_shares"], {})
         summary["risk_measures"] = risk
         summary["pareto"] = {"point": i, "grid": list(point.grid), "objectives": names}

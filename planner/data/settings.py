@@ -8,9 +8,11 @@ from planner.data.instance import OBJECTIVES, ObjectiveSpec, Settings, parse_obj
 from planner.data.schema import MAX_MAGNITUDE, MAX_MODEL_YEARS, YEAR_RANGE
 from planner.data.yamlio import Marks, finite_number, line_of, read_yaml, yaml_number
 from planner.errors import Problem
+from planner.rare_earths import BASES
 
 KEYS = {"name", "description", "model", "currency", "years", "base_year", "discount_rate",
-        "shortage_penalty_per_t", "objective", "eol_region", "cvar_alpha", "limits", "variants"}
+        "shortage_penalty_per_t", "objective", "eol_region", "cvar_alpha", "limits", "variants",
+        "share_basis"}
 
 
 def read_settings(path: Path, shown: str) -> tuple[Settings | None, Marks, list[Problem]]:
@@ -96,6 +98,10 @@ def read_settings(path: Path, shown: str) -> tuple[Settings | None, Marks, list[
         bad(("objective",), message,
             "cost, emissions, risk, shortfall, cvar_shortfall or concentration; "
             "`cost=1,risk=0.5`; `cost>risk`; or {weights: {cost: 1, risk: 0.5}, normalise: true}")
+    share_basis = data.get("share_basis", "rare_earth")
+    if share_basis not in BASES:
+        bad(("share_basis",), f"unknown share basis {share_basis!r}",
+            "rare_earth (shares of contained NdPr and Dy/Tb) or mass (shares of tonnes)")
     for key in ("name", "description", "model", "currency", "eol_region"):
         value = data.get(key, "")
         if isinstance(value, bool) or not isinstance(value, str | int | float):
@@ -108,6 +114,7 @@ def read_settings(path: Path, shown: str) -> tuple[Settings | None, Marks, list[
         start=start, end=end, step=step, base_year=base_year, discount_rate=rate,
         shortage_penalty_per_t=penalty, objective=spec,
         eol_region=str(data.get("eol_region", "")), cvar_alpha=alpha, limits=limits,
+        share_basis=share_basis,
     ), marks, problems
 
 

@@ -2,17 +2,26 @@
 
 A policy row holds from its `from_year` until a later row of the same policy and region.
 Scope: the row's region, or (empty region) all domestic regions for shares and all regions
-for emissions. D[t,s] is the demand of the scope's regions (all commodities with demand).
+for emissions. Shares count each t of commodity c by its weight w_c: its rare-earth content
+(t of NdPr + Dy/Tb metal per t) on the `rare_earth` share basis (instance.yaml `share_basis`,
+the default), 1 on the `mass` basis (and for a chain without rare-earth content).
+D[t,s] = sum_c w_c demand[c,t,s] over the scope's regions (all commodities with demand).
 
   min_recycled_share  sum_{f in scope} credit_p(f) act[f,t,s] >= value * D[t,s]
-                      (credit: `recycled_credit` of the process, t of demand-commodity
-                      equivalent per unit of activity; 1 for reuse, remanufacture, short and
-                      long loop processes unless the value chain says otherwise)
-  min_domestic_share  sum_{f in scope} sum_{c with demand} b[p(f),c] act[f,t,s] >= value * D[t,s]
+                      mass: credit = `recycled_credit` of the process, t of demand-commodity
+                      equivalent per unit of activity (1 for reuse, remanufacture, short and
+                      long loop processes unless the value chain says otherwise);
+                      rare_earth: credit = recycled_credit x the rare earths of the process's
+                      recycled outputs (planner.rare_earths.recycled_output_re: its first
+                      output and any output no reverse loop takes in; scrap going round again
+                      is not counted twice)
+  min_domestic_share  sum_{f in scope} sum_{c with demand} w_c b[p(f),c] act[f,t,s]
+                      >= value * D[t,s]
   max_country_share   for each origin country k and stage g:
                       imports_k,g <= value * (imports_g + domestic output_g), where imports are
-                      flows from non-domestic regions into the scope and domestic output is what
-                      the scope's facilities make of commodities of stage g
+                      w-weighted flows from non-domestic regions into the scope and domestic
+                      output is what the scope's facilities make of commodities of stage g,
+                      w-weighted
   emissions_cap_t     emissions attributed to the scope in year t, scenario s <= value
   carbon_price_per_t  adds value * emissions (attributed to the region, or all) to the cost
 Emissions are attributed to the facility's region, the link's origin, the offer's region, the
@@ -28,6 +37,7 @@ from planner.chain import commodity_stages
 from planner.data.network import is_import
 from planner.formulation.rows import add_rows, terms
 from planner.formulation.sets import yearly_factor
+from planner.rare_earths import effective_basis, recycled_output_re, weights
 
 KEY = ["policy", "region", "year", "scenario"]
 
@@ -88,6 +98,16 @@ def _scope(pm, region: str, kind: str) -> set[str]:
     return set(regions.loc[regions["domestic"], "region"])
 
 
+def recycled_credits(chain, basis: str) -> dict[str, float]:
+    """process -> what one unit of its activity counts towards min_recycled_share: its
+    recycled_credit (t of demand-commodity equivalent) on the mass basis; on the rare-earth basis
+    recycled_credit x the rare earths of its recycled outputs (t of rare earths)."""
+    if effective_basis(basis, chain) == "mass":
+        return {n: p.recycled_credit for n, p in chain.processes.items()}
+    return {n: p.recycled_credit * recycled_output_re(chain, p)
+            for n, p in chain.processes.items()}
+
+
 def define_policies(pm) -> None:
     """The policy rows; pm.frames["policy"] describes them (policy, region, year, scenario,
     group, lower, upper; group is `country/stage` for max_country_share)."""
@@ -110,6 +130,8 @@ def define_policies(pm) -> None:
     demand_commodities = set(demand.loc[demand["demand_t"] > 0, "commodity"])
     stage_of = commodity_stages(chain)
     emission_region = emission_regions(pm)
+    w = weights(chain, pm.instance.settings.share_basis)
+    credits = recycled_credits(chain, pm.instance.settings.share_basis)
 
     rows, parts = [], []
 
@@ -122,15 +144,15 @@ def define_policies(pm) -> None:
         scope = _scope(pm, p.region, kind)
         for s in scen:
             a = act[(act["year"] == p.year) & (act["scenario"] == s) & act["region"].isin(scope)]
-            d = demand[(demand["year"] == p.year) & (demand["scenario"] == s) &
-                       demand["region"].isin(scope)]["demand_t"].sum()
+            d_rows = demand[(demand["year"] == p.year) & (demand["scenario"] == s) &
+                            demand["region"].isin(scope)]
+            d = (d_rows["demand_t"] * d_rows["commodity"].map(w)).sum()
             if p.policy == "min_recycled_share":
-                credit = a["process"].map({k: v.recycled_credit for k, v in
-                                           chain.processes.items()}).to_numpy()
+                credit = a["process"].map(credits).to_numpy()
                 r = new_row(p.policy, p.region, p.year, s, "", p.value * d, np.nan)
                 parts.append(terms(np.full(len(a), r), "act", a["pos"], credit))
             elif p.policy == "min_domestic_share":
-                made = a["process"].map({k: sum(v.outputs.get(c, 0.0) for c in
+                made = a["process"].map({k: sum(v.outputs.get(c, 0.0) * w[c] for c in
                                                 demand_commodities)
                                          for k, v in chain.processes.items()}).to_numpy()
                 r = new_row(p.policy, p.region, p.year, s, "", p.value * d, np.nan)
@@ -139,16 +161,19 @@ def define_policies(pm) -> None:
                 f = flow[(flow["year"] == p.year) & (flow["scenario"] == s) &
                          flow["destination"].isin(scope) & imported]
                 f = f.assign(country=f["origin"].map(country).to_numpy(),
-                             stage=f["commodity"].map(stage_of).to_numpy())
+                             stage=f["commodity"].map(stage_of).to_numpy(),
+                             w=f["commodity"].map(w).to_numpy())
                 for (k, g), own in f.groupby(["country", "stage"]):
                     others = f[(f["stage"] == g) & (f["country"] != k)]
                     made = a.assign(out=a["process"].map(
-                        {n: sum(b for c, b in v.outputs.items() if stage_of[c] == g)
+                        {n: sum(b * w[c] for c, b in v.outputs.items() if stage_of[c] == g)
                          for n, v in chain.processes.items()}))
                     made = made[made["out"] > 0]
                     r = new_row(p.policy, p.region, p.year, s, f"{k}/{g}", np.nan, 0.0)
-                    parts += [terms(np.full(len(own), r), "flow", own["pos"], 1.0 - p.value),
-                              terms(np.full(len(others), r), "flow", others["pos"], -p.value),
+                    parts += [terms(np.full(len(own), r), "flow", own["pos"],
+                                    (1.0 - p.value) * own["w"].to_numpy()),
+                              terms(np.full(len(others), r), "flow", others["pos"],
+                                    -p.value * others["w"].to_numpy()),
                               terms(np.full(len(made), r), "act", made["pos"],
                                     -p.value * made["out"].to_numpy())]
             elif p.policy == "emissions_cap_t":

@@ -193,8 +193,10 @@ def sourcing_figure(run: Run, scenario: str) -> dict:
 def shares_figure(run: Run, scenario: str) -> dict:
     """Recycled and domestic shares of domestic demand by year, with the policy targets."""
     loops = pick(run.tables["loop_shares"], scenario)
-    met = loops.groupby("year")["met_t"].sum()
-    recycled = loops[loops["loop"].isin(RECYCLED_LOOPS)].groupby("year")["met_t"].sum()
+    col = "met_re_t" if run.dims.get("share_basis") == "rare_earth" and "met_re_t" in loops \
+        else "met_t"
+    met = loops.groupby("year")[col].sum()
+    recycled = loops[loops["loop"].isin(RECYCLED_LOOPS)].groupby("year")[col].sum()
     recycled = (recycled.reindex(met.index, fill_value=0.0) / met.where(met > 0)).fillna(0.0)
     domestic = domestic_share(run, scenario)
     data = [{"type": "scatter", "mode": "lines+markers", "name": "recycled share (traced)",
@@ -211,23 +213,29 @@ def shares_figure(run: Run, scenario: str) -> dict:
                          "shape": "hv", "color": LOOP_COLOURS["short_loop"] if "recycled" in
                          policy else "#12324a"}, "name": plot_text(f"target {policy} ({region})"),
                          "x": part["year"].tolist(), "y": part["value"].tolist()})
-    return {"data": data, "layout": layout("Recycled and domestic shares of demand", "share",
+    counted = "rare-earth content" if run.dims.get("share_basis") == "rare_earth" else "mass"
+    return {"data": data, "layout": layout(f"Recycled and domestic shares of demand (on {counted})",
+                                           "share",
                                            yaxis={"tickformat": ".0%", "rangemode": "tozero",
                                                   "title": {"text": "share of demand"}})}
 
 
 def domestic_share(run: Run, scenario: str) -> pd.Series:
-    """Tonnes of demanded commodities made at domestic facilities / demand at domestic regions,
-    by year (the measure of the min_domestic_share policy)."""
+    """Demanded commodities made at domestic facilities / demand at domestic regions, by year,
+    each tonne counted by its rare-earth content or its mass (the run's share basis; the measure
+    of the min_domestic_share policy)."""
     domestic = {r for r, v in run.dims["regions"].items() if v["domestic"]}
+    on_re = run.dims.get("share_basis") == "rare_earth"
+    weight = {c: v.get("re_t_per_t", 0.0) if on_re else 1.0
+              for c, v in run.dims["commodities"].items()}
     demand = pick(run.tables["demand"], scenario)
     demand = demand[demand["region"].isin(domestic)]
     made = pick(run.tables["process_flows"], scenario)
     made = made[(made["direction"] == "out") & made["region"].isin(domestic) &
                 made["commodity"].isin(set(demand["commodity"]))]
-    total = demand.groupby("year")["demand_t"].sum()
-    return (made.groupby("year")["t"].sum().reindex(total.index, fill_value=0.0) /
-            total.where(total > 0)).fillna(0.0)
+    total = (demand["demand_t"] * demand["commodity"].map(weight)).groupby(demand["year"]).sum()
+    made_w = (made["t"] * made["commodity"].map(weight)).groupby(made["year"]).sum()
+    return (made_w.reindex(total.index, fill_value=0.0) / total.where(total > 0)).fillna(0.0)
 
 
 def collection_figure(run: Run, scenario: str) -> dict:

@@ -59,7 +59,10 @@ def format_summary(summary: dict, tables: dict[str, pd.DataFrame]) -> str:
         years = report_years(sorted(loops["year"].unique()))
         for (scenario, commodity), group in loops[loops["year"].isin(years)].groupby(
                 ["scenario", "commodity"]):
-            lines.append(f"share of domestic {commodity} demand by loop (scenario {scenario}):")
+            basis = group["basis"].iloc[0] if "basis" in group else "mass"
+            counted = "rare-earth content" if basis == "rare_earth" else "mass"
+            lines.append(f"share of domestic {commodity} demand by loop, on {counted} "
+                         f"(scenario {scenario}):")
             pivot = group.pivot(index="loop", columns="year", values="share")
             pivot = pivot.reindex([k for k in LOOP_NAMES if k in pivot.index])
             lines.append("  " + f"{'loop':<18}" + "".join(f"{y:>9}" for y in pivot.columns))

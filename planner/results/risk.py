@@ -5,8 +5,10 @@
 - CVaR_alpha of the shortfall over scenarios (Rockafellar-Uryasev):
   min_eta eta + 1/(1 - alpha) sum_s pi_s max(L_s - eta, 0), the mean of the worst 1 - alpha tail;
 - concentration: per scenario, year and stage, the tonnes imported from each origin country
-  (links from a non-domestic region into a domestic one) and its share of that stage's imports;
-  the largest tonnage and share from one country are reported.
+  (links from a non-domestic region into a domestic one), their contained rare earths and the
+  country's share of that stage's imports on the share basis (instance.yaml `share_basis`:
+  rare-earth content by default, or mass); the largest tonnage and share from one country are
+  reported.
 A commodity's stage is the stage of the first process whose first output it is ("other" if none;
 planner.chain.commodity_stages).
 """
@@ -18,6 +20,7 @@ import pandas as pd
 
 from planner.chain import Chain, commodity_stages
 from planner.data.network import is_import
+from planner.rare_earths import effective_basis, re_content
 
 
 def cvar(losses: np.ndarray, probabilities: np.ndarray, alpha: float) -> float:
@@ -30,28 +33,35 @@ def cvar(losses: np.ndarray, probabilities: np.ndarray, alpha: float) -> float:
     return float(min(values))
 
 
-def concentration(flows: pd.DataFrame, regions: pd.DataFrame, chain: Chain) -> pd.DataFrame:
-    """scenario, year, stage, country, imported_t, share (of the stage's imports that year)."""
+def concentration(flows: pd.DataFrame, regions: pd.DataFrame, chain: Chain,
+                  basis: str = "rare_earth") -> pd.DataFrame:
+    """scenario, year, stage, country, imported_t, imported_re_t (t of rare earths contained),
+    share (of the stage's imports that year, on `basis`), basis."""
     reg = regions.set_index("region")
     imports = flows[is_import(flows["origin"], flows["destination"], reg["domestic"])]
+    content = {c: re_content(chain, c) for c in chain.commodities}
     imports = imports.assign(country=reg["country"].loc[imports["origin"]].to_numpy(),
-                             stage=imports["commodity"].map(commodity_stages(chain)))
+                             stage=imports["commodity"].map(commodity_stages(chain)),
+                             imported_re_t=imports["flow_t"] * imports["commodity"].map(content))
     table = imports.groupby(["scenario", "year", "stage", "country"], as_index=False)[
-        "flow_t"].sum().rename(columns={"flow_t": "imported_t"})
-    total = table.groupby(["scenario", "year", "stage"])["imported_t"].transform("sum")
-    table["share"] = table["imported_t"] / total.where(total > 0, 1.0)
+        ["flow_t", "imported_re_t"]].sum().rename(columns={"flow_t": "imported_t"})
+    basis = effective_basis(basis, chain)
+    counted = "imported_re_t" if basis == "rare_earth" else "imported_t"
+    total = table.groupby(["scenario", "year", "stage"])[counted].transform("sum")
+    table["share"] = table[counted] / total.where(total > 0, 1.0)
+    table["basis"] = basis
     return table
 
 
 def risk_measures(tables: dict[str, pd.DataFrame], scenarios: pd.DataFrame, weight: pd.Series,
-                  alpha: float, exposure: float, regions: pd.DataFrame, chain: Chain
-                  ) -> tuple[dict, pd.DataFrame]:
+                  alpha: float, exposure: float, regions: pd.DataFrame, chain: Chain,
+                  basis: str = "rare_earth") -> tuple[dict, pd.DataFrame]:
     """(summary values, the concentration table)."""
     short = tables["shortfall"]
     losses = (short["shortfall_t"] * weight.loc[short["year"]].to_numpy()).groupby(
         short["scenario"]).sum().reindex(scenarios["scenario"], fill_value=0.0).to_numpy()
     prob = scenarios["probability"].to_numpy()
-    table = concentration(tables["flows"], regions, chain)
+    table = concentration(tables["flows"], regions, chain, basis)
     top = table.sort_values(["imported_t", "share"], ascending=False).head(1)
     measures = {
         "exposure": exposure,

@@ -13,6 +13,7 @@ import pyomo
 import planner
 from planner.chain import commodity_stages, process_stages
 from planner.formulation.build import PlanningModel
+from planner.rare_earths import effective_basis, re_content
 from planner.solve import Solution
 
 REPORT_YEARS = (2030, 2035, 2050)
@@ -67,7 +68,8 @@ def versions() -> dict[str, str]:
 
 def dimensions(pm: PlanningModel) -> dict:
     """What a report needs to describe the tables without the instance: each process's stage and
-    loop, each commodity's stage, each region's country, risk score and whether it is domestic,
+    loop, each commodity's stage and rare-earth content (t/t), the basis shares are counted on
+    (rare_earth or mass), each region's country, risk score and whether it is domestic,
     the policy targets in force each year and the scenario probabilities."""
     inst = pm.instance
     stages = commodity_stages(inst.chain)
@@ -76,7 +78,9 @@ def dimensions(pm: PlanningModel) -> dict:
     return {
         "processes": {n: {"stage": process_stage[n], "loop": p.loop}
                       for n, p in inst.chain.processes.items()},
-        "commodities": {c: {"stage": stages[c]} for c in inst.chain.commodities},
+        "commodities": {c: {"stage": stages[c], "re_t_per_t": re_content(inst.chain, c)}
+                        for c in inst.chain.commodities},
+        "share_basis": effective_basis(inst.settings.share_basis, inst.chain),
         "regions": {r: {"country": str(row["country"]), "domestic": bool(row["domestic"]),
                         "risk": float(row["risk"])} for r, row in regions.iterrows()},
         "policy_targets": pm.policy_schedule.to_dict("records"),
@@ -137,6 +141,7 @@ def build_summary(pm: PlanningModel, sol: Solution, tables: dict[str, pd.DataFra
     if loops is not None and len(loops):
         years = report_years(sorted(loops["year"].unique()))
         picked = loops[loops["year"].isin(years)]
+        summary["share_basis"] = str(loops["basis"].iloc[0]) if "basis" in loops else "mass"
         summary["loop_shares"] = {
             f"{r.scenario}/{r.commodity}/{r.year}": {} for r in picked.itertuples()}
         for r in picked.itertuples():
