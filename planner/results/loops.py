@@ -3,11 +3,12 @@
 Each tonne carries a label: bought at a non-domestic region -> primary_import; bought at a
 domestic region or arriving at end of life -> domestic_primary; made by a reuse, remanufacture,
 short_loop or long_loop process -> that loop; a product kept in use longer -> kept_in_use; a
-product's demand met by a magnet-free design -> substituted; other processes pass on the mix of their inputs
-(a domestic primary process turns primary_import into domestic_primary: the last transformation
-was domestic); unmet demand -> unmet. Every (region, commodity) node mixes all it receives, and
-everything leaving it carries that mix (proportional flow tracing); the mixes solve one sparse
-linear system per year and scenario, so loops through recycling are handled exactly.
+product's demand met by a magnet-free design -> substituted; other processes pass on the mix of
+their inputs (a domestic primary process turns primary_import into domestic_primary: the last
+transformation was domestic); unmet demand -> unmet. Every (region, commodity) node mixes all
+it receives, and everything leaving it carries that mix (proportional flow tracing); the mixes
+solve one sparse linear system per year and scenario, so loops through recycling are handled
+exactly.
 
 What is traced is set by the share basis (instance.yaml `share_basis`): on `rare_earth` (the
 default) every tonne counts by its contained rare earths (planner.rare_earths.weights: t of
