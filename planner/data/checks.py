@@ -9,7 +9,7 @@ from planner.data.csvio import LINE
 from planner.data.effects import resolve_effects
 from planner.data.instance import Settings
 from planner.data.network import link_ids
-from planner.data.schema import POLICY_NAMES
+from planner.data.schema import OFFER_SIDES, POLICY_NAMES
 from planner.errors import Problem
 
 
@@ -94,6 +94,12 @@ def check_references(tables: dict[str, pd.DataFrame], chain: Chain, settings: Se
                     row["last_year"] < row["first_year"]):
                 bad("offers", row, "last_year", "last year before first year",
                     f"a year >= {row['first_year']}")
+            if row["side"] not in OFFER_SIDES:
+                bad("offers", row, "side", f"unknown side {row['side']!r}",
+                    "one of " + ", ".join(OFFER_SIDES))
+            elif row["side"] == "sell" and row["kgco2e_per_t"] > 0:
+                bad("offers", row, "kgco2e_per_t", "emissions on a sell offer (what is sold "
+                    "is made in the plan and counted there)", "0 or empty for side sell")
     if (f := tables.get("demand")) is not None:
         for row in f[~f["year"].isin(years)].to_dict("records"):
             bad("demand", row, "year", f"year {row['year']} is not a model year",
@@ -222,12 +228,13 @@ def check_reachability(tables: dict[str, pd.DataFrame], chain: Chain, eol_region
                        files: dict[str, str]) -> list[Problem]:
     """Facilities whose inputs can never be supplied (errors); demand no route reaches (warnings).
 
-    Supply starts from offers, end-of-life arrivals and processes without inputs, and spreads
+    Supply starts from buy offers, end-of-life arrivals and processes without inputs, and spreads
     through facilities whose inputs are all available and along links, until nothing changes.
     """
     have: set[tuple[str, str]] = set()
     if (offers := tables.get("offers")) is not None:
-        have |= set(zip(offers["region"], offers["commodity"]))
+        bought = offers[offers["side"] != "sell"]  # a sell offer takes tonnes, supplies none
+        have |= set(zip(bought["region"], bought["commodity"]))
     demand, inflows = tables["demand"], tables.get("inflows")
     for name, product in chain.products.items():
         regions = set(demand.loc[demand["product"] == name, "region"])

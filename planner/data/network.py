@@ -3,7 +3,8 @@
 A link is named `origin>destination:commodity` wherever one is named (scenario effect targets,
 the model's flow variables, result tables, shadow prices). A flow is an import when it leaves a
 non-domestic region for a domestic one (regions.csv `domestic`): the tonnes the risk objective
-weighs, concentration counts by country and the country-share policy caps.
+weighs, concentration counts by country and the country-share policy caps. An offer is a
+sale when its `side` is `sell` (offers.csv): its tonnes leave the plan, never supply it.
 """
 
 from __future__ import annotations
@@ -36,3 +37,12 @@ def is_import(origin: Iterable[str], destination: Iterable[str],
     leaves_abroad = ~pd.Series(origin, dtype=object).isin(home).to_numpy()
     arrives_home = pd.Series(destination, dtype=object).isin(home).to_numpy()
     return leaves_abroad & arrives_home
+
+
+def is_sale(offers: pd.DataFrame) -> np.ndarray:
+    """Per offer (a frame with offers.csv's columns): whether it is a sell offer (side `sell`),
+    whose tonnes leave its region's balance and earn its price. Without a `side` column every
+    offer is bought."""
+    if "side" not in offers:
+        return np.zeros(len(offers), dtype=bool)
+    return (offers["side"] == "sell").to_numpy()

@@ -126,21 +126,27 @@ LINKS = Table(
 
 OFFERS = Table(
     "offers.csv",
-    "Market offers: a commodity for sale at a region, at a price, up to a quantity.",
+    "Market offers: a commodity for sale at a region (or, side `sell`, wanted there), at a "
+    "price, up to a quantity.",
     (
         _c("offer", "name", "offer id"),
-        _c("region", "name", "region id where the tonnes are delivered"),
+        _c("region", "name", "region id where the tonnes are delivered (bought or sold)"),
         _c("commodity", "name", "commodity id from the value-chain model"),
-        _c("price_per_t", "float", "price per t bought, currency", min=0),
-        _c("max_t", "float", "most t/yr that can be bought (empty: unlimited)", False, None, min=0),
-        _c("kgco2e_per_t", "float", "cradle-to-gate emissions per t bought, kg CO2e", False, 0.0,
+        _c("price_per_t", "float", "price per t bought (side buy) or earned (side sell), currency",
            min=0),
+        _c("max_t", "float", "most t/yr that can be bought or sold (empty: unlimited)", False,
+           None, min=0),
+        _c("kgco2e_per_t", "float", "cradle-to-gate emissions per t bought, kg CO2e (0 for a "
+           "sell offer)", False, 0.0, min=0),
         _c("first_year", "year", "first year on offer (default: first model year)", False, None),
         _c("last_year", "year", "last year on offer (default: last model year)", False, None),
+        _c("side", "name", "buy (the plan buys the tonnes) or sell (the plan sells them: they "
+           "leave the region's balance and earn the price)", False, "buy"),
     ),
     key=("offer",),
     required=False,
 )
+OFFER_SIDES = ("buy", "sell")  # offers.csv `side`: the plan buys, or sells to the offer
 
 DEMAND = Table(
     "demand.csv",

@@ -1,7 +1,7 @@
 """Commodity balance per region r, commodity c, year t, scenario s (an equality):
 
   sum_f at r net[p(f),c] act[f,t,s] + sum_{l into r} (1 - loss_l) flow[l,t,s]
-  - sum_{l out of r} flow[l,t,s] + sum_{k at r} buy[k,t,s] + short[r,c,t,s]
+  - sum_{l out of r} flow[l,t,s] + sum_{k at r} side_k buy[k,t,s] + short[r,c,t,s]
   - sum_{e: eol(e) = c} sum_tau K_e[t,tau] share[r,e,tau,s] short[r,placed(e),tau,s]
   + sum_{e, k} collect[e,r,t,k,s] - dispose[r,c,t,s]
   = demand[r,c,t,s] - arrivals[r,c,t,s]
@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from planner.data.network import is_sale
 from planner.formulation.collection import collected_into_balance, controlled
 from planner.formulation.rows import add_rows, add_variables, terms
 
@@ -42,7 +43,9 @@ def define_trade_variables(pm) -> None:
 
 
 def balance_entries(pm) -> pd.DataFrame:
-    """Every term of every balance row, keyed by region, commodity, year, scenario."""
+    """Every term of every balance row, keyed by region, commodity, year, scenario. An offer's
+    term is side_k buy[k,t,s]: side_k = +1 for a buy offer, -1 for a sell offer (offers.csv
+    `side`), whose tonnes leave its region's balance."""
     sets, chain = pm.sets, pm.instance.chain
     act = sets.act.reset_index(names="pos").merge(
         sets.facilities[["facility", "process", "region"]], on="facility")
@@ -50,12 +53,13 @@ def balance_entries(pm) -> pd.DataFrame:
     links = pm.sets.links
     flow = sets.flow.reset_index(names="pos").merge(links, on="link")
     offers = sets.buy.reset_index(names="pos").merge(
-        pm.sets.offers[["offer", "region", "commodity"]], on="offer")
+        pm.sets.offers[["offer", "region", "commodity"]].assign(
+            sign=np.where(is_sale(pm.sets.offers), -1.0, 1.0)), on="offer")
     parts = [
         act.assign(family="act", coef=act["net"]),
         flow.assign(family="flow", region=flow["destination"], coef=1.0 - flow["loss"]),
         flow.assign(family="flow", region=flow["origin"], coef=-1.0),
-        offers.assign(family="buy", coef=1.0),
+        offers.assign(family="buy", coef=offers["sign"]),  # +1 bought, -1 sold
     ]
     return pd.concat([p[KEY + ["family", "pos", "coef"]] for p in parts], ignore_index=True)
 

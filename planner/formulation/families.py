@@ -66,7 +66,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("flow", "variable", "model", "formulation/balance.py",
            "t shipped on link l in year t, scenario s"),
     Family("buy", "variable", "model", "formulation/balance.py",
-           "t bought from offer k in year t, scenario s"),
+           "t bought from offer k in year t, scenario s (sold to it, for a sell offer)"),
     Family("collect", "variable", "model", "formulation/collection.py",
            "t of product e's end of life collected by tier k at (r, t, s)"),
     Family("uncollected", "variable", "model", "formulation/collection.py",

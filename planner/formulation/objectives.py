@@ -2,15 +2,18 @@
 
 cost (discounted, currency) = sum_t DF_t w_t [capital charge + fixed O&M * capacity
   + variable cost * act + (transport + tariff) * flow + price * buy + collection cost * collect
-  + disposal cost * (dispose + uncollected)
+  - price * sell + disposal cost * (dispose + uncollected)
   + shortage penalty * short], second-stage terms weighted by scenario probability pi_s.
 Capital charge (module_charges, the one place it is computed; results/tables.py reads it too):
 a module of facility f built in tau costs capex[f] * CRF(rate, life[f]) in every model year it
 operates inside the horizon, so a one-year horizon with rate 0 and life 1 charges exactly the
-capex, and a late build pays only for the years it serves inside the horizon.
+capex, and a late build pays only for the years it serves inside the horizon. buy and sell are
+the buy variables of buy and sell offers (offers.csv `side`): a sale's price is revenue, the
+negative component `sales`; it carries no emissions (what is sold was made, and counted, in the
+plan) and no risk.
 carbon = sum_t DF_t carbon price[r,t] * emissions attributed to r (see policies.py).
 emissions (t CO2e) = sum_t w_t pi_s [(direct + electricity * grid[r,t]) act / 1000
-  + link kg/t * flow / 1000 + offer kg/t * buy / 1000
+  + link kg/t * flow / 1000 + offer kg/t * buy / 1000 (buy offers only)
   + disposal kg/t * (dispose + uncollected) / 1000].
 risk (t) = sum_t w_t pi_s risk[o(l)] flow[l] over links from a non-domestic region into a
   domestic one: imported tonnes weighted by the origin's risk score.
@@ -21,12 +24,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from planner.data.network import is_import
+from planner.data.network import is_import, is_sale
 from planner.formulation.policies import carbon_prices, emission_regions
 from planner.formulation.sets import yearly_factor
 
 COST_COMPONENTS = ("capital", "fixed_om", "variable_om", "transport", "tariffs", "purchases",
-                   "collection", "disposal", "carbon", "shortage")
+                   "sales", "collection", "disposal", "carbon", "shortage")
 
 
 def capital_recovery_factor(rate: float, life: np.ndarray) -> np.ndarray:
@@ -96,9 +99,11 @@ def cost_coefficients(pm) -> dict[str, dict[str, np.ndarray]]:
     out["transport"]["flow"] = (flow["cost_per_t"] * flow["cost_mult"]).to_numpy() * f_flow
     out["tariffs"]["flow"] = (flow["tariff_per_t"] * flow["tariff_mult"]).to_numpy() * f_flow
     buy = sets.buy.merge(pm.sets.offers, on="offer", how="left")
-    out["purchases"]["buy"] = (buy["price_per_t"] * buy["price_mult"]).to_numpy(
-        dtype=float) * yearly_factor(
+    price = (buy["price_per_t"] * buy["price_mult"]).to_numpy(dtype=float) * yearly_factor(
         sets, buy["year"], buy["scenario"])
+    sold = is_sale(buy)
+    out["purchases"]["buy"] = np.where(sold, 0.0, price)
+    out["sales"]["buy"] = np.where(sold, -price, 0.0)
     unit = pd.Series({c: k.disposal_cost_per_t for c, k in inst.chain.commodities.items()})
     for family in ("dispose", "uncollected"):
         dis = pm.frames[family]
@@ -143,8 +148,9 @@ def emission_coefficients(pm) -> dict[str, dict[str, np.ndarray]]:
         "process_electricity": {"act": kwh.loc[act["process"]].to_numpy() * grid * f_act},
         "transport": {"flow": flow["kgco2e_per_t"].to_numpy() * yearly_factor(
             sets, flow["year"], flow["scenario"], discounted=False) / 1000.0},
-        "purchases": {"buy": buy["kgco2e_per_t"].to_numpy(dtype=float) * yearly_factor(
-            sets, buy["year"], buy["scenario"], discounted=False) / 1000.0},
+        "purchases": {"buy": np.where(is_sale(buy), 0.0, buy["kgco2e_per_t"].to_numpy(
+            dtype=float)) * yearly_factor(sets, buy["year"], buy["scenario"],
+                                          discounted=False) / 1000.0},
         "disposal": {family: unit.loc[pm.frames[family]["commodity"]].to_numpy() *
                      yearly_factor(sets, pm.frames[family]["year"],
                                    pm.frames[family]["scenario"], discounted=False) / 1000.0

@@ -126,7 +126,7 @@ def _caption(graph) -> str:
     return (f"{t.get('purchase', 0):,.0f} t bought, {arrived:,.0f} t arrived at end of life "
             f"({t.get('arrival', 0):,.0f} collected, {t.get('leakage', 0):,.0f} leaked, "
             f"{t.get('uncollected', 0):,.0f} uncollected), {t.get('use', 0):,.0f} t to use, "
-            f"{t.get('unmet', 0):,.0f} t unmet, "
+            f"{t.get('unmet', 0):,.0f} t unmet, {t.get('sale', 0):,.0f} t sold, "
             f"{t.get('disposal', 0) + t.get('uncollected', 0):,.0f} t disposed")
 
 

@@ -2,11 +2,12 @@
 
 Nodes: purchases (commodity bought in a region), end-of-life arrivals, hubs (a commodity in a
 region, where the model's mass balance holds), facilities, use (met demand), unmet demand,
-disposal and losses (in transport, and in processes whose outputs weigh less than their inputs).
+sales (commodity sold in a region: exports of scrap, say), disposal and losses (in transport,
+and in processes whose outputs weigh less than their inputs).
 Links carry tonnes: purchases and arrivals into hubs, hub to hub along links (delivered tonnes,
 the loss in transit to the transport-loss node), hub to facility (inputs), facility to hub
-(outputs), hub to use (met demand), unmet to use, hub to disposal. Every hub's inflow equals its
-outflow, as in the model.
+(outputs), hub to use (met demand), unmet to use, hub to sale, hub to disposal. Every hub's
+inflow equals its outflow, as in the model.
 
 Colours trace where tonnes came from by proportional flow tracing on this graph (each node mixes
 all it receives and passes that mix on): by loop (primary purchase, end-of-life collection, or
@@ -30,7 +31,7 @@ TOL = 1e-9
 LOOP_LABELS = ("primary", "collection", *RECYCLED_LOOPS, "unmet", "disposal", "leakage", "loss")
 LINK_KINDS = ("purchase", "arrival", "leakage", "uncollected", "transport", "transport_loss",
               "input", "output",
-              "process_loss", "use", "unmet", "disposal")
+              "process_loss", "use", "unmet", "sale", "disposal")
 
 
 @dataclass
@@ -107,7 +108,7 @@ class Slices:
     by year only)."""
 
     NAMES = ("purchases", "eol_arrivals", "collection", "flows", "process_flows", "demand",
-             "disposal")
+             "sales", "disposal")
 
     def __init__(self, tables: dict[str, pd.DataFrame]):
         names = [n for n in self.NAMES if n in tables]
@@ -210,6 +211,12 @@ def value_stream(tables: dict[str, pd.DataFrame] | Slices, dims: dict, scenario:
             unmet = b.node(f"unmet:{at}:{commodity}", f"unmet {commodity} in {at}", "unmet",
                            "use", b.country(region))
             b.link(unmet, use, short, "unmet")
+    if slices.has("sales"):  # runs from before sell offers have no sales table
+        for region, commodity, t in rows(pick("sales"), "region", "commodity", "sold_t"):
+            hub, at = b.hub(region, commodity), b.place(region)
+            sink = b.node(f"sale:{at}:{commodity}", f"{commodity} sold in {at}", "sale",
+                          b.graph.node_stage[hub], b.country(region))
+            b.link(hub, sink, t, "sale")
     for region, commodity, t in rows(pick("disposal"), "region", "commodity", "disposed_t"):
         at = b.place(region)
         sink = b.node(f"disposal:{at}", f"disposal in {at}", "disposal", "disposal",

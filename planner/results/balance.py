@@ -22,7 +22,7 @@ def balance_residuals(tables: dict[str, pd.DataFrame], chain: Chain,
 
     supply = process outputs + deliveries in + purchases + end-of-life products collected
     + shortfall;
-    use = process inputs + shipments out + disposal. `demand` has region, commodity, year,
+    use = process inputs + shipments out + sales + disposal. `demand` has region, commodity, year,
     scenario, demand_t (summed over products).
     """
     coef = pd.DataFrame([(p, c, a) for p, proc in chain.processes.items()
@@ -36,6 +36,7 @@ def balance_residuals(tables: dict[str, pd.DataFrame], chain: Chain,
         flows.assign(region=flows["destination"], t=flows["delivered_t"]),
         flows.assign(region=flows["origin"], t=-flows["flow_t"]),
         tables["purchases"].assign(t=tables["purchases"]["bought_t"]),
+        *([tables["sales"].assign(t=-tables["sales"]["sold_t"])] if "sales" in tables else []),
         arrivals.assign(t=arrivals["arrivals_t"]),
         tables["shortfall"].assign(t=tables["shortfall"]["shortfall_t"]),
         tables["disposal"].assign(t=-tables["disposal"]["disposed_t"]),

@@ -12,6 +12,7 @@ import pandas as pd
 
 from planner.arrivals import plan_arrivals
 from planner.chain import commodity_stages, process_stages
+from planner.data.network import is_sale
 from planner.formulation.balance import placed_shares
 from planner.formulation.build import PlanningModel
 from planner.formulation.objectives import existing_fixed_om, module_charges
@@ -63,10 +64,7 @@ def result_tables(pm: PlanningModel, sol: Solution) -> dict[str, pd.DataFrame]:
     flows = _nonzero(flows[["scenario", "origin", "destination", "commodity", "year", "flow_t",
                             "delivered_t"]], "flow_t")
 
-    purchases = sets.buy.assign(bought_t=x["buy"]).merge(
-        pm.sets.offers[["offer", "region", "commodity"]], on="offer")
-    purchases = _nonzero(purchases[["scenario", "offer", "region", "commodity", "year",
-                                    "bought_t"]], "bought_t")
+    purchases, sales = trades(pm, sol)
 
     short = pm.frames["short"].assign(shortfall_t=x["short"]).merge(
         pm.frames["balance"][["region", "commodity", "year", "scenario", "demand_t"]])
@@ -89,10 +87,24 @@ def result_tables(pm: PlanningModel, sol: Solution) -> dict[str, pd.DataFrame]:
     return {
         "builds": builds, "capacity": capacity, "activity": activity,
         "process_flows": process_flows(activity, inst.chain), "flows": flows,
-        "purchases": purchases, "demand": demand, "shortfall": shortfall, "disposal": disposal,
+        "purchases": purchases, "sales": sales, "demand": demand, "shortfall": shortfall,
+        "disposal": disposal,
         "eol_arrivals": arrivals, "collection": collection, "costs": costs,
         "emissions": emission_table(pm, sol),
     }
+
+
+def trades(pm: PlanningModel, sol: Solution) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(purchases, sales): scenario, offer, region, commodity, year and bought_t (buy offers)
+    or sold_t (sell offers, offers.csv `side`), t/yr, non-zero rows only."""
+    table = pm.sets.buy.assign(t=sol.values["buy"]).merge(
+        pm.sets.offers[["offer", "region", "commodity"]].assign(
+            sold=is_sale(pm.sets.offers)), on="offer")
+    columns = ["scenario", "offer", "region", "commodity", "year", "t"]
+    return (_nonzero(table.loc[~table["sold"], columns].rename(columns={"t": "bought_t"}),
+                     "bought_t"),
+            _nonzero(table.loc[table["sold"], columns].rename(columns={"t": "sold_t"}),
+                     "sold_t"))
 
 
 def collection_table(pm: PlanningModel, sol: Solution, arrivals: pd.DataFrame) -> pd.DataFrame:

@@ -55,6 +55,8 @@ def relaxation(r) -> str:
                 f"{r.year},")
     if r.kind == "offer":
         return f"one more tonne of {r.commodity} from offer {r.item} ({r.region}){when}"
+    if r.kind == "sale":
+        return f"selling one more tonne of {r.commodity} to offer {r.item} ({r.region}){when}"
     if r.kind == "link":
         return f"one more tonne of {r.commodity} shipped on link {r.item}{when}"
     if r.kind == "policy":

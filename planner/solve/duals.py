@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from planner.data.instance import OBJECTIVES
+from planner.data.network import is_sale
 from planner.formulation.build import PlanningModel
 from planner.formulation.collection import arrivals_in_solution
 from planner.solve.highs import BOUND, Solution
@@ -190,8 +191,8 @@ def _build_limit(pm: PlanningModel, sol: Solution, duals: Duals) -> pd.DataFrame
                   year=best["year"].to_numpy())
 
 
-def _supply_bound(kind: str, family: str, sol: Solution, duals: Duals, elements: pd.DataFrame,
-                  item: str, region: str) -> pd.DataFrame:
+def _supply_bound(kind: str | np.ndarray, family: str, sol: Solution, duals: Duals,
+                  elements: pd.DataFrame, item: str, region: str) -> pd.DataFrame:
     """One more t per year and scenario from a bounded supply variable (an offer's buy, a
     link's flow) at its upper bound: saving = -reduced cost. `elements` is the family's frame
     with the item's region and commodity."""
@@ -203,9 +204,11 @@ def _supply_bound(kind: str, family: str, sol: Solution, duals: Duals, elements:
 
 
 def _offers(pm: PlanningModel, sol: Solution, duals: Duals) -> pd.DataFrame:
-    buy = pm.frames["buy"].merge(pm.sets.offers[["offer", "region", "commodity"]], on="offer",
-                                 how="left")
-    return _supply_bound("offer", "buy", sol, duals, buy, "offer", "region")
+    """kind `offer` (one more t bought) or, for a sell offer, `sale` (one more t sold)."""
+    buy = pm.frames["buy"].merge(pm.sets.offers[["offer", "region", "commodity"]].assign(
+        sold=is_sale(pm.sets.offers)), on="offer", how="left")
+    kind = np.where(buy["sold"].to_numpy(dtype=bool), "sale", "offer")
+    return _supply_bound(kind, "buy", sol, duals, buy, "offer", "region")
 
 
 def _links(pm: PlanningModel, sol: Solution, duals: Duals) -> pd.DataFrame:
@@ -257,7 +260,7 @@ def shadow_prices(pm: PlanningModel, sol: Solution) -> pd.DataFrame:
     docstring for the sign convention; duals are probability-weighted and discounted, i.e.
     savings in the objective).
 
-    Columns: kind (capacity, build_limit, offer, link, policy, collection, limit), item
+    Columns: kind (capacity, build_limit, offer, sale, link, policy, collection, limit), item
     (facility, offer, link, policy[:group], product:tier or measure), process, region,
     commodity, year, scenario (empty where not applicable), dual (HiGHS's raw dual, objective
     units per unit of right-hand side or bound), saving_per_unit (objective saving per
