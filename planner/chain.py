@@ -60,6 +60,9 @@ class Product:
     eol_commodity: str
     lifetime: Lifetime
     description: str = ""
+    # commodity -> largest share of this product's demand it may serve instead of the placed
+    # commodity (qualification: e.g. reused magnets of the right grade and geometry)
+    accepts: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -202,7 +205,7 @@ def load_chain(path: Path, shown: str | None = None) -> tuple[Chain | None, list
 
     products: dict[str, Product] = {}
     for name, entry, at in read.entries(data, "products", {
-            "description", "placed_commodity", "eol_commodity", "lifetime"}):
+            "description", "placed_commodity", "eol_commodity", "lifetime", "accepts"}):
         for key in ("placed_commodity", "eol_commodity"):
             if key not in entry:
                 read.bad(at + (key,), f"required key {key!r} is missing",
@@ -213,7 +216,8 @@ def load_chain(path: Path, shown: str | None = None) -> tuple[Chain | None, list
         products[name] = Product(name, str(entry.get("placed_commodity")),
                                  str(entry.get("eol_commodity")),
                                  _lifetime(read, entry.get("lifetime"), at + ("lifetime",)),
-                                 str(entry.get("description", "")))
+                                 str(entry.get("description", "")),
+                                 _accepts(read, entry, at, commodities))
     chain = Chain(str(data.get("name", "")), str(data.get("description", "")), commodities,
                   processes, products, shown)
     if not problems:
@@ -222,6 +226,26 @@ def load_chain(path: Path, shown: str | None = None) -> tuple[Chain | None, list
                      "outputs holding the input rare earths of each group less at most the "
                      f"stated rare_earth_loss (+{TOLERANCE:.1%} of the input)")
     return chain, problems
+
+
+def _accepts(read: _Reader, entry: dict, at: tuple, commodities) -> dict[str, float]:
+    """commodity -> max_share from `accepts: {commodity: {max_share: x}}` (x in [0, 1])."""
+    accepts = {}
+    at = at + ("accepts",)
+    for c, spec in read.mapping(entry.get("accepts"), at).items():
+        where = at + (c,)
+        if c not in commodities:
+            read.bad(where, f"unknown commodity {c!r}", "a commodity listed under commodities")
+        elif c == entry.get("placed_commodity"):
+            read.bad(where, f"{c!r} is the product's placed commodity",
+                     "another commodity that may serve the product's demand")
+        spec = read.mapping(spec, where)
+        read.known_keys(spec, {"max_share"}, where)
+        share = read.number(spec, "max_share", where, default=None)
+        if share > 1:
+            read.bad(where + ("max_share",), f"share {share:g} is above 1", "a share in [0, 1]")
+        accepts[str(c)] = min(share, 1.0)
+    return accepts
 
 
 def _share(read: _Reader, entry: dict, key: str, at: tuple) -> float:

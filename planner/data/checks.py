@@ -9,7 +9,7 @@ from planner.data.csvio import LINE
 from planner.data.effects import resolve_effects
 from planner.data.instance import Settings
 from planner.data.network import link_ids
-from planner.data.schema import OFFER_SIDES, POLICY_NAMES
+from planner.data.schema import OFFER_SIDES, OPTION_KINDS, POLICY_NAMES
 from planner.errors import Problem
 
 
@@ -48,6 +48,7 @@ def check_references(tables: dict[str, pd.DataFrame], chain: Chain, settings: Se
         "grid": [("region", "region")],
         "policies": [("region", "region")],
         "collection": [("product", "product"), ("region", "region")],
+        "options": [("product", "product"), ("region", "region")],
     }
     for table, pairs in refs.items():
         frame = tables.get(table)
@@ -309,4 +310,31 @@ def check_collection(tables: dict[str, pd.DataFrame], settings: Settings, eol_re
             f"leakage and collection tiers of {row['product']} at {row['region']} add up to "
             f"{row['share']:g} of its end of life in {row['year']}",
             "shares that add up to at most 1"))
+    return problems
+
+
+def check_product_options(tables: dict[str, pd.DataFrame], settings: Settings,
+                          files: dict[str, str]) -> list[Problem]:
+    """Known kinds, rows in the horizon, years_added > 0 for life extension, and one kind per
+    option (an option id names one lever)."""
+    rows = tables["options"]
+    problems = []
+
+    def bad(row, column, message, expected):
+        problems.append(Problem(files["options"], int(row[LINE]), column, message, expected))
+
+    for row in rows.to_dict("records"):
+        if row["kind"] not in OPTION_KINDS:
+            bad(row, "kind", f"unknown kind {row['kind']!r}", "one of " + ", ".join(OPTION_KINDS))
+        elif row["kind"] == "life_extension" and not row["years_added"] > 0:
+            bad(row, "years_added", "a life extension adds no years",
+                "the years of use it adds (a whole number > 0)")
+        if not settings.start <= row["from_year"] <= settings.end:
+            bad(row, "from_year", f"year {row['from_year']} outside the horizon",
+                f"a year in {settings.start}..{settings.end}")
+    kinds = rows.groupby("option")["kind"].nunique()
+    for row in rows[rows["option"].isin(kinds[kinds > 1].index)].drop_duplicates(
+            "option").to_dict("records"):
+        bad(row, "kind", f"option {row['option']!r} has more than one kind",
+            "one kind per option")
     return problems

@@ -267,5 +267,34 @@ COLLECTION = Table(
     required=False,
 )
 
+OPTION_KINDS = ("life_extension", "substitution")
+
+PRODUCT_OPTIONS = Table(
+    "product_options.csv",
+    "Options that meet a product's demand without new magnets: life extension (repair, "
+    "refurbishment, maintenance keeps retiring products in use `years_added` longer, up to "
+    "`max_share` of the year's retiring products) and substitution (a magnet-free design, up "
+    "to `max_share` of the product's demand). A row holds from its year until a later row of "
+    "the same option, product and region (see docs/formulation.md).",
+    (
+        _c("option", "name", "option id"),
+        _c("product", "name", "product id from the value-chain model"),
+        _c("kind", "name", "one of " + ", ".join(OPTION_KINDS)),
+        _c("region", "name", "region where the product is placed (empty: every region)",
+           False, ""),
+        _c("from_year", "year", "first year the row holds"),
+        _c("max_share", "float", "largest share of the year's retiring products "
+           "(life_extension) or of the product's demand (substitution)", min=0, max=1),
+        _c("cost_per_t", "float", "cost per t of magnet kept in use or substituted, currency",
+           min=0),
+        _c("years_added", "int", "years of use a life extension adds (life_extension only)",
+           False, 0, min=0, max=50),
+        _c("description", "text", "free text", False, ""),
+    ),
+    key=("option", "product", "region", "from_year"),
+    required=False,
+)
+
 TABLES: tuple[Table, ...] = (REGIONS, FACILITIES, LINKS, OFFERS, DEMAND, PRODUCT_INFLOWS,
-                             SCENARIOS, SCENARIO_EFFECTS, GRID, POLICIES, COLLECTION)
+                             SCENARIOS, SCENARIO_EFFECTS, GRID, POLICIES, COLLECTION,
+                             PRODUCT_OPTIONS)

@@ -21,10 +21,15 @@ import pandas as pd
 
 from planner.data.network import is_sale
 from planner.formulation.collection import collected_into_balance, controlled
+from planner.formulation.products import (
+    kernel_returns,
+    option_returns,
+    product_entries,
+    returns_terms,
+)
 from planner.formulation.rows import add_rows, add_variables, terms
 
 KEY = ["region", "commodity", "year", "scenario"]
-KERNEL_TOL = 1e-9  # arrival shares below this (t per t placed) are left out of the rows
 
 
 def process_coefficients(chain) -> pd.DataFrame:
@@ -72,7 +77,7 @@ def define_balance(pm) -> None:
     collection control (formulation/collection.py) stay out of the rows: their collected tonnes
     enter instead, and their returns go to the collection rows."""
     sets, chain = pm.sets, pm.instance.chain
-    entries = balance_entries(pm)
+    entries = pd.concat([balance_entries(pm), product_entries(pm)], ignore_index=True)
     demand = sets.demand
     places = ["product", "region", "year"]
     under_control = pd.MultiIndex.from_frame(controlled(pm))
@@ -95,24 +100,19 @@ def define_balance(pm) -> None:
     pm.frames["dispose"] = dispose[KEY + ["row"]].reset_index(drop=True)
     pm.variables["short"] = add_variables(pm.model, "short", len(short), ub=short["demand_t"])
     pm.variables["dispose"] = add_variables(pm.model, "dispose", len(dispose))
-    pm.returns = returns = unplaced_returns(pm, short)
+    pm.returns = returns = pd.concat([unplaced_returns(pm, short), option_returns(pm)],
+                                     ignore_index=True)
     free = ~pd.MultiIndex.from_frame(returns[places]).isin(under_control)
     table = pd.concat([
         entries[["row", "family", "pos", "coef"]],
         terms(short["row"], "short", np.arange(len(short)), 1.0),
-        returned_to(returns[free], row_of),
+        returns_terms(row_of.loc[pd.MultiIndex.from_frame(returns.loc[free, KEY])].to_numpy(),
+                      returns[free], -1.0),
         collected_into_balance(pm, row_of),
         terms(dispose["row"], "dispose", np.arange(len(dispose)), -1.0),
     ])
     pm.frames["balance"] = rows
     add_rows(pm.model, "balance", table, len(rows), rows["rhs"], rows["rhs"], pm.variables)
-
-
-def returned_to(returns: pd.DataFrame, row_of: pd.Series) -> pd.DataFrame:
-    """-k short[pos] in the balance rows of `returns` (one term per row and variable)."""
-    table = terms(row_of.loc[pd.MultiIndex.from_frame(returns[KEY])].to_numpy(), "short",
-                  returns["pos"], -returns["k"].to_numpy())
-    return table.groupby(["row", "family", "pos"], as_index=False, sort=False)["coef"].sum()
 
 
 def placed_shares(sets) -> pd.DataFrame:
@@ -125,26 +125,12 @@ def placed_shares(sets) -> pd.DataFrame:
 
 
 def unplaced_returns(pm, short: pd.DataFrame) -> pd.DataFrame:
-    """product, region, commodity, year, scenario, pos, k: the arrivals of e's end-of-life
-    commodity at (r, t, s) that one tonne of short[pos] takes back, k = K_e[t,tau] share (> 0).
-    Demand left unmet is never placed in use, so the arrivals it would have caused do not come
-    (the rows hold the arrivals of full demand on their right-hand side). The shortfall of
-    (r, c, tau, s) is shared among the products placing c there pro rata."""
-    sets, chain = pm.sets, pm.instance.chain
-    placed = placed_shares(sets)
+    """RETURNS (formulation/products.py) of the shortfall: one tonne of short[pos] takes back
+    K_e[t,tau] share of the arrivals of e's end-of-life commodity at (r, t, s). Demand left
+    unmet is never placed in use, so the arrivals it would have caused do not come (the rows
+    hold the arrivals of full demand on their right-hand side). The shortfall of (r, c, tau, s)
+    is shared among the products placing c there pro rata."""
+    placed = placed_shares(pm.sets)
     placed["pos"] = pd.Series(np.arange(len(short)), index=pd.MultiIndex.from_frame(
         short[KEY])).loc[pd.MultiIndex.from_frame(placed[KEY])].to_numpy()
-    placed["tau"] = np.searchsorted(sets.years, placed["year"].to_numpy())
-    columns = ["product", "region", "commodity", "year", "scenario", "pos", "k"]
-    parts = [pd.DataFrame({c: pd.Series(dtype=float if c == "k" else int if c in (
-        "year", "pos") else object) for c in columns})]
-    for product, group in placed.groupby("product", sort=False):
-        shares = sets.kernels[product][:, group["tau"].to_numpy()]  # (arrival year, row)
-        t, j = np.nonzero(shares > KERNEL_TOL)
-        parts.append(pd.DataFrame({
-            "product": product, "region": group["region"].to_numpy()[j],
-            "commodity": chain.products[product].eol_commodity, "year": sets.years[t],
-            "scenario": group["scenario"].to_numpy()[j], "pos": group["pos"].to_numpy()[j],
-            "k": shares[t, j] * group["share"].to_numpy()[j]}))
-    table = pd.concat(parts, ignore_index=True)
-    return table.groupby(columns[:-1], as_index=False, sort=False)["k"].sum()
+    return kernel_returns(pm.sets, pm.instance.chain, placed, "short")

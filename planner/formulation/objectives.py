@@ -2,7 +2,7 @@
 
 cost (discounted, currency) = sum_t DF_t w_t [capital charge + fixed O&M * capacity
   + variable cost * act + (transport + tariff) * flow + price * buy + collection cost * collect
-  - price * sell + disposal cost * (dispose + uncollected)
+  + option cost * (extend + substitute) - price * sell + disposal cost * (dispose + uncollected)
   + shortage penalty * short], second-stage terms weighted by scenario probability pi_s.
 Capital charge (module_charges, the one place it is computed; results/tables.py reads it too):
 a module of facility f built in tau costs capex[f] * CRF(rate, life[f]) in every model year it
@@ -29,7 +29,8 @@ from planner.formulation.policies import carbon_prices, emission_regions
 from planner.formulation.sets import yearly_factor
 
 COST_COMPONENTS = ("capital", "fixed_om", "variable_om", "transport", "tariffs", "purchases",
-                   "sales", "collection", "disposal", "carbon", "shortage")
+                   "sales", "collection", "life_extension", "substitution", "disposal", "carbon",
+                   "shortage")
 
 
 def capital_recovery_factor(rate: float, life: np.ndarray) -> np.ndarray:
@@ -112,6 +113,10 @@ def cost_coefficients(pm) -> dict[str, dict[str, np.ndarray]]:
     col = pm.frames["collect"]
     out["collection"]["collect"] = col["cost_per_t"].to_numpy(dtype=float) * yearly_factor(
         sets, col["year"], col["scenario"])
+    for component, family in (("life_extension", "extend"), ("substitution", "substitute")):
+        rows = pm.frames[family]
+        out[component][family] = rows["cost_per_t"].to_numpy(dtype=float) * yearly_factor(
+            sets, rows["year"], rows["scenario"])
     short = pm.frames["short"]
     out["shortage"]["short"] = inst.settings.shortage_penalty_per_t * yearly_factor(
         sets, short["year"], short["scenario"])

@@ -16,6 +16,7 @@ from planner.report.sankey import DETAILS, LOOP_LABELS, Slices, coloured_links, 
 
 LOOP_COLOURS = {"primary": "#4c78a8", "collection": "#9d755d", "reuse": "#2e8b57",
                 "remanufacture": "#8cd17d", "short_loop": "#17becf", "long_loop": "#b279a2",
+                "kept_in_use": "#bcbd22", "substituted": "#ff9da6",
                 "unmet": "#d62728", "disposal": "#6b6b6b", "leakage": "#e7ba52",
                 "loss": "#c7c1bd"}
 FATE_SHADES = {"collected": ("#1b7837", "#5aae61", "#a6dba0", "#d9f0d3"),
@@ -113,7 +114,8 @@ def sankey_data(run: Run) -> dict:
 def _node_row(graph, i: int) -> list:
     kind = graph.node_kind[i]
     loop_key = {"purchase": "primary", "arrival": "collection", "unmet": "unmet",
-                "disposal": "disposal", "loss": "loss"}.get(kind, graph.node_loop[i])
+                "disposal": "disposal", "loss": "loss", "kept_in_use": "kept_in_use",
+                "substituted": "substituted"}.get(kind, graph.node_loop[i])
     country = "unmet" if kind == "unmet" else graph.node_country[i]
     return [plot_text(graph.node_label[i]), kind, plot_text(country), loop_key,
             plot_text(", ".join(p for p in (kind, f"stage {graph.node_stage[i]}",
@@ -127,6 +129,8 @@ def _caption(graph) -> str:
             f"({t.get('arrival', 0):,.0f} collected, {t.get('leakage', 0):,.0f} leaked, "
             f"{t.get('uncollected', 0):,.0f} uncollected), {t.get('use', 0):,.0f} t to use, "
             f"{t.get('unmet', 0):,.0f} t unmet, {t.get('sale', 0):,.0f} t sold, "
+            f"{t.get('kept_in_use', 0):,.0f} t of demand met by keeping products in use, "
+            f"{t.get('substituted', 0):,.0f} t by magnet-free designs, "
             f"{t.get('disposal', 0) + t.get('uncollected', 0):,.0f} t disposed")
 
 

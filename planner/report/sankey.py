@@ -28,10 +28,12 @@ from scipy.sparse.linalg import spsolve
 from planner.chain import RECYCLED_LOOPS
 
 TOL = 1e-9
-LOOP_LABELS = ("primary", "collection", *RECYCLED_LOOPS, "unmet", "disposal", "leakage", "loss")
+OPTION_KINDS = {"life_extension": "kept_in_use", "substitution": "substituted"}
+LOOP_LABELS = ("primary", "collection", *RECYCLED_LOOPS, *OPTION_KINDS.values(), "unmet",
+               "disposal", "leakage", "loss")
 LINK_KINDS = ("purchase", "arrival", "leakage", "uncollected", "transport", "transport_loss",
               "input", "output",
-              "process_loss", "use", "unmet", "sale", "disposal")
+              "process_loss", "use", "unmet", "sale", "disposal", "serve", *OPTION_KINDS.values())
 
 
 @dataclass
@@ -108,7 +110,7 @@ class Slices:
     by year only)."""
 
     NAMES = ("purchases", "eol_arrivals", "collection", "flows", "process_flows", "demand",
-             "sales", "disposal")
+             "sales", "disposal", "product_options")
 
     def __init__(self, tables: dict[str, pd.DataFrame]):
         names = [n for n in self.NAMES if n in tables]
@@ -200,6 +202,17 @@ def value_stream(tables: dict[str, pd.DataFrame] | Slices, dims: dict, scenario:
         if balance > 1e-6:
             lost = b.node("loss:process", "process losses", "loss", "processing", "")
             b.link(fac, lost, balance, "process_loss")
+    if slices.has("product_options"):  # runs from before product options have none
+        for region, product, kind, commodity, placed, t in rows(
+                pick("product_options"), "region", "product", "kind", "commodity", "placed", "t"):
+            hub, at = b.hub(region, placed), b.place(region)
+            if kind == "serve":  # an accepted commodity placed in the product's stead
+                b.link(b.hub(region, commodity), hub, t, "serve")
+                continue
+            label = OPTION_KINDS[kind]
+            src = b.node(f"{label}:{at}:{product}", f"{product} {label.replace('_', ' ')} in "
+                         f"{at}", label, "use", b.country(region))
+            b.link(src, hub, t, label)
     for region, commodity, met, short in rows(pick("demand"), "region", "commodity", "met_t",
                                               "shortfall_t"):
         at = b.place(region)
@@ -270,7 +283,8 @@ def coloured_links(graph: Graph, colour_by: str) -> tuple[list[str], list[tuple]
     kinds = graph.node_kind
     if colour_by == "loop":
         labels = list(LOOP_LABELS)
-        start = {"purchase": "primary", "arrival": "collection", "unmet": "unmet"}
+        start = {"purchase": "primary", "arrival": "collection", "unmet": "unmet",
+                 **{v: v for v in OPTION_KINDS.values()}}
         origin = {i: start[k] for i, k in enumerate(kinds) if k in start}
         # the reverse-loop processes label what they make with their loop
         origin.update({i: loop for i, loop in enumerate(graph.node_loop)
@@ -278,10 +292,11 @@ def coloured_links(graph: Graph, colour_by: str) -> tuple[list[str], list[tuple]
         fixed_label = {"disposal": "disposal", "uncollected": "disposal", "leakage": "leakage",
                        "transport_loss": "loss", "process_loss": "loss"}
     else:
+        sources = ("purchase", "arrival", *OPTION_KINDS.values())
         labels = sorted({graph.node_country[i] for i, k in enumerate(kinds)
-                         if k in ("purchase", "arrival")}) + ["unmet"]
+                         if k in sources}) + ["unmet"]
         origin = {i: graph.node_country[i] if k != "unmet" else "unmet"
-                  for i, k in enumerate(kinds) if k in ("purchase", "arrival", "unmet")}
+                  for i, k in enumerate(kinds) if k in (*sources, "unmet")}
         fixed_label = {}
     mix = trace(graph, origin, labels)
     bands = []

@@ -16,13 +16,23 @@ def collected(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
                                 ].rename(columns={"collected_t": "arrivals_t"})
 
 
+def product_options(tables: dict[str, pd.DataFrame]) -> list[pd.DataFrame]:
+    """What product options met, +t of the placed commodity, and -t of the accepted commodity
+    that served (formulation/products.py)."""
+    if "product_options" not in tables:
+        return []
+    met = tables["product_options"]
+    served = met[met["kind"] == "serve"]
+    return [met.assign(commodity=met["placed"]), served.assign(t=-served["t"])]
+
+
 def balance_residuals(tables: dict[str, pd.DataFrame], chain: Chain,
                       demand: pd.DataFrame) -> pd.DataFrame:
     """Per scenario, region, commodity, year: supply - use - demand (zero when balanced), in t.
 
     supply = process outputs + deliveries in + purchases + end-of-life products collected
-    + shortfall;
-    use = process inputs + shipments out + sales + disposal. `demand` has region, commodity, year,
+    + shortfall + what product options met (of the placed commodity);
+    use = process inputs + shipments out + sales + disposal + accepted commodities served. `demand` has region, commodity, year,
     scenario, demand_t (summed over products).
     """
     coef = pd.DataFrame([(p, c, a) for p, proc in chain.processes.items()
@@ -39,6 +49,7 @@ def balance_residuals(tables: dict[str, pd.DataFrame], chain: Chain,
         *([tables["sales"].assign(t=-tables["sales"]["sold_t"])] if "sales" in tables else []),
         arrivals.assign(t=arrivals["arrivals_t"]),
         tables["shortfall"].assign(t=tables["shortfall"]["shortfall_t"]),
+        *product_options(tables),
         tables["disposal"].assign(t=-tables["disposal"]["disposed_t"]),
         dem.assign(t=-dem["demand_t"]),
     ]

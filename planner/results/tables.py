@@ -15,7 +15,9 @@ from planner.chain import commodity_stages, process_stages
 from planner.data.network import is_sale
 from planner.formulation.balance import placed_shares
 from planner.formulation.build import PlanningModel
+from planner.formulation.collection import arrivals_in_solution
 from planner.formulation.objectives import existing_fixed_om, module_charges
+from planner.formulation.products import OPTION_FAMILY
 from planner.solve import Solution
 
 TOL = 1e-9
@@ -80,7 +82,7 @@ def result_tables(pm: PlanningModel, sol: Solution) -> dict[str, pd.DataFrame]:
     disposal = _nonzero(pm.frames["dispose"].assign(disposed_t=x["dispose"])[
         ["scenario", "region", "commodity", "year", "disposed_t"]], "disposed_t")
 
-    arrivals = plan_arrivals(inst, placed(pm, sol), list(pm.sets.scenarios["scenario"]))
+    arrivals = eol_arrivals(pm, sol)
     collection = collection_table(pm, sol, arrivals)
     costs = cost_table(pm, sol)
     costs = costs.rename(columns={"value": f"value_{cur}", "undiscounted": f"undiscounted_{cur}"})
@@ -89,7 +91,8 @@ def result_tables(pm: PlanningModel, sol: Solution) -> dict[str, pd.DataFrame]:
         "process_flows": process_flows(activity, inst.chain), "flows": flows,
         "purchases": purchases, "sales": sales, "demand": demand, "shortfall": shortfall,
         "disposal": disposal,
-        "eol_arrivals": arrivals, "collection": collection, "costs": costs,
+        "eol_arrivals": arrivals, "collection": collection,
+        "product_options": product_option_table(pm, sol), "costs": costs,
         "emissions": emission_table(pm, sol),
     }
 
@@ -128,14 +131,58 @@ def collection_table(pm: PlanningModel, sol: Solution, arrivals: pd.DataFrame) -
 
 def placed(pm: PlanningModel, sol: Solution) -> pd.DataFrame:
     """product, region, year, scenario, placed_t: what the plan placed in use (t/yr): each
-    product's demand less its pro-rata part of the shortfall (formulation/balance.py)."""
+    product's demand less its pro-rata part of the shortfall (formulation/balance.py) and less
+    what its life extension and substitution options met (formulation/products.py)."""
     key = ["region", "commodity", "year", "scenario"]
     unmet = pd.Series(sol.values["short"], index=pd.MultiIndex.from_frame(
         pm.frames["short"][key]))
     rows = placed_shares(pm.sets)
     short = unmet.reindex(pd.MultiIndex.from_frame(rows[key]), fill_value=0.0).to_numpy()
+    place = ["product", "region", "year", "scenario"]
+    met = pd.concat([pm.frames[f][place].assign(t=sol.values[f]) for f in OPTION_FAMILY.values()]
+                    ).groupby(place)["t"].sum()
+    met = met.reindex(pd.MultiIndex.from_frame(rows[place]), fill_value=0.0).to_numpy()
     return rows.assign(placed_t=np.maximum(rows["demand_t"].to_numpy() -
-                                           rows["share"].to_numpy() * short, 0.0))
+                                           rows["share"].to_numpy() * short - met, 0.0))
+
+
+def eol_arrivals(pm: PlanningModel, sol: Solution) -> pd.DataFrame:
+    """planner.arrivals.COLUMNS of the solution: arrivals_t as the model counts them (those of
+    full demand less what shortfall and product options took back or moved), stock_t of what
+    was placed, plus the products kept in use by life extension (from their retiring year to
+    the year they now retire)."""
+    place = ["product", "region", "year", "scenario"]
+    table = plan_arrivals(pm.instance, placed(pm, sol), list(pm.sets.scenarios["scenario"]))
+    exact = pm.sets.arrivals.assign(arrivals_t=arrivals_in_solution(pm, sol.values,
+                                                                    pm.sets.arrivals))
+    table["arrivals_t"] = exact.set_index(place)["arrivals_t"].reindex(
+        pd.MultiIndex.from_frame(table[place]), fill_value=0.0).to_numpy()
+    ext = pm.frames["extend"].assign(t=sol.values["extend"])
+    ext = ext[ext["t"] > TOL]
+    if len(ext):
+        kept = ext.merge(pd.DataFrame({"at": pm.sets.years}), how="cross")
+        kept = kept[(kept["at"] >= kept["year"]) &
+                    (kept["at"] < kept["year"] + kept["years_added"])]
+        kept = kept.assign(year=kept["at"]).groupby(place)["t"].sum()
+        table["stock_t"] += kept.reindex(pd.MultiIndex.from_frame(table[place]),
+                                         fill_value=0.0).to_numpy()
+    return table
+
+
+def product_option_table(pm: PlanningModel, sol: Solution) -> pd.DataFrame:
+    """scenario, product, region, year, kind (serve, life_extension, substitution), lever (the
+    accepted commodity, or the option), commodity (what serving takes: the accepted commodity;
+    empty for options), placed (the product's placed commodity), t: how much of each product's
+    demand each product option met (t/yr)."""
+    columns = ["scenario", "product", "region", "year", "kind", "lever", "commodity", "placed",
+               "t"]
+    serve = pm.frames["serve"]
+    parts = [serve.assign(kind="serve", lever=serve["commodity"], t=sol.values["serve"])]
+    for kind, family in OPTION_FAMILY.items():
+        rows = pm.frames[family]
+        parts.append(rows.assign(kind=kind, lever=rows["option"], commodity="",
+                                 t=sol.values[family]))
+    return _nonzero(pd.concat([p[columns] for p in parts], ignore_index=True), "t")
 
 
 def process_flows(activity: pd.DataFrame, chain) -> pd.DataFrame:
@@ -165,6 +212,8 @@ def _element_keys(pm: PlanningModel, family: str) -> pd.DataFrame:
     elif family == "buy":
         frame = frame.merge(sets.offers[["offer", "region", "commodity"]], on="offer",
                             how="left")
+    elif family in ("extend", "substitute"):  # under the stage of the product's placed commodity
+        frame = frame.rename(columns={"placed": "commodity"})
     return pd.DataFrame({"region": frame["region"].to_numpy(),
                          "stage": frame["commodity"].map(commodity_stage).to_numpy()})
 

@@ -239,7 +239,7 @@ def _collection(pm: PlanningModel, sol: Solution, duals: Duals) -> pd.DataFrame:
     -dual x 0.01 x the arrivals of what the solution placed)."""
     frame = pm.frames["ceiling"]
     dual = _row_duals(sol.rows["ceiling"], duals)
-    point = 0.01 * arrivals_in_solution(pm, sol.values["short"], frame)
+    point = 0.01 * arrivals_in_solution(pm, sol.values, frame)
     return _frame("collection", (frame["product"] + ":" + frame["tier"]).to_numpy(), dual,
                   -dual * point, "point of collection share", region=frame["region"].to_numpy(),
                   commodity=frame["commodity"].to_numpy(), year=frame["year"].to_numpy(),
