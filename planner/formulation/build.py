@@ -31,8 +31,8 @@ from planner.formulation.collection import define_collection_rows, define_collec
 from planner.formulation.families import FAMILIES
 from planner.formulation.measures import define_objective
 from planner.formulation.objectives import define_objective_coefficients
-from planner.formulation.products import define_product_rows, define_product_variables
 from planner.formulation.policies import define_policies, schedule_policies
+from planner.formulation.products import define_product_rows, define_product_variables
 from planner.formulation.rows import DryModel
 from planner.formulation.sets import ModelSets, model_sets
 

@@ -32,8 +32,8 @@ def balance_residuals(tables: dict[str, pd.DataFrame], chain: Chain,
 
     supply = process outputs + deliveries in + purchases + end-of-life products collected
     + shortfall + what product options met (of the placed commodity);
-    use = process inputs + shipments out + sales + disposal + accepted commodities served. `demand` has region, commodity, year,
-    scenario, demand_t (summed over products).
+    use = process inputs + shipments out + sales + disposal + accepted commodities served.
+    `demand` has region, commodity, year, scenario, demand_t (summed over products).
     """
     coef = pd.DataFrame([(p, c, a) for p, proc in chain.processes.items()
                          for c, a in proc.net().items()], columns=["process", "commodity", "net"])
