@@ -20,6 +20,7 @@ from planner.request import RunRequest
 from planner.results.balance import balance_residuals
 from planner.results.diagnosis import explain_infeasibility, explain_unbounded
 from planner.results.loops import loop_shares
+from planner.results.productivity import productivity_table
 from planner.results.risk import risk_measures
 from planner.results.shadow_prices import shadow_price_table
 from planner.results.summary import build_summary, objective_values
@@ -135,6 +136,7 @@ def read_back(instance: Instance, pm: PlanningModel, sol: Solution, learnt: dict
         loops = loop_shares(tables, instance.chain, instance.regions, pm.sets.demand,
                             instance.settings.share_basis)
         tables["loop_shares"] = loops
+        tables["productivity"] = productivity_table(tables["activity"], instance.chain)
         risk, tables["concentration"] = risk_measures(
             tables, pm.sets.scenarios, pm.sets.weight, instance.settings.cvar_alpha,
             objective_values(pm, sol)["risk"], instance.regions, instance.chain,
@@ -222,6 +224,7 @@ def pareto_front(path: str | Path, names: list[str], points: int,
         tables = result_tables(pm, point.solution)
         tables["loop_shares"] = loop_shares(tables, instance.chain, instance.regions,
                                             pm.sets.demand, instance.settings.share_basis)
+        tables["productivity"] = productivity_table(tables["activity"], instance.chain)
         objectives = objective_values(pm, point.solution)
         risk, tables["concentration"] = risk_measures(
             tables, pm.sets.scenarios, pm.sets.weight, instance.settings.cvar_alpha,

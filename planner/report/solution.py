@@ -80,9 +80,25 @@ def capacity_section(run: Run) -> str:
     builds = run.tables["builds"]
     body = chart("chart-capacity") + "<h3>Builds</h3>" + table(
         builds, {"capacity_added_t": 0}, empty="no new capacity is built")
+    body += productivity_block(run)
     return section("capacity", "Capacity timeline", body,
                    "Capacity in place each year by site; triangles mark the year new modules "
                    "come online.")
+
+
+def productivity_block(run: Run) -> str:
+    """What the resource-productivity levers saved over the horizon, per scenario and lever
+    (productivity.csv summed over years and regions); nothing for runs without the table."""
+    levers = run.tables.get("productivity")
+    if levers is None:
+        return ""
+    totals = levers.groupby(["scenario", "lever"], as_index=False)[
+        ["activity_t", "dytb_saved_t", "ndpr_saved_t", "swarf_avoided_t"]].sum()
+    return ("<h3>Resource productivity</h3><p class=\"note\">Tonnes made by each lever route "
+            "over the horizon and the Dy/Tb, NdPr and swarf it saved against making the same "
+            "tonnes by the conventional recipe.</p>" +
+            table(totals, {"dytb_saved_t": 1, "ndpr_saved_t": 1},
+                  empty="no lever route (Dy-lean, near net shape) is used"))
 
 
 def sourcing_section(run: Run) -> str:
