@@ -169,3 +169,21 @@ def test_extension_reaches_only_the_retiring_products_the_plan_would_replace(tmp
     assert out.tables["product_options"]["t"].tolist() == pytest.approx([25])
     arrivals = out.tables["eol_arrivals"].set_index("year")["arrivals_t"]
     assert arrivals.loc[[2025, 2026, 2027]].tolist() == pytest.approx([75, 175, 125])
+
+
+def test_accepted_shares_above_one_never_spill_into_another_segment(tmp_path, solve_case):
+    """The motor accepts `reused` (0.8) and `refurb` (0.8), both at 100/t: together they may
+    meet all 100 t of motors but not one tonne of the turbine (which accepts neither), so the
+    turbine's 100 t are new (1000/t). Cost 100 x 100 + 100 x 1000 = 110000."""
+    chain = CHAIN.replace("  reused: {}\n", "  reused: {}\n  refurb: {}\n").replace(
+        "{reused: {max_share: 0.3}}", "{reused: {max_share: 0.8}, refurb: {max_share: 0.8}}")
+    folder = write_instance(tmp_path, chain, {
+        "facilities.csv": FACILITIES,
+        "offers.csv": OFFERS + "old,H,reused,100\nfix,H,refurb,100\n",
+        "demand.csv": "region,commodity,year,demand_t,product\nH,m,2025,100,motor\n"
+                      "H,m,2025,100,turbine\n"}, settings=SETTINGS.replace("END", "2025"))
+    out = solve_case(folder)
+    assert out.summary["objectives"]["cost"] == pytest.approx(110000)
+    served = out.tables["product_options"]
+    assert served["t"].sum() == pytest.approx(100)
+    assert out.tables["purchases"].set_index("offer").loc["new", "bought_t"] == pytest.approx(100)

@@ -75,7 +75,7 @@ ASSEMBLY: tuple[tuple[tuple[str, ...], Step], ...] = (
     (("serve", "extend", "substitute"), define_product_variables),
     (("short", "dispose", "balance"), define_balance),
     (("fate", "ceiling"), define_collection_rows),
-    (("retiring",), define_product_rows),
+    (("retiring", "segment"), define_product_rows),
     (("capacity", "build_limit"), define_capacity_constraints),
     ((), schedule_policies),              # the policy values in force each year
     ((), define_objective_coefficients),  # cost, emissions and risk per variable

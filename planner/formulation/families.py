@@ -90,6 +90,8 @@ FAMILIES: tuple[Family, ...] = (
            "collected by tier k <= its share x arrivals of product e at (r, t, s)"),
     Family("retiring", "row", "model", "formulation/products.py",
            "kept in use by option o <= its share x arrivals of product e at (r, t, s)"),
+    Family("segment", "row", "model", "formulation/products.py",
+           "served + kept in use + substituted <= demand of product e at (r, t, s)"),
     Family("capacity", "row", "model", "formulation/capacity.py",
            "activity of (f, t, s) within availability x (existing + built) capacity"),
     Family("build_limit", "row", "model", "formulation/capacity.py",

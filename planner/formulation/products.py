@@ -19,6 +19,8 @@ placed (planner.arrivals; formulation/balance.py):
                      not placed (its arrivals are taken back, K_e[t',t] extend), the extended
                      products do not arrive in t (-extend) but in the model year holding t + k_o
                      (+extend; after the horizon: gone).
+  segment            sum_c serve[e,c,r,t,s] + sum_o (extend + substitute)[o,r,t,s]
+                     <= D[e,r,t,s]: together they meet at most the product's own demand.
   retiring           extend[o,r,t,s] <= m_o u[e,r,t,s] A[e,r,t,s]: at most a share m_o of the
                      year's retiring products can be reached, of those the plan would replace:
                      u = D / (D + I), with I the inflows of e that enter use without being
@@ -159,6 +161,31 @@ def returns_terms(rows, returns: pd.DataFrame, scale=1.0) -> pd.DataFrame:
 
 
 def define_product_rows(pm) -> None:
+    """The retiring and segment rows (define_retiring_rows, define_segment_rows)."""
+    define_retiring_rows(pm)
+    define_segment_rows(pm)
+
+
+def define_segment_rows(pm) -> None:
+    """segment: sum_c serve[e,c,r,t,s] + sum_o (extend + substitute)[o,r,t,s] <= D[e,r,t,s],
+    so what a product's options meet never exceeds its own demand (and never spills into the
+    demand of a product that does not accept it); pm.frames["segment"] describes the rows."""
+    parts = [pm.frames[f][PLACE + ["demand_t"] if f != "serve" else PLACE].assign(
+        family=f).reset_index(names="pos") for f in ("serve", *OPTION_FAMILY.values())]
+    table = pd.concat(parts, ignore_index=True)
+    segment = table[PLACE].drop_duplicates().reset_index(drop=True)
+    row_of = pd.Series(np.arange(len(segment)), index=pd.MultiIndex.from_frame(segment))
+    demand = pm.sets.placements.groupby(PLACE)["demand_t"].sum()
+    segment["demand_t"] = demand.reindex(pd.MultiIndex.from_frame(segment[PLACE])).to_numpy()
+    rows = row_of.loc[pd.MultiIndex.from_frame(table[PLACE])].to_numpy()
+    pm.frames["segment"] = segment
+    add_rows(pm.model, "segment", pd.DataFrame({"row": rows, "family": table["family"],
+                                                "pos": table["pos"], "coef": 1.0}),
+             len(segment), np.full(len(segment), np.nan), segment["demand_t"].to_numpy(),
+             pm.variables)
+
+
+def define_retiring_rows(pm) -> None:
     """The retiring rows; pm.frames["retiring"] describes them (the extend rows with the
     arrivals_t of full demand they bound). The rows bound what arrives before any extension of
     the same year: the -1 each extension there puts on that year's arrivals is left out."""
