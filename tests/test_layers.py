@@ -5,8 +5,9 @@ layers before it, never of a later one:
 
   base         planner, planner.errors, planner.scratch, planner.bundled: errors, scratch
                folders, bundled files
-  data         planner.data.*, planner.chain, planner.stocks, planner.arrivals: reading,
-               checking and holding input; the value chain; end-of-life arrivals
+  data         planner.data.*, planner.chain, planner.rare_earths, planner.stocks,
+               planner.arrivals: reading, checking and holding input; the value chain and its
+               rare-earth content; end-of-life arrivals
   formulation  planner.formulation.*: the model (sets, variables, rows, measures, decisions)
   runs         planner.request, planner.runs: what a run asks for (instance, changes,
                decisions, objective, solver options; defaults shared by the solver and every
@@ -38,8 +39,8 @@ PACKAGE = ROOT / "planner"
 
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("base", ("planner", "planner.errors", "planner.scratch", "planner.bundled")),
-    ("data", ("planner.data", "planner.data.*", "planner.chain", "planner.stocks",
-              "planner.arrivals")),
+    ("data", ("planner.data", "planner.data.*", "planner.chain", "planner.rare_earths",
+              "planner.stocks", "planner.arrivals")),
     ("formulation", ("planner.formulation", "planner.formulation.*")),
     ("runs", ("planner.request", "planner.runs")),
     ("solve", ("planner.solve", "planner.solve.*")),
