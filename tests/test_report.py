@@ -120,7 +120,10 @@ def test_value_stream_carries_every_tonne_of_the_uk_solution(uk_run, detail):
                 "output": pf.loc[pf["direction"] == "out", "t"].sum(),
                 "use": pick("demand")["met_t"].sum(),
                 "unmet": pick("demand")["shortfall_t"].sum(),
-                "disposal": pick("disposal")["disposed_t"].sum()}
+                "disposal": pick("disposal")["disposed_t"].sum(),
+                **{kind: pick("product_options").query("kind == @option")["t"].sum()
+                   for option, kind in (("serve", "serve"), ("life_extension", "kept_in_use"),
+                                        ("substitution", "substituted"))}}
             totals = g.totals()
             for kind, tonnes in expected.items():
                 assert totals.get(kind, 0.0) == pytest.approx(tonnes, abs=1e-6), (scenario, year,
@@ -317,3 +320,14 @@ def test_report_breakdowns_add_up_to_the_objectives(uk_run):
     assert totals["cost"] == pytest.approx(objectives["cost"], rel=1e-9)
     assert totals["emissions"] == pytest.approx(objectives["emissions_t_co2e"], rel=1e-9)
     assert totals["risk"] == pytest.approx(objectives["risk"], rel=1e-9)
+
+
+def test_uk_report_lists_what_product_options_met(uk_run):
+    """The capacity section's product-options table names the loops the UK plan uses:
+    products kept in use and reused magnets serving the segments that accept them."""
+    from planner.report.solution import product_options_block
+
+    html = product_options_block(load_run(uk_run))
+    assert "<h3>Product options</h3>" in html
+    assert "life_extension" in html and "industrial_repair" in html
+    assert "reused_industrial_magnet" in html

@@ -80,7 +80,7 @@ def capacity_section(run: Run) -> str:
     builds = run.tables["builds"]
     body = chart("chart-capacity") + "<h3>Builds</h3>" + table(
         builds, {"capacity_added_t": 0}, empty="no new capacity is built")
-    body += productivity_block(run)
+    body += productivity_block(run) + product_options_block(run)
     return section("capacity", "Capacity timeline", body,
                    "Capacity in place each year by site; triangles mark the year new modules "
                    "come online.")
@@ -99,6 +99,27 @@ def productivity_block(run: Run) -> str:
             "tonnes by the conventional recipe.</p>" +
             table(totals, {"dytb_saved_t": 1, "ndpr_saved_t": 1},
                   empty="no lever route (Dy-lean, near net shape) is used"))
+
+
+def product_options_block(run: Run) -> str:
+    """How much of each product's demand its options met (product_options.csv): reused and
+    remanufactured magnets it accepts, life extension (kept in use) and magnet-free
+    substitution, t summed over the horizon and t/yr in the last year, per scenario."""
+    met = run.tables.get("product_options")
+    if met is None:
+        return ""
+    last = met["year"].max() if len(met) else 0
+    totals = met.groupby(["scenario", "product", "kind", "lever"], as_index=False)["t"].sum()
+    final = met[met["year"] == last].groupby(["scenario", "product", "kind", "lever"])["t"].sum()
+    totals[f"t_in_{last}"] = final.reindex(pd.MultiIndex.from_frame(
+        totals[["scenario", "product", "kind", "lever"]]), fill_value=0.0).to_numpy()
+    return ("<h3>Product options</h3><p class=\"note\">Demand met without new magnets: "
+            "accepted reused or remanufactured magnets (serve), products kept in use longer "
+            "(life_extension) and magnet-free designs (substitution); t over the horizon and "
+            "in the last year.</p>" +
+            table(totals.rename(columns={"t": "t_over_horizon"}),
+                  {"t_over_horizon": 0, f"t_in_{last}": 0},
+                  empty="no product option is used"))
 
 
 def sourcing_section(run: Run) -> str:
