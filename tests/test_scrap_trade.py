@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from planner.chain import commodity_stages
 from planner.results.balance import balance_residuals
 from tests.conftest import write_instance
 
@@ -222,3 +223,25 @@ def test_a_full_sale_has_a_shadow_price(tmp_path, solve_case):
     assert prices.loc[("sale", "cn_scrap"), "message"] == (
         "selling one more tonne of s to offer cn_scrap (A) in 2025 would save GBP 50.00 "
         "(scenario base)")
+
+
+def test_uk_scrap_trade_follows_the_eu_restriction_and_never_counts_as_import(uk_outcome):
+    """The UK instance (SOURCES section 13): EU scrap is bought only before the RESourceEU
+    restriction (to 2026), every tonne sold reaches its buyer on a link from a UK region, and no
+    sale appears among the imports (concentration) or the purchases."""
+    tables = uk_outcome.tables
+    bought = tables["purchases"]
+    eu = bought[bought["offer"].isin(["ee_swarf", "de_eol_magnets"])]
+    assert (eu["year"] <= 2026).all()
+    sales = tables["sales"]
+    assert len(sales) and set(sales["region"]) <= {"CN", "DE"}
+    assert not set(sales["offer"]) & set(bought["offer"])
+    flows = tables["flows"]
+    key = ["scenario", "destination", "commodity", "year"]
+    exported = flows[flows["origin"].str.startswith("GB_")].groupby(key)["delivered_t"].sum()
+    sold = sales.groupby(["scenario", "region", "commodity", "year"])["sold_t"].sum()
+    assert (sold.to_numpy() <= exported.reindex(sold.index).to_numpy() + 1e-6).all()
+    stage = commodity_stages(uk_outcome.instance.chain)
+    scrap_stages = {stage["magnet_scrap"], stage["recovered_magnet"]}
+    conc = tables["concentration"]
+    assert not (conc["country"].isin(["CN", "DE"]) & conc["stage"].isin(scrap_stages)).any()
