@@ -118,8 +118,9 @@ def solve(ctx: click.Context, instance_dir: Path, out: Path, force: bool, as_jso
     """Build and solve INSTANCE_DIR; write results to the run folder --out.
 
     The run folder holds summary.json and tidy CSV tables (builds, capacity, activity, flows,
-    purchases, sales, shortfall, disposal, eol_arrivals, costs, emissions, loop_shares,
-    concentration); it is written all at once, never half-written.
+    purchases, sales, shortfall, disposal, eol_arrivals, collection, product_options, costs,
+    emissions, loop_shares, productivity, concentration); it is written all at once, never
+    half-written.
     """
     p = ctx.params
     if decompose and (p["evaluate"] or p["fix_builds"] or p["forbid_builds"] or

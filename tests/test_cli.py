@@ -16,7 +16,7 @@ RUN_FILES = {"summary.json", "builds.csv", "capacity.csv", "activity.csv", "flow
              "purchases.csv", "shortfall.csv", "disposal.csv", "eol_arrivals.csv", "costs.csv",
              "emissions.csv", "loop_shares.csv", "concentration.csv", "shadow_prices.csv",
              "demand.csv", "process_flows.csv", "command.json", "instance", ".planner-run",
-             "collection.csv", "productivity.csv", "sales.csv"}
+             "collection.csv", "productivity.csv", "sales.csv", "product_options.csv"}
 
 
 def run(*args):
