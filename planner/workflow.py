@@ -122,6 +122,21 @@ def solve_reusing(resolver: Resolver, path: str | Path, changes: Sequence[Change
     return outcome
 
 
+def solution_tables(instance: Instance, pm: PlanningModel, sol: Solution
+                    ) -> tuple[dict[str, pd.DataFrame], dict]:
+    """The result tables of a solution with those derived from them (loop_shares,
+    productivity, concentration), and the risk measures."""
+    tables = result_tables(pm, sol)
+    basis = instance.settings.share_basis
+    tables["loop_shares"] = loop_shares(tables, instance.chain, instance.regions,
+                                        pm.sets.demand, basis)
+    tables["productivity"] = productivity_table(tables["activity"], instance.chain)
+    risk, tables["concentration"] = risk_measures(
+        tables, pm.sets.scenarios, pm.sets.weight, instance.settings.cvar_alpha,
+        objective_values(pm, sol)["risk"], instance.regions, instance.chain, basis)
+    return tables, risk
+
+
 def read_back(instance: Instance, pm: PlanningModel, sol: Solution, learnt: dict,
               timings: dict, t0: float, files: dict[str, bytes], changes: Sequence[Change] = (),
               decisions: Decisions = Decisions()) -> Outcome:
@@ -130,17 +145,10 @@ def read_back(instance: Instance, pm: PlanningModel, sol: Solution, learnt: dict
     t2 = time.perf_counter()
     tables, loops, diagnosis, residual = {}, None, None, None
     if sol.has_solution:
-        tables = result_tables(pm, sol)
+        tables, risk = solution_tables(instance, pm, sol)
+        loops = tables["loop_shares"]
         residuals = balance_residuals(tables, instance.chain, pm.sets.demand)
         residual = float(residuals["residual_t"].abs().max()) if len(residuals) else 0.0
-        loops = loop_shares(tables, instance.chain, instance.regions, pm.sets.demand,
-                            instance.settings.share_basis)
-        tables["loop_shares"] = loops
-        tables["productivity"] = productivity_table(tables["activity"], instance.chain)
-        risk, tables["concentration"] = risk_measures(
-            tables, pm.sets.scenarios, pm.sets.weight, instance.settings.cvar_alpha,
-            objective_values(pm, sol)["risk"], instance.regions, instance.chain,
-            instance.settings.share_basis)
     elif sol.status == Status.infeasible:
         diagnosis = explain_infeasibility(pm, sol, learnt.pop("limits_unmet", None))
     elif sol.status == Status.unbounded:
@@ -221,14 +229,8 @@ def pareto_front(path: str | Path, names: list[str], points: int,
     found, table = pareto(opt, names, points, progress=progress)
     outcomes, rows = [], []
     for i, point in enumerate(found, start=1):
-        tables = result_tables(pm, point.solution)
-        tables["loop_shares"] = loop_shares(tables, instance.chain, instance.regions,
-                                            pm.sets.demand, instance.settings.share_basis)
-        tables["productivity"] = productivity_table(tables["activity"], instance.chain)
+        tables, risk = solution_tables(instance, pm, point.solution)
         objectives = objective_values(pm, point.solution)
-        risk, tables["concentration"] = risk_measures(
-            tables, pm.sets.scenarios, pm.sets.weight, instance.settings.cvar_alpha,
-            objectives["risk"], instance.regions, instance.chain, instance.settings.share_basis)
         summary = build_summary(pm, point.solution, tables, tables["loop_shares"], {})
         summary["risk_measures"] = risk
         summary["pareto"] = {"point": i, "grid": list(point.grid), "objectives": names}

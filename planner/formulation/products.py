@@ -87,16 +87,15 @@ def embedded_inflows(instance, years) -> pd.Series:
 
 def define_product_variables(pm) -> None:
     """serve, extend and substitute; pm.frames describe them (the rows of sets.serve and of
-    sets.options of each kind)."""
+    sets.options of each kind, with their upper bound `ub`, t)."""
     sets = pm.sets
     pm.frames["serve"] = sets.serve
     pm.variables["serve"] = add_variables(pm.model, "serve", len(sets.serve), ub=sets.serve["ub"])
     for kind, family in OPTION_FAMILY.items():
         rows = sets.options[sets.options["kind"] == kind].reset_index(drop=True)
         share = rows["max_share"] if kind == "substitution" else 1.0
-        pm.frames[family] = rows
-        pm.variables[family] = add_variables(pm.model, family, len(rows),
-                                             ub=share * rows["demand_t"])
+        pm.frames[family] = rows = rows.assign(ub=share * rows["demand_t"])
+        pm.variables[family] = add_variables(pm.model, family, len(rows), ub=rows["ub"])
 
 
 def product_entries(pm) -> pd.DataFrame:
@@ -169,18 +168,20 @@ def define_product_rows(pm) -> None:
 def define_segment_rows(pm) -> None:
     """segment: sum_c serve[e,c,r,t,s] + sum_o (extend + substitute)[o,r,t,s] <= D[e,r,t,s],
     so what a product's options meet never exceeds its own demand (and never spills into the
-    demand of a product that does not accept it); pm.frames["segment"] describes the rows."""
-    parts = [pm.frames[f][PLACE + ["demand_t"] if f != "serve" else PLACE].assign(
-        family=f).reset_index(names="pos") for f in ("serve", *OPTION_FAMILY.values())]
-    table = pd.concat(parts, ignore_index=True)
-    segment = table[PLACE].drop_duplicates().reset_index(drop=True)
-    row_of = pd.Series(np.arange(len(segment)), index=pd.MultiIndex.from_frame(segment))
+    demand of a product that does not accept it). Only where their bounds add up to more than
+    D (elsewhere the row cannot bind); pm.frames["segment"] describes the rows."""
+    table = pd.concat([pm.frames[f][PLACE + ["ub"]].assign(family=f)
+                       .reset_index(names="pos") for f in ("serve", *OPTION_FAMILY.values())],
+                      ignore_index=True)
     demand = pm.sets.placements.groupby(PLACE)["demand_t"].sum()
-    segment["demand_t"] = demand.reindex(pd.MultiIndex.from_frame(segment[PLACE])).to_numpy()
+    table["demand_t"] = demand.reindex(pd.MultiIndex.from_frame(table[PLACE])).to_numpy()
+    bound = table.groupby(PLACE)["ub"].transform("sum")
+    table = table[bound > table["demand_t"] + 1e-9]
+    segment = table[PLACE + ["demand_t"]].drop_duplicates(PLACE).reset_index(drop=True)
+    row_of = pd.Series(np.arange(len(segment)), index=pd.MultiIndex.from_frame(segment[PLACE]))
     rows = row_of.loc[pd.MultiIndex.from_frame(table[PLACE])].to_numpy()
     pm.frames["segment"] = segment
-    add_rows(pm.model, "segment", pd.DataFrame({"row": rows, "family": table["family"],
-                                                "pos": table["pos"], "coef": 1.0}),
+    add_rows(pm.model, "segment", terms(rows, table["family"].to_numpy(), table["pos"], 1.0),
              len(segment), np.full(len(segment), np.nan), segment["demand_t"].to_numpy(),
              pm.variables)
 

@@ -19,16 +19,11 @@ from __future__ import annotations
 import pandas as pd
 
 from planner.chain import Chain, Process
+from planner.rare_earths import group_balance
 
 COLUMNS = ["scenario", "year", "lever", "region", "activity_t", "dytb_saved_t", "ndpr_saved_t",
            "swarf_avoided_t"]
 PER_T = ["dytb_saved_t", "ndpr_saved_t", "swarf_avoided_t"]
-
-
-def _fed(chain: Chain, process: Process, group: str) -> float:
-    """t of rare-earth `group` in the inputs of one t of activity."""
-    return sum(a * chain.commodities[c].rare_earths.get(group, 0.0)
-               for c, a in process.inputs.items())
 
 
 def _by_products(process: Process) -> float:
@@ -54,9 +49,9 @@ def lever_routes(chain: Chain) -> pd.DataFrame:
         if placed is None or len(conventional) != 1:
             continue
         conv = conventional[0]
-        rows.append((name, conv.name,
-                     _fed(chain, conv, "dytb") - _fed(chain, route, "dytb"),
-                     _fed(chain, conv, "ndpr") - _fed(chain, route, "ndpr"),
+        saved = {g: group_balance(chain, conv)[g][0] - group_balance(chain, route)[g][0]
+                 for g in ("dytb", "ndpr")}  # t of each group fed per t of activity
+        rows.append((name, conv.name, saved["dytb"], saved["ndpr"],
                      _by_products(conv) - _by_products(route)))
     return pd.DataFrame(rows, columns=["lever", "conventional", *PER_T])
 

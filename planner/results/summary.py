@@ -98,8 +98,7 @@ def in_use_stock(arrivals: pd.DataFrame, chain) -> list[dict]:
     years = sorted(arrivals["year"].unique())
     picked = arrivals[arrivals["year"].isin([years[0], *report_years(years)])]
     stock = picked.groupby(["scenario", "product", "year"], as_index=False)["stock_t"].sum()
-    content = {e: sum(getattr(chain.commodities[p.placed_commodity], "rare_earths", {}).values())
-               for e, p in chain.products.items()}
+    content = {e: re_content(chain, p.placed_commodity) for e, p in chain.products.items()}
     return [{"scenario": r.scenario, "product": r.product, "year": int(r.year),
              "stock_t": round(float(r.stock_t), 3),
              "rare_earths_t": round(float(r.stock_t) * content[r.product], 3)
