@@ -18,6 +18,7 @@ from dataclasses import dataclass
 GROUPS = ("ndpr", "dytb")  # NdPr metal; Dy/Tb metal
 TOLERANCE = 0.005          # share of in_g: 0.5 percentage points of slack on the stated loss
 BASES = ("rare_earth", "mass")
+RARE_EARTH_UNIT = "t of rare earths"  # the unit of a share policy's row on the rare-earth basis
 
 
 def re_content(chain, commodity: str) -> float:

@@ -247,3 +247,23 @@ def test_unknown_share_basis_is_refused(tmp_path):
     assert [str(p) for p in problems] == [
         f"{folder}/instance.yaml:5:share_basis: unknown share basis 'tonnes' (expected "
         "rare_earth (shares of contained NdPr and Dy/Tb) or mass (shares of tonnes))"]
+
+
+def test_share_policies_speak_in_tonnes_of_rare_earths(tmp_path, solve_case):
+    """On the rare-earth basis the recycled-share row is in t of rare earths. Its shadow price:
+    one t less of recycled NdPr makes 4 t fewer magnets at home (116 + 3 x 1 + 4 x 10 = 159) and
+    imports them (4 x 20 = 80), saving 79. With end-of-life feed for 2 t of NdPr only, the
+    policy misses its 5 t by 3 t of recycled rare earths."""
+    out = solve_case(case(tmp_path / "a", RECYCLING))
+    prices = out.tables["shadow_prices"].set_index("kind").loc[["policy"]]
+    assert prices["unit"].tolist() == ["t of rare earths"]
+    assert prices["saving_per_unit"].tolist() == pytest.approx([79])
+    assert prices["message"].iloc[0].startswith(
+        "requiring one tonne of rare earths less of recycled supply under min_recycled_share")
+    short_feed = dict(RECYCLING, **{
+        "offers.csv": "offer,region,commodity,price_per_t,max_t\nbuy_m,A,m,20,\n"
+                      "buy_nd,A,nd,50,\nbuy_fe,H,fe,1,\nbuy_eol,H,eol,4,8\n"})
+    failed = solve_case(case(tmp_path / "b", short_feed))
+    assert failed.summary["status"] == "infeasible"
+    assert any("misses by 3.0 t of recycled rare earths" in line
+               for line in failed.summary["diagnosis"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from planner.formulation.build import PlanningModel
+from planner.rare_earths import effective_basis
 from planner.results import wording
 from planner.solve.diagnose import infeasible_rows
 from planner.solve.highs import Solution
@@ -15,7 +16,8 @@ def explain_infeasibility(pm: PlanningModel, sol: Solution, limits_unmet: list |
     balances and policies that cannot hold (at most `limit` sentences)."""
     if limits_unmet is not None:
         return wording.unmet_limits(limits_unmet)
-    return wording.infeasibility(infeasible_rows(pm, sol), limit)
+    basis = effective_basis(pm.instance.settings.share_basis, pm.instance.chain)
+    return wording.infeasibility(infeasible_rows(pm, sol), limit, basis)
 
 
 def explain_unbounded(pm: PlanningModel) -> list[str]:

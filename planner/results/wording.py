@@ -11,10 +11,15 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from planner.rare_earths import RARE_EARTH_UNIT
+
 POLICY_SUPPLY = {"min_recycled_share": "recycled", "min_domestic_share": "domestic"}
 POLICY_UNITS = {"min_recycled_share": "t of recycled supply",
                 "min_domestic_share": "t of domestic supply",
                 "max_country_share": "t imported", "emissions_cap_t": "t CO2e"}
+POLICY_RARE_EARTH_UNITS = {"min_recycled_share": "t of recycled rare earths",
+                           "min_domestic_share": "t of domestic rare earths",
+                           "max_country_share": "t of rare earths imported"}
 UNBOUNDED = "the objective can decrease without limit: check for negative prices or costs"
 
 
@@ -37,11 +42,13 @@ def _policy_words(r) -> str:
     if policy == "emissions_cap_t":
         return f"raising {policy} for {r.region or 'all regions'} by one t CO2e"
     scope = r.region or "all domestic regions"
+    tonne = "tonne of rare earths" if r.unit == RARE_EARTH_UNIT else "tonne"
     if policy == "max_country_share":
         country, _, stage = group.partition("/")
-        return (f"allowing one more tonne of {stage}-stage imports from {country} under "
+        return (f"allowing one more {tonne} of {stage}-stage imports from {country} under "
                 f"{policy} for {scope}")
-    return f"requiring one tonne less of {POLICY_SUPPLY[policy]} supply under {policy} for {scope}"
+    return (f"requiring one {tonne} less of {POLICY_SUPPLY[policy]} supply under {policy} for "
+            f"{scope}")
 
 
 def relaxation(r) -> str:
@@ -75,9 +82,11 @@ def saving(r, currency: str, objective: str) -> str:
     return f"{relaxation(r)} would save {money(r.saving_per_unit, currency, objective)}{scenario}"
 
 
-def infeasibility(found, limit: int = 20) -> list[str]:
+def infeasibility(found, limit: int = 20, basis: str = "mass") -> list[str]:
     """The sentences of an Infeasibility (planner.solve.diagnose): each balance that cannot
-    hold, then each policy missed, at most `limit` of them."""
+    hold, then each policy missed, at most `limit` of them; share policies' gaps in tonnes of
+    rare earths on the `rare_earth` share basis."""
+    units = {**POLICY_UNITS, **(POLICY_RARE_EARTH_UNITS if basis == "rare_earth" else {})}
     if found.cause == "none":
         return ["the model is infeasible, but no commodity balance or policy is involved"]
     if found.cause == "beyond":
@@ -100,7 +109,7 @@ def infeasibility(found, limit: int = 20) -> list[str]:
         what = f" ({r.group})" if isinstance(r.group, str) and r.group else ""
         messages.append(
             f"policy {r.policy}{what} for {where} cannot be met in {r.year} (scenario "
-            f"{r.scenario}): it misses by {r.gap:,.1f} {POLICY_UNITS[r.policy]}")
+            f"{r.scenario}): it misses by {r.gap:,.1f} {units[r.policy]}")
     if len(messages) > limit:
         messages = messages[:limit] + [f"... and {len(messages) - limit} more"]
     return messages

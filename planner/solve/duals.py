@@ -36,6 +36,7 @@ from planner.data.instance import OBJECTIVES
 from planner.data.network import is_sale
 from planner.formulation.build import PlanningModel
 from planner.formulation.collection import arrivals_in_solution
+from planner.rare_earths import RARE_EARTH_UNIT, effective_basis
 from planner.solve.highs import BOUND, Solution
 
 COLUMNS = ["kind", "item", "process", "region", "commodity", "year", "scenario", "dual",
@@ -227,7 +228,9 @@ def _policies(pm: PlanningModel, sol: Solution, duals: Duals) -> pd.DataFrame:
     group = frame["group"].fillna("").astype(str).to_numpy()
     item = np.where(group != "", frame["policy"].astype(str).to_numpy() + ":" + group,
                     frame["policy"].astype(str).to_numpy())
-    unit = np.where(frame["policy"].to_numpy() == "emissions_cap_t", "t CO2e", "t")
+    shares = "t" if effective_basis(pm.instance.settings.share_basis,
+                                    pm.instance.chain) == "mass" else RARE_EARTH_UNIT
+    unit = np.where(frame["policy"].to_numpy() == "emissions_cap_t", "t CO2e", shares)
     return _frame("policy", item, dual, np.where(upper, -dual, dual), unit,
                   region=frame["region"].to_numpy(), year=frame["year"].to_numpy(),
                   scenario=frame["scenario"].to_numpy())
