@@ -202,15 +202,16 @@ class ParetoOutcome:
 
 def key_decisions(pm: PlanningModel, tables: dict[str, pd.DataFrame]) -> dict[str, float]:
     """Capacity built by stage (t/yr) and each origin country's share of imported tonnes
-    (expected over scenarios, whole horizon)."""
+    (both expected over scenarios, whole horizon)."""
     out: dict[str, float] = {}
     builds = tables["builds"]
     stage = process_stages(pm.instance.chain)
-    for name, t in builds.groupby(builds["process"].map(stage))["capacity_added_t"].sum().items():
+    prob = pm.sets.scenarios.set_index("scenario")["probability"]
+    expected = builds["capacity_added_t"] * prob.loc[builds["scenario"]].to_numpy()
+    for name, t in expected.groupby(builds["process"].map(stage)).sum().items():
         out[f"built_{name}_t"] = float(t)
     conc = tables["concentration"]
     if len(conc):
-        prob = pm.sets.scenarios.set_index("scenario")["probability"]
         weighted = conc["imported_t"] * prob.loc[conc["scenario"]].to_numpy()
         by_country = weighted.groupby(conc["country"]).sum()
         for country, t in (by_country / by_country.sum()).items():

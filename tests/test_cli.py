@@ -12,11 +12,12 @@ from click.testing import CliRunner
 from planner.cli import main
 from tests.conftest import ROOT, write_instance
 
-RUN_FILES = {"summary.json", "builds.csv", "capacity.csv", "activity.csv", "flows.csv",
-             "purchases.csv", "shortfall.csv", "disposal.csv", "eol_arrivals.csv", "costs.csv",
-             "emissions.csv", "loop_shares.csv", "concentration.csv", "shadow_prices.csv",
-             "demand.csv", "process_flows.csv", "command.json", "instance", ".planner-run",
-             "collection.csv", "productivity.csv", "sales.csv", "product_options.csv"}
+RUN_FILES = {"summary.json", "builds.csv", "build_plan.csv", "capacity.csv", "activity.csv",
+             "flows.csv", "purchases.csv", "shortfall.csv", "disposal.csv", "eol_arrivals.csv",
+             "costs.csv", "emissions.csv", "loop_shares.csv", "concentration.csv",
+             "shadow_prices.csv", "demand.csv", "process_flows.csv", "command.json", "instance",
+             ".planner-run", "collection.csv", "productivity.csv", "sales.csv",
+             "product_options.csv"}
 
 
 def run(*args):
@@ -57,11 +58,16 @@ def test_run_folder_contents_and_summary(tmp_path):
     expected = (costs["probability"] * costs["value_GBP"]).sum()
     assert expected == pytest.approx(summary["objectives"]["cost"])
     assert list(pd.read_csv(out / "builds.csv").columns) == [
-        "facility", "process", "region", "year", "online_year", "modules", "capacity_added_t"]
+        "scenario", "facility", "process", "region", "year", "online_year", "modules",
+        "capacity_added_t", "node"]
+    assert list(pd.read_csv(out / "build_plan.csv").columns) == [
+        "node", "scenarios", "probability", "year", "facility", "process", "region",
+        "online_year", "modules", "capacity_added_t"]
     assert list(pd.read_csv(out / "eol_arrivals.csv").columns) == [
         "product", "region", "commodity", "year", "scenario", "arrivals_t", "stock_t"]
     assert "share of domestic magnet demand by loop" in result.output
-    assert "builds (decision year" in result.output and "unmet demand: none" in result.output
+    assert "builds whatever happens (decision year" in result.output
+    assert "unmet demand: none" in result.output
 
 
 def test_toy_loop_shares_by_hand(tmp_path):

@@ -37,7 +37,7 @@ def test_decisions_on_a_hand_solved_case(tmp_path, solve_case, decisions, cost, 
     folder = write_instance(tmp_path, MAKE_CHAIN, CANDIDATE)
     outcome = solve_instance(folder, SolveOptions(mip_gap=0.0), decisions=decisions)
     assert outcome.summary["objectives"]["cost"] == pytest.approx(cost)
-    assert int(outcome.tables["builds"]["modules"].sum()) == modules
+    assert int(outcome.tables["build_plan"]["modules"].sum()) == modules
     assert outcome.summary["decisions"] == decisions.describe()
 
 

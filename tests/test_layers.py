@@ -6,8 +6,8 @@ layers before it, never of a later one:
   base         planner, planner.errors, planner.scratch, planner.bundled: errors, scratch
                folders, bundled files
   data         planner.data.*, planner.chain, planner.rare_earths, planner.stocks,
-               planner.arrivals: reading, checking and holding input; the value chain and its
-               rare-earth content; end-of-life arrivals
+               planner.arrivals, planner.tree: reading, checking and holding input; the value
+               chain and its rare-earth content; end-of-life arrivals; the scenario tree
   formulation  planner.formulation.*: the model (sets, variables, rows, measures, decisions)
   runs         planner.request, planner.runs: what a run asks for (instance, changes,
                decisions, objective, solver options; defaults shared by the solver and every
@@ -40,7 +40,7 @@ PACKAGE = ROOT / "planner"
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("base", ("planner", "planner.errors", "planner.scratch", "planner.bundled")),
     ("data", ("planner.data", "planner.data.*", "planner.chain", "planner.rare_earths",
-              "planner.stocks", "planner.arrivals")),
+              "planner.stocks", "planner.arrivals", "planner.tree")),
     ("formulation", ("planner.formulation", "planner.formulation.*")),
     ("runs", ("planner.request", "planner.runs")),
     ("solve", ("planner.solve", "planner.solve.*")),

@@ -15,7 +15,7 @@ IMPORT = {
 
 
 def builds(outcome):
-    b = outcome.tables["builds"]
+    b = outcome.tables["build_plan"]
     return sorted(zip(b["facility"], b["year"], b["modules"]))
 
 

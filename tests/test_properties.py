@@ -404,21 +404,22 @@ def crf(rate: float, life: int) -> float:
     return 1.0 / life if rate == 0 else rate / (1.0 - (1.0 + rate) ** -life)
 
 
-def capacity_of(case: Case, builds: pd.DataFrame) -> dict[tuple[str, int], float]:
-    """(facility, year) -> existing + online built capacity, t/yr."""
-    cap: dict[tuple[str, int], float] = defaultdict(float)
+def capacity_of(case: Case, builds: pd.DataFrame) -> dict[tuple[str, int, str], float]:
+    """(facility, year, scenario) -> existing + online built capacity, t/yr."""
+    cap: dict[tuple[str, int, str], float] = defaultdict(float)
     fac = {f["facility"]: f for f in case.facilities}
     for f in case.facilities:
         for y in case.years:
             if f["existing_t"] > 0 and (f["existing_from"] or START) <= y <= (
                     f["existing_until"] or 10_000):
-                cap[(f["facility"], y)] += f["existing_t"]
+                for s, _ in case.scenarios:
+                    cap[(f["facility"], y, s)] += f["existing_t"]
     for b in builds.to_dict("records"):
         f = fac[b["facility"]]
         first = b["year"] + f["lead_years"]
         for y in case.years:
             if first <= y < first + f["life_years"]:
-                cap[(b["facility"], y)] += b["modules"] * f["module_t"]
+                cap[(b["facility"], y, b["scenario"])] += b["modules"] * f["module_t"]
     return cap
 
 
@@ -489,10 +490,10 @@ def capacity_holds(case: Case, out) -> None:
     avail = {f["facility"]: f["availability"] for f in case.facilities}
     for row in out.tables["activity"].to_dict("records"):
         f, y, s = row["facility"], row["year"], row["scenario"]
-        usable = avail[f] * factor(case, "facility", f, "availability", y, s) * cap[(f, y)]
+        usable = avail[f] * factor(case, "facility", f, "availability", y, s) * cap[(f, y, s)]
         assert row["activity_t"] <= usable + TOL + REL * usable, (
             f"{f} runs {row['activity_t']} t in {y} ({s}), usable capacity {usable} t")
-    reported = {(r["facility"], r["year"]): r["capacity_t"]
+    reported = {(r["facility"], r["year"], r["scenario"]): r["capacity_t"]
                 for r in out.tables["capacity"].to_dict("records")}
     for key in set(reported) | {k for k, v in cap.items() if v > 0}:
         assert close(reported.get(key, 0.0), cap.get(key, 0.0)), (
@@ -527,13 +528,13 @@ def recomputed_objectives(case: Case, tables) -> dict[str, float]:
     link = {link_id(k): k for k in case.links}
     reg = {r["region"]: r for r in case.regions}
     prob = dict(case.scenarios)
-    first = 0.0  # builds and fixed O&M: the same in every scenario
+    first = 0.0  # each scenario's builds, and fixed O&M of existing capacity
     for b in t["builds"].to_dict("records"):
         f = fac[b["facility"]]
         start = b["year"] + f["lead_years"]
         for y in case.years:
             if start <= y < start + f["life_years"]:
-                first += discount(case, y) * b["modules"] * (
+                first += prob[b["scenario"]] * discount(case, y) * b["modules"] * (
                     f["capex_per_module"] * crf(case.rate, f["life_years"]) +
                     f["fixed_cost_per_t"] * f["module_t"])
     for f in case.facilities:

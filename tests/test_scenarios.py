@@ -42,7 +42,7 @@ def test_hedging_pays_only_under_the_stochastic_model(tmp_path, solve_case):
     folder = write_instance(tmp_path, MAKE_CHAIN, HEDGE, settings=SETTINGS)
     out = solve_case(folder)
     assert out.summary["objectives"]["cost"] == pytest.approx(17000)
-    assert out.tables["builds"]["modules"].tolist() == [1]
+    assert out.tables["build_plan"]["modules"].tolist() == [1]
     per = {s["scenario"]: s for s in out.summary["scenarios"]}
     assert per["normal"]["cost"] == pytest.approx(17000)
     assert per["ban"]["cost"] == pytest.approx(17000)
@@ -63,7 +63,7 @@ def test_without_the_disruption_importing_is_cheaper(tmp_path, solve_case):
               "scenario_effects.csv": "scenario,target,attribute,multiply\n"}
     out = solve_case(write_instance(tmp_path, MAKE_CHAIN, tables, settings=SETTINGS))
     assert out.summary["objectives"]["cost"] == pytest.approx(10000)
-    assert out.tables["builds"].empty
+    assert out.tables["build_plan"].empty
 
 
 def test_country_effects_and_per_scenario_tables(tmp_path, solve_case):

@@ -85,7 +85,7 @@ def test_built_capacity_binds_on_the_fixed_integer_lp(tmp_path, solve_case):
     module is below the 5 allowed: no build-limit row."""
     out = solve_case(write_instance(tmp_path, MAKE_CHAIN, CANDIDATE))
     assert out.summary["objectives"]["cost"] == pytest.approx(12000)
-    assert out.tables["builds"]["modules"].tolist() == [1]
+    assert out.tables["build_plan"]["modules"].tolist() == [1]
     assert out.tables["activity"]["activity_t"].tolist() == pytest.approx([100])
     table = out.tables["shadow_prices"]
     assert len(table) == 1
@@ -112,12 +112,12 @@ def test_build_limit_binds(tmp_path, solve_case):
     table = out.tables["shadow_prices"]
     assert table["kind"].tolist() == ["build_limit", "capacity", "capacity"]
     limit = only(table, "build_limit")
-    assert (limit["item"], limit["year"], limit["scenario"]) == ("plant", 2025, "")
+    assert (limit["item"], limit["year"], limit["scenario"]) == ("plant", 2025, "base")
     assert limit["dual"] == pytest.approx(-10000)
     assert limit["saving_per_unit"] == pytest.approx(10000)
     assert limit["unit"] == "module"
     assert limit["message"] == ("allowing one more module of make at plant (H), built in 2025, "
-                                "would save GBP 10,000")
+                                "would save GBP 10,000 (scenario base)")
     capacity = table[table["kind"] == "capacity"]
     assert capacity["year"].tolist() == [2025, 2026]
     assert capacity["dual"].tolist() == pytest.approx([-80, -80])

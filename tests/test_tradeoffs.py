@@ -85,7 +85,7 @@ def test_lexicographic_and_normalised_weights(tmp_path, solve_case):
     normal = solve_case(folder, objective=replace(spec, normalise=True))
     assert normal.summary["objectives"]["cost"] == pytest.approx(11200)
     assert normal.summary["payoff_table"]["cost"] == pytest.approx({"cost": 10000, "risk": 60})
-    assert normal.tables["builds"].set_index("facility")["modules"].to_dict() == {"small": 2}
+    assert normal.tables["build_plan"].set_index("facility")["modules"].to_dict() == {"small": 2}
 
 
 SCENARIO_CASE = {
@@ -115,7 +115,7 @@ def test_cvar_of_shortfall_optimised(tmp_path, solve_case):
     safe = solve_case(folder, objective=parse_objective("cvar_shortfall>cost")[0])
     assert safe.summary["risk_measures"]["cvar_shortfall_t"] == pytest.approx(0)
     assert safe.summary["objectives"]["cost"] == pytest.approx(26000)
-    assert safe.tables["builds"]["modules"].tolist() == [1]
+    assert safe.tables["build_plan"]["modules"].tolist() == [1]
 
 
 def test_concentration_optimised(tmp_path, solve_case):
@@ -127,7 +127,7 @@ def test_concentration_optimised(tmp_path, solve_case):
     # the second step may use the lexicographic tolerance (1e-6 relative) on the first
     assert out.summary["risk_measures"]["max_country_t"] == pytest.approx(50, rel=1e-5)
     assert out.summary["objectives"]["cost"] == pytest.approx(21500)
-    assert out.tables["builds"].empty
+    assert out.tables["build_plan"].empty
 
 
 @pytest.mark.parametrize("text, message", [

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from planner.chain import Chain
 from planner.data.csvio import LINE
-from planner.data.effects import resolve_effects
+from planner.data.effects import effect_table, resolve_effects
 from planner.data.instance import Settings
 from planner.data.network import link_ids
 from planner.data.schema import OFFER_SIDES, OPTION_KINDS, POLICY_NAMES
@@ -200,6 +201,88 @@ def check_scenarios(tables: dict[str, pd.DataFrame], settings: Settings,
     for row, column, message, expected in found:
         problems.append(Problem(files["effects"], int(row[LINE]), column, message, expected))
     problems += _unlimited_scaled(tables, resolved, files)
+    return problems
+
+
+def check_tree(tables: dict[str, pd.DataFrame], settings: Settings,
+               files: dict[str, str]) -> list[Problem]:
+    """The scenario tree (planner.tree): parents are other known scenarios without cycles; a
+    parent comes with known_from, a year of the horizon not before the parent's own; and a
+    scenario's effects equal its parent's in every model year before known_from (nothing
+    can be told apart before it is known)."""
+    scenarios = tables.get("scenarios")
+    if scenarios is None or scenarios.empty or "parent" not in scenarios:
+        return []
+    problems: list[Problem] = []
+    file = files["scenarios"]
+    parent = dict(zip(scenarios["scenario"], scenarios["parent"].fillna("").astype(str)))
+    known = {s: (int(k) if given(k) else None)
+             for s, k in zip(scenarios["scenario"], scenarios["known_from"])}
+    line = dict(zip(scenarios["scenario"], scenarios[LINE]))
+    for s, p in parent.items():
+        where = int(line[s])
+        if p and p not in parent:
+            problems.append(Problem(file, where, "parent", f"unknown parent {p!r}",
+                                    _one_of(set(parent) - {s}) + " (or empty for a root)"))
+        elif p and known[s] is None:
+            problems.append(Problem(file, where, "known_from",
+                                    f"scenario {s!r} branches from {p!r} but has no known_from",
+                                    "the first year in which it can be told apart from its "
+                                    "parent"))
+        elif not p and known[s] is not None:
+            problems.append(Problem(file, where, "parent",
+                                    f"scenario {s!r} has known_from {known[s]} but no parent",
+                                    "the scenario it branches from (a root is known from the "
+                                    "first year)"))
+        elif p and not settings.start <= known[s] <= settings.end:
+            problems.append(Problem(file, where, "known_from", f"year {known[s]} outside the "
+                                    "horizon", f"a year in {settings.start}..{settings.end}"))
+    for s in parent:
+        seen, n = [s], parent[s]
+        while n in parent and parent[n] and n not in seen:
+            seen.append(n)
+            n = parent[n]
+        if n in seen:
+            problems.append(Problem(file, int(line[s]), "parent", "parents form a cycle: " +
+                                    " > ".join(seen + [n]), "a tree: every chain of parents "
+                                    "ends at a scenario without parent"))
+    if problems:
+        return problems
+    for s, p in parent.items():
+        if p and parent[p] and known[s] < known[p]:
+            problems.append(Problem(file, int(line[s]), "known_from",
+                                    f"{s!r} is known from {known[s]}, before its parent {p!r} "
+                                    f"({known[p]})", f"a year from {known[p]}"))
+    effects = tables.get("effects")
+    if problems or effects is None or effects.empty:
+        return problems
+    years = np.arange(settings.start, settings.end + 1, settings.step)
+    resolved = resolve_effects(tables)[0]
+    table = effect_table(resolved, years)
+    keys = ["kind", "attribute", "item", "year"]
+    for s, p in parent.items():
+        if not p:
+            continue
+        mine = table[(table["scenario"] == s) & (table["year"] < known[s])]
+        theirs = table[(table["scenario"] == p) & (table["year"] < known[s])]
+        both = mine.merge(theirs, on=keys, how="outer", suffixes=("", "_parent")).fillna(
+            {"multiply": 1.0, "multiply_parent": 1.0})
+        differ = both[~np.isclose(both["multiply"], both["multiply_parent"])]
+        for (kind, item, attribute), group in differ.groupby(["kind", "item", "attribute"],
+                                                               sort=False):
+            first = group.iloc[0]
+            rows = resolved[(resolved["scenario"] == s) & (resolved["item"] == item) &
+                            (resolved["attribute"] == attribute)]
+            where = (files["effects"], int(rows[LINE].iloc[0])) if len(rows) else (file,
+                                                                                   int(line[s]))
+            problems.append(Problem(
+                where[0], where[1], "from_year",
+                f"scenario {s!r} changes {attribute} of {kind} {item} in "
+                f"{_years(sorted(group['year'].astype(int).tolist()))}, before it is known "
+                f"({known[s]}): x{first['multiply']:g} against x{first['multiply_parent']:g} "
+                f"in its parent {p!r}",
+                f"effects of {s!r} from {known[s]} on (what its parent does before), or an "
+                "earlier known_from"))
     return problems
 
 

@@ -11,6 +11,7 @@ their demand; `*` reaches every item of the kinds that have the attribute.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from planner.data.network import link_ids
@@ -83,3 +84,16 @@ def resolve_effects(tables: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, list
         rows += [{**{c: effect[c] for c in COLUMNS if c in effect}, "kind": k, "item": i}
                  for k, i in reached]
     return pd.DataFrame(rows, columns=COLUMNS), problems
+
+
+def effect_table(effects: pd.DataFrame, years: np.ndarray) -> pd.DataFrame:
+    """Resolved effects -> kind, attribute, item, year, scenario, multiply (multiplied out)."""
+    if effects.empty:
+        return pd.DataFrame(columns=["kind", "attribute", "item", "year", "scenario", "multiply"])
+    e = effects.copy()
+    e["from_year"] = e["from_year"].fillna(years[0]).astype(int)
+    e["to_year"] = e["to_year"].fillna(years[-1]).astype(int)
+    e = e.merge(pd.DataFrame({"year": years}), how="cross")
+    e = e[(e["year"] >= e["from_year"]) & (e["year"] <= e["to_year"])]
+    return e.groupby(["kind", "attribute", "item", "year", "scenario"], as_index=False)[
+        "multiply"].prod()

@@ -81,6 +81,9 @@ class Settings:
     cvar_alpha: float = 0.9
     limits: dict[str, float] = field(default_factory=dict)  # measure -> upper bound
     share_basis: str = "rare_earth"  # shares and share policies: rare-earth content or mass
+    # builds follow the scenario tree ("tree") or are decided once for all ("shared", the
+    # two-stage programme); "" : tree when scenarios.csv declares one (planner.tree)
+    builds: str = ""
 
 
 @dataclass(frozen=True)

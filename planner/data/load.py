@@ -17,6 +17,7 @@ from planner.data.checks import (
     check_reachability,
     check_references,
     check_scenarios,
+    check_tree,
 )
 from planner.data.csvio import read_table
 from planner.data.instance import Instance
@@ -145,6 +146,7 @@ def _read_instance(folder: Path) -> tuple[Instance | None, list[Problem]]:
         eol_region = domestic.iloc[0] if len(domestic) else ""
     problems += check_references(tables, chain, settings, files)
     problems += check_scenarios(tables, settings, files)
+    problems += check_tree(tables, settings, files)
     if not any(p.severity == "error" for p in problems):
         problems += check_collection(tables, settings, eol_region, files)
     problems += check_product_options(tables, settings, files)
@@ -158,7 +160,8 @@ def _read_instance(folder: Path) -> tuple[Instance | None, list[Problem]]:
     inflows.loc[inflows["region"] == "", "region"] = eol_region
     if tables["scenarios"].empty:
         tables["scenarios"] = pd.DataFrame({"scenario": ["base"], "probability": [1.0],
-                                            "description": ["the only scenario"], "_line": [0]})
+                                            "description": ["the only scenario"],
+                                            "parent": [""], "known_from": [None], "_line": [0]})
     instance = Instance(settings=replace(settings, eol_region=eol_region), chain=chain,
                         path=folder, files_sha256=files_hash(read_files, folder),
                         warnings=tuple(p for p in problems if p.severity == "warning"),

@@ -181,12 +181,19 @@ PRODUCT_INFLOWS = Table(
 
 SCENARIOS = Table(
     "scenarios.csv",
-    "Disruption scenarios of the two-stage programme; probabilities sum to 1. Without this "
-    "table there is one scenario, `base`, with probability 1.",
+    "Disruption scenarios, each a whole path over the horizon; probabilities sum to 1. "
+    "Without this table there is one scenario, `base`, with probability 1. With `parent` "
+    "and `known_from` they form a tree: a scenario is its parent's path until known_from, "
+    "and decisions cannot tell them apart before then.",
     (
         _c("scenario", "name", "scenario id"),
-        _c("probability", "float", "probability of the scenario", min=0, max=1),
+        _c("probability", "float", "probability of the scenario (of its whole path)", min=0,
+           max=1),
         _c("description", "text", "free text", False, ""),
+        _c("parent", "name", "the scenario it branches from (empty: a root, known from the "
+           "first year)", False, ""),
+        _c("known_from", "year", "first year in which it can be told apart from its parent "
+           "(required with a parent)", False, None),
     ),
     key=("scenario",),
     required=False,

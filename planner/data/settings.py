@@ -9,10 +9,11 @@ from planner.data.schema import MAX_MAGNITUDE, MAX_MODEL_YEARS, YEAR_RANGE
 from planner.data.yamlio import Marks, finite_number, line_of, read_yaml, yaml_number
 from planner.errors import Problem
 from planner.rare_earths import BASES
+from planner.tree import BUILD_MODES
 
 KEYS = {"name", "description", "model", "currency", "years", "base_year", "discount_rate",
         "shortage_penalty_per_t", "objective", "eol_region", "cvar_alpha", "limits", "variants",
-        "share_basis"}
+        "share_basis", "builds"}
 
 
 def read_settings(path: Path, shown: str) -> tuple[Settings | None, Marks, list[Problem]]:
@@ -102,6 +103,11 @@ def read_settings(path: Path, shown: str) -> tuple[Settings | None, Marks, list[
     if share_basis not in BASES:
         bad(("share_basis",), f"unknown share basis {share_basis!r}",
             "rare_earth (shares of contained NdPr and Dy/Tb) or mass (shares of tonnes)")
+    builds = data.get("builds", "")
+    if builds not in ("",) + BUILD_MODES:
+        bad(("builds",), f"unknown build mode {builds!r}",
+            "tree (builds wait for what each scenario reveals) or shared (all builds decided "
+            "at the start, for every scenario)")
     for key in ("name", "description", "model", "currency", "eol_region"):
         value = data.get(key, "")
         if isinstance(value, bool) or not isinstance(value, str | int | float):
@@ -114,7 +120,7 @@ def read_settings(path: Path, shown: str) -> tuple[Settings | None, Marks, list[
         start=start, end=end, step=step, base_year=base_year, discount_rate=rate,
         shortage_penalty_per_t=penalty, objective=spec,
         eol_region=str(data.get("eol_region", "")), cvar_alpha=alpha, limits=limits,
-        share_basis=share_basis,
+        share_basis=share_basis, builds=builds,
     ), marks, problems
 
 

@@ -43,8 +43,10 @@ def define_trade_variables(pm) -> None:
     """flow[l,t,s] <= max_l m[l,t,s] and buy[k,t,s] <= max_k m[k,t,s]: what links carry and
     offers sell, in t (bounds from sets.flow and sets.buy, NaN: none)."""
     sets = pm.sets
-    pm.variables["flow"] = add_variables(pm.model, "flow", len(sets.flow), ub=sets.flow["ub"])
-    pm.variables["buy"] = add_variables(pm.model, "buy", len(sets.buy), ub=sets.buy["ub"])
+    pm.variables["flow"] = add_variables(pm.model, "flow", len(sets.flow), ub=sets.flow["ub"],
+                                         alias=pm.alias("flow", sets.flow))
+    pm.variables["buy"] = add_variables(pm.model, "buy", len(sets.buy), ub=sets.buy["ub"],
+                                        alias=pm.alias("buy", sets.buy))
 
 
 def balance_entries(pm) -> pd.DataFrame:
@@ -98,8 +100,10 @@ def define_balance(pm) -> None:
     dispose = rows[rows["commodity"].isin(disposable)].reset_index(names="row")
     pm.frames["short"] = short[KEY + ["row"]].reset_index(drop=True)
     pm.frames["dispose"] = dispose[KEY + ["row"]].reset_index(drop=True)
-    pm.variables["short"] = add_variables(pm.model, "short", len(short), ub=short["demand_t"])
-    pm.variables["dispose"] = add_variables(pm.model, "dispose", len(dispose))
+    pm.variables["short"] = add_variables(pm.model, "short", len(short), ub=short["demand_t"],
+                                          alias=pm.alias("short", short))
+    pm.variables["dispose"] = add_variables(pm.model, "dispose", len(dispose),
+                                            alias=pm.alias("dispose", dispose))
     pm.returns = returns = pd.concat([unplaced_returns(pm, short), option_returns(pm)],
                                      ignore_index=True)
     free = ~pd.MultiIndex.from_frame(returns[places]).isin(under_control)

@@ -28,13 +28,14 @@ from planner.data.instance import Instance
 from planner.formulation.balance import define_balance, define_trade_variables
 from planner.formulation.capacity import define_capacity_constraints, define_capacity_variables
 from planner.formulation.collection import define_collection_rows, define_collection_variables
-from planner.formulation.families import FAMILIES
+from planner.formulation.families import FAMILIES, family_named
 from planner.formulation.measures import define_objective
 from planner.formulation.objectives import define_objective_coefficients
 from planner.formulation.policies import define_policies, schedule_policies
 from planner.formulation.products import define_product_rows, define_product_variables
 from planner.formulation.rows import DryModel
 from planner.formulation.sets import ModelSets, model_sets
+from planner.tree import ScenarioTree
 
 
 @dataclass
@@ -62,6 +63,13 @@ class PlanningModel:
     measures: dict = field(default_factory=dict)  # measure name -> Linear (measures.py)
     objective: object = None  # the Linear minimised (measures.set_objective)
     build_seconds: float = 0.0
+    tree: ScenarioTree | None = None
+
+    def alias(self, family: str, frame: pd.DataFrame) -> np.ndarray | None:
+        """The aliases of a variable family's elements (planner.tree): each decision of year
+        t stands for the node of its scenario in t; builds for one node when shared."""
+        shared = family == "build" and self.tree.shared_builds
+        return self.tree.alias(frame, family_named(family).index, shared)
 
 
 Step = Callable[["PlanningModel"], None]
@@ -90,7 +98,7 @@ def build_model(instance: Instance, dry: bool = False) -> PlanningModel:
     solved model in place."""
     start = time.perf_counter()
     sets = model_sets(instance)
-    pm = PlanningModel(instance, sets, sets.arrivals)
+    pm = PlanningModel(instance, sets, sets.arrivals, tree=ScenarioTree.of(instance))
     if dry:
         pm.model = DryModel()
     pm.model.name = instance.name

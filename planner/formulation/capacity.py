@@ -1,15 +1,17 @@
 """Capacity: integer build modules and activity bounded by existing plus built capacity.
 
-  build[f,tau] in {0..max_modules[f]}                           (tau in f's build window)
-  act[f,t,s] <= avail[f,t,s] * (existing[f,t] + module[f] * sum_{tau online at t} build[f,tau])
-  sum_tau build[f,tau] <= max_modules[f]
+  build[f,tau,s] in {0..max_modules[f]}                        (tau in f's build window)
+  act[f,t,s] <= avail[f,t,s] * (existing[f,t] + module[f] * sum_{tau online at t} build[f,tau,s])
+  sum_tau build[f,tau,s] <= max_modules[f]
+build[f,tau,s] is the decision of the node of s in tau (planner.tree): one for all scenarios
+when builds are shared, one per scenario once it is known when they follow the tree.
 avail[f,t,s] is the facility's availability times the scenario's multiplier on it, at most 1.
 Activity is bounded by avail * (existing + module * max_modules) where no build is online,
 so facilities without candidates need no constraint rows at all.
 
 pm.frames["capacity"] describes the capacity rows (facility, year, scenario, avail, and `act`,
 the position of the row's activity variable); pm.frames["build_limit"] the build-limit rows
-(facility).
+(facility, scenario).
 """
 
 from __future__ import annotations
@@ -26,8 +28,10 @@ def define_capacity_variables(pm) -> None:
     max_modules = sets.facilities.set_index("facility")["max_modules"]
     pm.variables["build"] = add_variables(
         pm.model, "build", len(sets.build),
-        ub=max_modules.loc[sets.build["facility"]].to_numpy(dtype=float), integer=True)
-    pm.variables["act"] = add_variables(pm.model, "act", len(sets.act), ub=sets.act["ub"])
+        ub=max_modules.loc[sets.build["facility"]].to_numpy(dtype=float), integer=True,
+        alias=pm.alias("build", sets.build))
+    pm.variables["act"] = add_variables(pm.model, "act", len(sets.act), ub=sets.act["ub"],
+                                        alias=pm.alias("act", sets.act))
 
 
 def define_capacity_constraints(pm) -> None:
@@ -36,7 +40,8 @@ def define_capacity_constraints(pm) -> None:
     fac = sets.facilities.set_index("facility")
     act = sets.act.reset_index(names="a")
     # capacity rows: activity of (f, t, s) where some module may be online
-    pairs = act.merge(sets.online[["facility", "year", "b"]], on=["facility", "year"])
+    pairs = act.merge(sets.online[["facility", "year", "scenario", "b"]],
+                      on=["facility", "year", "scenario"])
     rows = pairs[["a"]].drop_duplicates().reset_index(drop=True).reset_index(names="row")
     pairs = pairs.merge(rows, on="a")
     module = fac["module_t"].loc[pairs["facility"]].to_numpy()
@@ -51,11 +56,12 @@ def define_capacity_constraints(pm) -> None:
              pm.variables)
 
     build = sets.build.reset_index(names="b")
-    counts = build.groupby("facility")["b"].transform("size")
+    counts = build.groupby(["facility", "scenario"])["b"].transform("size")
     limited = build[counts > 1]
-    keys = pd.Index(limited["facility"].unique())
-    row = keys.get_indexer(limited["facility"])
-    pm.frames["build_limit"] = pd.DataFrame({"facility": keys.to_numpy()})
+    keys = limited[["facility", "scenario"]].drop_duplicates().reset_index(drop=True)
+    row = pd.MultiIndex.from_frame(keys).get_indexer(
+        pd.MultiIndex.from_frame(limited[["facility", "scenario"]]))
+    pm.frames["build_limit"] = keys
     add_rows(pm.model, "build_limit", terms(row, "build", limited["b"], 1.0), len(keys),
-             np.full(len(keys), np.nan), fac["max_modules"].loc[keys].to_numpy(dtype=float),
-             pm.variables)
+             np.full(len(keys), np.nan),
+             fac["max_modules"].loc[keys["facility"]].to_numpy(dtype=float), pm.variables)

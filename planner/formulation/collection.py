@@ -54,8 +54,10 @@ def define_collection_variables(pm) -> None:
     places = sets.collection[PLACE + ["commodity"]].drop_duplicates()
     uncollected = places.merge(scen, how="cross").reset_index(drop=True)
     pm.frames["collect"], pm.frames["uncollected"] = collect, uncollected
-    pm.variables["collect"] = add_variables(pm.model, "collect", len(collect))
-    pm.variables["uncollected"] = add_variables(pm.model, "uncollected", len(uncollected))
+    pm.variables["collect"] = add_variables(pm.model, "collect", len(collect),
+                                            alias=pm.alias("collect", collect))
+    pm.variables["uncollected"] = add_variables(pm.model, "uncollected", len(uncollected),
+                                                alias=pm.alias("uncollected", uncollected))
 
 
 def collected_into_balance(pm, row_of: pd.Series) -> pd.DataFrame:

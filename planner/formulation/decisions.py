@@ -1,12 +1,14 @@
 """Decisions imposed on a built model: fix, force or forbid builds, forbid a country, or hold a
 whole build plan (evaluate a plan against other data and re-optimise operations only).
 
-  --fix-build F=M@Y   build[F, Y] = M                 (modules decided in year Y)
-  --fix-build F=M     sum_Y build[F, Y] = M           (M modules in all, the years free)
-  --forbid-build F    build[F, Y] = 0 for every Y
+  --fix-build F=M@Y   build[F, Y, s] = M                 (decided in year Y, every scenario)
+  --fix-build F=M     sum_Y build[F, Y, s] = M  for each s (M modules in all, years free)
+  --forbid-build F    build[F, Y, s] = 0 for every Y and s
   --forbid-country C  buy[o, t, s] = 0 for offers in C's regions and
                       flow[l, t, s] = 0 for links leaving C's regions
-  plan (evaluate)     build[F, Y] = the plan's modules, 0 for every build not in the plan
+  plan (evaluate)     build[F, Y, s] = the plan's modules, 0 for every build not in the plan
+                      (a plan per scenario where it names the scenarios, else the same plan
+                      in every scenario)
 
 Fixed variables leave the problem HiGHS sees (Pyomo keeps their values); a module total is
 one equality row. Every decision is checked against the model and all problems are reported
@@ -80,7 +82,8 @@ def parse_fix_build(text: str) -> FixBuild:
 
 
 def read_plan(path: Path) -> pd.DataFrame:
-    """The builds of a run folder (its builds.csv), or a CSV with facility, year, modules."""
+    """The builds of a run folder (its builds.csv), or a CSV with facility, year, modules
+    (and scenario, for a plan that differs by scenario)."""
     file = path / "builds.csv" if path.is_dir() else path
     if not file.is_file():
         raise InputError([Problem(str(path), None, None, "no build plan here",
@@ -91,7 +94,7 @@ def read_plan(path: Path) -> pd.DataFrame:
     if missing:
         raise InputError([Problem(str(file), 1, None, f"missing columns {sorted(missing)}",
                                   "facility, year, modules")])
-    return plan[["facility", "year", "modules"]]
+    return plan[["facility", "year", "modules"] + (["scenario"] if "scenario" in plan else [])]
 
 
 def apply_decisions(pm, decisions: Decisions) -> None:
@@ -130,13 +133,22 @@ def apply_decisions(pm, decisions: Decisions) -> None:
                 bad(source, f"{fix.facility} cannot be built in {fix.year}",
                     "a build year from " + _years(rows["year"]))
                 continue
-            variables[pick[0]].fix(fix.modules)
-        elif len(rows) == 1:
-            variables[rows.index[0]].fix(fix.modules)
+            for i in pick:
+                variables[i].fix(fix.modules)
+        elif rows["year"].nunique() == 1:
+            for i in rows.index:
+                variables[i].fix(fix.modules)
         else:
-            total = pyo.Constraint(expr=sum(variables[i] for i in rows.index) == fix.modules)
+            # one row per scenario, once for the scenarios whose builds are the same variables
+            totals = {}
+            for _, part in rows.groupby("scenario", sort=False):
+                distinct = {id(variables[i]): variables[i] for i in part.index}
+                totals.setdefault(frozenset(distinct), list(distinct.values()))
+            total = pyo.ConstraintList()
             pm.model.add_component(
                 family_named("fixed_total_<facility>").component(facility=fix.facility), total)
+            for body in totals.values():
+                total.add(sum(body) == fix.modules)
     for facility in decisions.forbid_build:
         if candidate(f"--forbid-build {facility}", facility):
             for i in by_facility[facility]:
@@ -178,9 +190,26 @@ def _forbid_countries(pm, countries, bad) -> None:
 
 def _hold_plan(pm, decisions: Decisions, bad) -> None:
     build = pm.frames["build"].reset_index(names="b")
-    plan = decisions.plan.groupby(["facility", "year"], as_index=False)["modules"].sum()
-    merged = plan.merge(build, on=["facility", "year"], how="left")
-    for r in merged[merged["b"].isna()].itertuples():
+    plan = decisions.plan
+    scenarios = set(pm.sets.scenarios["scenario"])
+    if "scenario" in plan and not scenarios <= set(plan["scenario"]):
+        # a plan of other scenarios holds here only where it is the same in all of them
+        per = plan.groupby("scenario")[["facility", "year", "modules"]].apply(
+            lambda p: tuple(sorted(map(tuple, p.to_numpy().tolist()))))
+        if per.nunique() > 1:
+            bad(decisions.plan_source, "the plan differs by scenario, and its scenarios ("
+                + ", ".join(sorted(per.index)) + ") are not this instance's",
+                "a plan for the scenarios " + ", ".join(sorted(scenarios)) +
+                ", or one shared by all")
+            return
+        plan = plan[plan["scenario"] == per.index[0]].drop(columns="scenario")
+    keys = ["facility", "year"] + (["scenario"] if "scenario" in plan else [])
+    if "scenario" not in plan:
+        plan = plan.merge(pm.sets.scenarios[["scenario"]], how="cross")
+    plan = plan.groupby(["facility", "year", "scenario"], as_index=False)["modules"].sum()
+    merged = plan.merge(build, on=["facility", "year", "scenario"], how="left")
+    shown = merged[merged["b"].isna()].drop_duplicates(keys)
+    for r in shown.itertuples():
         bad(decisions.plan_source, f"the plan builds {r.modules} module(s) of {r.facility} in "
             f"{r.year}, which this instance does not allow",
             "builds within each facility's build window")

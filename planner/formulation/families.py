@@ -45,6 +45,10 @@ class Family:
     when: str
     module: str
     meaning: str
+    # the columns of the family's frame that name one variable (variable families of the
+    # model); a year and a scenario among them make it a decision of that year and scenario,
+    # shared by the scenarios of one node of the tree (planner.tree)
+    index: tuple[str, ...] = ()
 
     def component(self, **parts: str) -> str:
         """The component name for one item, e.g. "bound_risk" for bound_<measure> with
@@ -60,27 +64,39 @@ class Family:
 FAMILIES: tuple[Family, ...] = (
     # decisions (the variables of the extensive form)
     Family("build", "variable", "model", "formulation/capacity.py",
-           "modules of candidate facility f decided in year tau, online from tau + lead_f"),
+           "modules of candidate facility f decided in year tau, scenario s, online from "
+           "tau + lead_f",
+           index=("facility", "year", "scenario")),
     Family("act", "variable", "model", "formulation/capacity.py",
-           "activity of facility f in year t, scenario s (t of its reference output)"),
+           "activity of facility f in year t, scenario s (t of its reference output)",
+           index=("facility", "year", "scenario")),
     Family("flow", "variable", "model", "formulation/balance.py",
-           "t shipped on link l in year t, scenario s"),
+           "t shipped on link l in year t, scenario s",
+           index=("link", "year", "scenario")),
     Family("buy", "variable", "model", "formulation/balance.py",
-           "t bought from offer k in year t, scenario s (sold to it, for a sell offer)"),
+           "t bought from offer k in year t, scenario s (sold to it, for a sell offer)",
+           index=("offer", "year", "scenario")),
     Family("collect", "variable", "model", "formulation/collection.py",
-           "t of product e's end of life collected by tier k at (r, t, s)"),
+           "t of product e's end of life collected by tier k at (r, t, s)",
+           index=("product", "region", "tier", "year", "scenario")),
     Family("uncollected", "variable", "model", "formulation/collection.py",
-           "t of product e's end of life at (r, t, s) neither leaked nor collected (disposed of)"),
+           "t of product e's end of life at (r, t, s) neither leaked nor collected (disposed of)",
+           index=("product", "region", "year", "scenario")),
     Family("serve", "variable", "model", "formulation/products.py",
-           "t of commodity c accepted by product e placed in its place at (r, t, s)"),
+           "t of commodity c accepted by product e placed in its place at (r, t, s)",
+           index=("product", "commodity", "placed", "region", "year", "scenario")),
     Family("extend", "variable", "model", "formulation/products.py",
-           "t of product e retiring at (r, t, s) kept in use longer by life-extension option o"),
+           "t of product e retiring at (r, t, s) kept in use longer by life-extension option o",
+           index=("option", "product", "placed", "region", "year", "scenario")),
     Family("substitute", "variable", "model", "formulation/products.py",
-           "t of product e's demand at (r, t, s) met by magnet-free substitution option o"),
+           "t of product e's demand at (r, t, s) met by magnet-free substitution option o",
+           index=("option", "product", "placed", "region", "year", "scenario")),
     Family("short", "variable", "model", "formulation/balance.py",
-           "unmet demand of (r, c, t, s), t"),
+           "unmet demand of (r, c, t, s), t",
+           index=("region", "commodity", "year", "scenario")),
     Family("dispose", "variable", "model", "formulation/balance.py",
-           "t of a disposable commodity disposed at (r, c, t, s)"),
+           "t of a disposable commodity disposed at (r, c, t, s)",
+           index=("region", "commodity", "year", "scenario")),
     # constraints
     Family("balance", "row", "model", "formulation/balance.py",
            "commodity balance of (r, c, t, s): supply - use = demand - arrivals"),

@@ -24,7 +24,15 @@ from planner.chain import commodity_stages
 from planner.data.instance import OBJECTIVES
 from planner.data.network import is_import
 from planner.formulation.families import family_named
-from planner.formulation.rows import DryModel, add_rows, add_variables, linear_expression, terms
+from planner.formulation.rows import (
+    DryModel,
+    add_rows,
+    add_variables,
+    collapsed,
+    linear_expression,
+    specs_of,
+    terms,
+)
 from planner.formulation.sets import yearly_factor
 
 # the components this module adds (each a family of planner.formulation.families)
@@ -55,7 +63,9 @@ class Linear:
     def expression(self, pm):
         """The Pyomo expression without the constant (kept apart: see `constant`)."""
         variables, coefs = [], []
+        alias = specs_of(pm.model).alias
         for family, c in self.coefs.items():
+            c = collapsed(c, alias.get(family))
             nz = np.flatnonzero(c)
             variables += pm.variables[family][nz].tolist()
             coefs += c[nz].tolist()

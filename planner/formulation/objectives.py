@@ -3,7 +3,8 @@
 cost (discounted, currency) = sum_t DF_t w_t [capital charge + fixed O&M * capacity
   + variable cost * act + (transport + tariff) * flow + price * buy + collection cost * collect
   + option cost * (extend + substitute) - price * sell + disposal cost * (dispose + uncollected)
-  + shortage penalty * short], second-stage terms weighted by scenario probability pi_s.
+  + shortage penalty * short], every term of scenario s weighted by its probability pi_s (a
+  decision shared by the scenarios of a node carries the node's probability: planner.tree).
 Capital charge (module_charges, the one place it is computed; results/tables.py reads it too):
 a module of facility f built in tau costs capex[f] * CRF(rate, life[f]) in every model year it
 operates inside the horizon, so a one-year horizon with rate 0 and life 1 charges exactly the
@@ -85,7 +86,7 @@ def cost_coefficients(pm) -> dict[str, dict[str, np.ndarray]]:
     out = {c: {} for c in COST_COMPONENTS}
 
     on = sets.online
-    df_on = yearly_factor(sets, on["year"])
+    df_on = yearly_factor(sets, on["year"], on["scenario"])
     charges = module_charges(sets, inst.settings.discount_rate)
     for component in ("capital", "fixed_om"):
         out[component]["build"] = np.bincount(on["b"], charges[component].to_numpy() * df_on,

@@ -90,12 +90,14 @@ def define_product_variables(pm) -> None:
     sets.options of each kind, with their upper bound `ub`, t)."""
     sets = pm.sets
     pm.frames["serve"] = sets.serve
-    pm.variables["serve"] = add_variables(pm.model, "serve", len(sets.serve), ub=sets.serve["ub"])
+    pm.variables["serve"] = add_variables(pm.model, "serve", len(sets.serve), ub=sets.serve["ub"],
+                                          alias=pm.alias("serve", sets.serve))
     for kind, family in OPTION_FAMILY.items():
         rows = sets.options[sets.options["kind"] == kind].reset_index(drop=True)
         share = rows["max_share"] if kind == "substitution" else 1.0
         pm.frames[family] = rows = rows.assign(ub=share * rows["demand_t"])
-        pm.variables[family] = add_variables(pm.model, family, len(rows), ub=rows["ub"])
+        pm.variables[family] = add_variables(pm.model, family, len(rows), ub=rows["ub"],
+                                             alias=pm.alias(family, rows))
 
 
 def product_entries(pm) -> pd.DataFrame:

@@ -5,18 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from planner.data.effects import effect_table
 
-def effect_table(effects: pd.DataFrame, years: np.ndarray) -> pd.DataFrame:
-    """Resolved effects -> kind, attribute, item, year, scenario, multiply (multiplied out)."""
-    if effects.empty:
-        return pd.DataFrame(columns=["kind", "attribute", "item", "year", "scenario", "multiply"])
-    e = effects.copy()
-    e["from_year"] = e["from_year"].fillna(years[0]).astype(int)
-    e["to_year"] = e["to_year"].fillna(years[-1]).astype(int)
-    e = e.merge(pd.DataFrame({"year": years}), how="cross")
-    e = e[(e["year"] >= e["from_year"]) & (e["year"] <= e["to_year"])]
-    return e.groupby(["kind", "attribute", "item", "year", "scenario"], as_index=False)[
-        "multiply"].prod()
+__all__ = ["effect_table", "multiplier"]
 
 
 def multiplier(table: pd.DataFrame, kind: str, attribute: str, frame: pd.DataFrame,

@@ -1,14 +1,14 @@
 """Sparse index sets of the model, computed once from the instance with pandas (no cross products).
 
 Every variable family is a DataFrame whose row i describes variable i of that family:
-  build  (facility, year)            modules commissioned-by-decision in `year`
+  build  (facility, year, scenario)  modules commissioned-by-decision in `year`
   act    (facility, year, scenario)  activity, t of reference output; `avail` and `var_mult`
   flow   (link, year, scenario)      t shipped on a link; `cost_mult`, `tariff_mult`
   buy    (offer, year, scenario)     t bought from an offer; `price_mult`
   short  (region, commodity, year, scenario)  unmet demand, t
   dispose (region, commodity, year, scenario) t disposed
-`online` pairs each build (facility, build year) with the model years its modules operate in:
-build year tau counts in year t when tau + lead <= t < tau + lead + life.
+`online` pairs each build (facility, build year, scenario) with the model years its modules
+operate in: build year tau counts in year t when tau + lead <= t < tau + lead + life.
 Scenario effects enter as multipliers on these rows (bounds `ub`, costs, availability) and on
 the demand, so every second-stage datum is indexed by scenario.
 """
@@ -40,7 +40,7 @@ class ModelSets:
     facilities: pd.DataFrame   # one row per facility, with its process data
     existing: pd.DataFrame     # facility, year, existing_t (only years with capacity)
     build: pd.DataFrame
-    online: pd.DataFrame       # facility, build_year (-> build row `b`), year
+    online: pd.DataFrame       # facility, build_year, scenario (-> build row `b`), year
     act: pd.DataFrame
     flow: pd.DataFrame
     buy: pd.DataFrame
@@ -102,14 +102,14 @@ def model_sets(instance: Instance) -> ModelSets:
     build = _cross(cand[["facility", "earliest_year", "lead_years"]], years, "year")
     build = build[(build["year"] >= build["earliest_year"]) &
                   (build["year"] + build["lead_years"] <= s.end)]
-    build = build[["facility", "year"]].reset_index(drop=True)
+    build = _cross(build[["facility", "year"]], scen["scenario"], "scenario")
 
     pairs = build.rename(columns={"year": "build_year"}).reset_index(names="b")
     pairs = pairs.merge(fac[["facility", "lead_years", "life_years"]], on="facility")
     online = _cross(pairs, years, "year")
     first = online["build_year"] + online["lead_years"]
     online = online[(online["year"] >= first) & (online["year"] < first + online["life_years"])]
-    online = online[["facility", "build_year", "b", "year"]].reset_index(drop=True)
+    online = online[["facility", "build_year", "scenario", "b", "year"]].reset_index(drop=True)
 
     # activity exists where some capacity may exist; its bound is the most capacity possible
     avail = fac.set_index("facility")["availability"]

@@ -42,12 +42,22 @@ def objectives(runs: list[Run], names: list[str]) -> pd.DataFrame:
     return frame
 
 
+def expected_builds(run: Run) -> pd.DataFrame:
+    """The run's builds with capacity_added_t weighted by each scenario's probability (the
+    expected build; the plan itself where builds are shared by all scenarios)."""
+    b = run.tables["builds"]
+    if "scenario" not in b:  # a run folder written before builds had a scenario
+        return b
+    weight = b["scenario"].map(run.probability).to_numpy()
+    return b.assign(capacity_added_t=b["capacity_added_t"] * weight)
+
+
 def builds(runs: list[Run], names: list[str]) -> pd.DataFrame:
-    """facility, process, and per run the capacity built (t/yr) and when it comes online
-    ("2027 +100, 2031 +50"): the facilities where the runs differ."""
+    """facility, process, and per run the capacity built (t/yr, expected over scenarios) and
+    when it comes online ("2027 +100, 2031 +50"): the facilities where the runs differ."""
     parts = []
     for run, name in zip(runs, names):
-        b = run.tables["builds"]
+        b = expected_builds(run)
         b = b.groupby(["facility", "process", "online_year"], as_index=False)[
             "capacity_added_t"].sum()
         b["step"] = [f"{y} +{t:,.0f}" for y, t in zip(b["online_year"], b["capacity_added_t"])]
@@ -106,7 +116,7 @@ def share_figure(frame: pd.DataFrame, key: str, names: list[str], title: str,
 def builds_figure(runs: list[Run], names: list[str]) -> dict:
     data = []
     for run, name in zip(runs, names):
-        b = run.tables["builds"].groupby("facility")["capacity_added_t"].sum()
+        b = expected_builds(run).groupby("facility")["capacity_added_t"].sum()
         data.append({"type": "bar", "name": plot_text(name), "x": [plot_text(f) for f in b.index],
                      "y": b.tolist()})
     return {"data": data, "layout": fig.layout("Capacity built by facility (t/yr)", "t/yr",

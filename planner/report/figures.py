@@ -136,10 +136,10 @@ def _caption(graph) -> str:
 
 # --- capacity, sourcing, costs, emissions, risk ---------------------------------------------
 
-def capacity_figure(run: Run) -> dict:
-    """Capacity by site (stacked, coloured by facility type) with each build marked at the year
-    its modules come online."""
-    cap = run.tables["capacity"]
+def capacity_figure(run: Run, scenario: str) -> dict:
+    """Capacity by site in a scenario (stacked, coloured by facility type) with each of its
+    builds marked at the year its modules come online."""
+    cap = pick(run.tables["capacity"], scenario)
     by_process = colours(cap["process"])
     data = []
     for (process, facility), part in cap.groupby(["process", "facility"], sort=True):
@@ -148,7 +148,7 @@ def capacity_figure(run: Run) -> dict:
                      "legendgroup": plot_text(process),
                      "marker": {"color": by_process[process], "line": {"width": 0.5,
                                                                        "color": "#ffffff"}}})
-    builds = run.tables["builds"]
+    builds = pick(run.tables["builds"], scenario)
     if len(builds):
         total = cap.groupby("year")["capacity_t"].sum()
         data.append({"type": "scatter", "mode": "markers", "name": "build comes online",

@@ -77,13 +77,33 @@ def value_stream_section(run: Run) -> str:
 
 
 def capacity_section(run: Run) -> str:
-    builds = run.tables["builds"]
-    body = chart("chart-capacity") + "<h3>Builds</h3>" + table(
-        builds, {"capacity_added_t": 0}, empty="no new capacity is built")
+    body = chart("chart-capacity") + build_plan_block(run)
     body += productivity_block(run) + product_options_block(run)
     return section("capacity", "Capacity timeline", body,
-                   "Capacity in place each year by site; triangles mark the year new modules "
-                   "come online.")
+                   "Capacity in place each year by site in the chosen scenario; triangles mark "
+                   "the year new modules come online.")
+
+
+def build_plan_block(run: Run) -> str:
+    """The build plan as a decision tree: what to build now (for all scenarios), then what to
+    build once each scenario is known, with the probability of getting there."""
+    plan = run.tables.get("build_plan")
+    if plan is None:  # a run folder written before build plans had a tree
+        return "<h3>Builds</h3>" + table(run.tables["builds"], {"capacity_added_t": 0},
+                                         empty="no new capacity is built")
+    if plan.empty:
+        return '<h3>Build plan</h3><p class="empty">no new capacity is built</p>'
+    parts = ['<h3>Build plan</h3><p class="note">Each decision is taken for the scenarios '
+             "that cannot yet be told apart in its year: first what to build whatever "
+             "happens, then what to build once a scenario is known.</p>"]
+    for (scenarios, probability), group in plan.groupby(["scenarios", "probability"],
+                                                        sort=False):
+        heading = ("Build whatever happens" if scenarios == "all scenarios" else
+                   f"If {scenarios} (p = {probability:.2f})")
+        parts.append(f"<h4>{esc(heading)}</h4>" + table(
+            group[["year", "facility", "process", "region", "online_year", "modules",
+                   "capacity_added_t"]], {"capacity_added_t": 0}))
+    return "".join(parts)
 
 
 def productivity_block(run: Run) -> str:
@@ -208,7 +228,7 @@ def shadow_block(run: Run, top: int = 25) -> str:
 
 
 def report_data(run: Run, front: Front | None) -> dict:
-    charts = {"chart-capacity": fig.capacity_figure(run)}
+    charts = {}
     if len(run.scenarios) > 1:
         charts["chart-scenarios"] = fig.scenario_figure(run)
     if front is not None:
@@ -216,7 +236,8 @@ def report_data(run: Run, front: Front | None) -> dict:
                                                    run.currency)
     by_scenario: dict[str, dict] = {}
     for s in run.scenarios:
-        figures = {"chart-sourcing": fig.sourcing_figure(run, s),
+        figures = {"chart-capacity": fig.capacity_figure(run, s),
+                   "chart-sourcing": fig.sourcing_figure(run, s),
                    "chart-shares": fig.shares_figure(run, s),
                    "chart-concentration": fig.concentration_figure(run, s),
                    "chart-collection": fig.collection_figure(run, s),

@@ -44,15 +44,19 @@ def format_summary(summary: dict, tables: dict[str, pd.DataFrame]) -> str:
         lines.append(f"  - {message}")
     if not tables:
         return "\n".join(lines)
-    builds = tables["builds"]
-    if len(builds):
-        lines.append("builds (decision year: modules; capacity added over the horizon):")
-        for (facility, process, region), group in builds.groupby(
-                ["facility", "process", "region"], sort=False):
-            years = ", ".join(f"{y}: {m}" for y, m in zip(group["year"], group["modules"]))
-            lines.append(f"  {facility} ({process} at {region}) {years}; "
-                         f"+{group['capacity_added_t'].sum():,.0f} t/yr, first online "
-                         f"{group['online_year'].min()}")
+    plan = tables.get("build_plan")
+    if plan is not None and len(plan):
+        for (scenarios, probability), decided in plan.groupby(["scenarios", "probability"],
+                                                             sort=False):
+            head = ("whatever happens" if scenarios == "all scenarios" else
+                    f"if {scenarios} (p = {probability:.2f})")
+            lines.append(f"builds {head} (decision year: modules; capacity added):")
+            for (facility, process, region), group in decided.groupby(
+                    ["facility", "process", "region"], sort=False):
+                years = ", ".join(f"{y}: {m}" for y, m in zip(group["year"], group["modules"]))
+                lines.append(f"  {facility} ({process} at {region}) {years}; "
+                             f"+{group['capacity_added_t'].sum():,.0f} t/yr, first online "
+                             f"{group['online_year'].min()}")
     else:
         lines.append("builds: none")
     loops = tables.get("loop_shares")

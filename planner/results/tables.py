@@ -32,30 +32,25 @@ def result_tables(pm: PlanningModel, sol: Solution) -> dict[str, pd.DataFrame]:
     fac = sets.facilities[["facility", "process", "region", "module_t", "lead_years"]]
     cur = inst.settings.currency
 
-    builds = sets.build.assign(modules=x["build"].astype(int)).merge(fac, on="facility")
-    # the first model year the modules operate in (build year + lead, rounded up to the grid)
-    first = np.searchsorted(sets.years, builds["year"] + builds["lead_years"])
-    builds["online_year"] = sets.years[np.minimum(first, len(sets.years) - 1)]
-    builds["capacity_added_t"] = builds["modules"] * builds["module_t"]
-    builds = builds[builds["modules"] > 0][["facility", "process", "region", "year", "online_year",
-                                            "modules", "capacity_added_t"]].reset_index(drop=True)
-
+    builds = build_table(pm, sol)
     on = sets.online.assign(modules=x["build"][sets.online["b"]])
     on = on.merge(fac[["facility", "module_t"]], on="facility")
     built = (on.assign(built_t=on["modules"] * on["module_t"])
-             .groupby(["facility", "year"], as_index=False)["built_t"].sum())
-    capacity = sets.existing.merge(built, on=["facility", "year"], how="outer").fillna(0.0)
+             .groupby(["facility", "year", "scenario"], as_index=False)["built_t"].sum())
+    existing = sets.existing.merge(sets.scenarios[["scenario"]], how="cross")
+    capacity = existing.merge(built, on=["facility", "year", "scenario"], how="outer").fillna(
+        {"existing_t": 0.0, "built_t": 0.0})
     capacity["capacity_t"] = capacity["existing_t"] + capacity["built_t"]
     capacity = capacity.merge(fac[["facility", "process", "region"]], on="facility")
     capacity = capacity[capacity["capacity_t"] > TOL][
-        ["facility", "process", "region", "year", "existing_t", "built_t", "capacity_t"]
-    ].sort_values(["facility", "year"]).reset_index(drop=True)
+        ["scenario", "facility", "process", "region", "year", "existing_t", "built_t",
+         "capacity_t"]].sort_values(["scenario", "facility", "year"]).reset_index(drop=True)
 
     activity = sets.act.assign(activity_t=x["act"]).merge(fac, on="facility")
     activity = _nonzero(activity[["scenario", "facility", "process", "region", "year",
                                   "activity_t", "avail"]], "activity_t")
-    activity = activity.merge(capacity[["facility", "year", "capacity_t"]],
-                              on=["facility", "year"], how="left")
+    activity = activity.merge(capacity[["scenario", "facility", "year", "capacity_t"]],
+                              on=["scenario", "facility", "year"], how="left")
     # share of the usable capacity (capacity x availability in that year and scenario)
     activity["utilisation"] = activity["activity_t"] / (activity["capacity_t"] *
                                                          activity["avail"])
@@ -87,7 +82,8 @@ def result_tables(pm: PlanningModel, sol: Solution) -> dict[str, pd.DataFrame]:
     costs = cost_table(pm, sol)
     costs = costs.rename(columns={"value": f"value_{cur}", "undiscounted": f"undiscounted_{cur}"})
     return {
-        "builds": builds, "capacity": capacity, "activity": activity,
+        "builds": builds, "build_plan": build_plan(pm, builds), "capacity": capacity,
+        "activity": activity,
         "process_flows": process_flows(activity, inst.chain), "flows": flows,
         "purchases": purchases, "sales": sales, "demand": demand, "shortfall": shortfall,
         "disposal": disposal,
@@ -95,6 +91,47 @@ def result_tables(pm: PlanningModel, sol: Solution) -> dict[str, pd.DataFrame]:
         "product_options": product_option_table(pm, sol), "costs": costs,
         "emissions": emission_table(pm, sol),
     }
+
+
+def build_table(pm: PlanningModel, sol: Solution) -> pd.DataFrame:
+    """scenario, facility, process, region, year (decided), online_year, modules,
+    capacity_added_t, node: every build in every scenario; `node` is the scenario that stands
+    for all that cannot yet be told apart in the decision year (planner.tree), so rows with
+    the same node, year and facility are one decision."""
+    sets = pm.sets
+    fac = sets.facilities[["facility", "process", "region", "module_t", "lead_years"]]
+    builds = sets.build.assign(modules=sol.values["build"].astype(int)).merge(fac, on="facility")
+    # the first model year the modules operate in (build year + lead, rounded up to the grid)
+    first = np.searchsorted(sets.years, builds["year"] + builds["lead_years"])
+    builds["online_year"] = sets.years[np.minimum(first, len(sets.years) - 1)]
+    builds["capacity_added_t"] = builds["modules"] * builds["module_t"]
+    builds["node"] = pm.tree.node(builds["scenario"], builds["year"],
+                                  shared=pm.tree.shared_builds)
+    return builds[builds["modules"] > 0][
+        ["scenario", "facility", "process", "region", "year", "online_year", "modules",
+         "capacity_added_t", "node"]].reset_index(drop=True)
+
+
+def build_plan(pm: PlanningModel, builds: pd.DataFrame) -> pd.DataFrame:
+    """The build plan as a tree: one row per decision, node, scenarios (the scenarios it is
+    taken for: "all scenarios" or their names), probability (of reaching it), year, facility,
+    process, region, online_year, modules, capacity_added_t; decisions for all scenarios
+    first, then by year."""
+    columns = ["node", "scenarios", "probability", "year", "facility", "process", "region",
+               "online_year", "modules", "capacity_added_t"]
+    if builds.empty:
+        return pd.DataFrame(columns=columns)
+    prob = pm.sets.scenarios.set_index("scenario")["probability"]
+    members = builds.groupby(["node", "year", "facility"])["scenario"].agg(list)
+    plan = builds.drop_duplicates(["node", "year", "facility"]).copy()
+    names = members.loc[pd.MultiIndex.from_frame(plan[["node", "year", "facility"]])]
+    everyone = len(pm.sets.scenarios)
+    plan["scenarios"] = [("all scenarios" if len(m) == everyone else ", ".join(m))
+                         for m in names]
+    plan["probability"] = [float(prob.loc[m].sum()) for m in names]
+    plan = plan.sort_values(["probability", "year", "facility"], ascending=[False, True, True],
+                            kind="stable")
+    return plan[columns].reset_index(drop=True)
 
 
 def trades(pm: PlanningModel, sol: Solution) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -245,8 +282,8 @@ def _facility_keys(pm: PlanningModel, facilities: pd.Series) -> dict[str, np.nda
 def cost_table(pm: PlanningModel, sol: Solution) -> pd.DataFrame:
     """scenario, probability, component, region, stage, year, value (discounted), undiscounted:
     the cost of each component, region, stage and year if that scenario happens;
-    sum_s probability * value is the cost objective. First-stage costs (capital, fixed O&M)
-    appear in every scenario."""
+    sum_s probability * value is the cost objective. Capital and fixed O&M are those of the
+    scenario's own builds; the fixed O&M of existing capacity appears in every scenario."""
     sets, x = pm.sets, sol.values
     df = sets.discount
     w = sets.weight
@@ -256,14 +293,15 @@ def cost_table(pm: PlanningModel, sol: Solution) -> pd.DataFrame:
     charges = module_charges(sets, pm.instance.settings.discount_rate)
     per_year = x["build"][on["b"]] * w.loc[on["year"]].to_numpy()
     on_keys = _facility_keys(pm, on["facility"])
-    first_stage = [pd.DataFrame({"component": component, "year": on["year"], **on_keys,
-                                 "undiscounted": per_year * charges[component].to_numpy()})
-                   for component in ("capital", "fixed_om")]
-    first_stage.append(pd.DataFrame({"component": "fixed_om", "year": ex["year"],
-                                     **_facility_keys(pm, ex["facility"]),
-                                     "undiscounted": existing_fixed_om(sets) *
-                                     w.loc[ex["year"]].to_numpy()}))
-    parts = [pd.concat(first_stage).merge(sets.scenarios[["scenario"]], how="cross")]
+    parts = [pd.DataFrame({"component": component, "year": on["year"], **on_keys,
+                           "scenario": on["scenario"],
+                           "undiscounted": per_year * charges[component].to_numpy()})
+             for component in ("capital", "fixed_om")]
+    parts.append(pd.DataFrame({"component": "fixed_om", "year": ex["year"],
+                               **_facility_keys(pm, ex["facility"]),
+                               "undiscounted": existing_fixed_om(sets) *
+                               w.loc[ex["year"]].to_numpy()}).merge(
+        sets.scenarios[["scenario"]], how="cross"))
     for component, by_family in pm.cost_parts.items():
         if component in ("capital", "fixed_om"):
             continue

@@ -131,19 +131,33 @@ def _frame(kind: str, item, dual, saving, unit: str, **columns) -> pd.DataFrame:
                         index=range(n))
 
 
-def _row_duals(rows: np.ndarray, duals: Duals) -> np.ndarray:
-    """The dual of each row (0 where the row is not in HiGHS)."""
-    return np.where(rows >= 0, duals.row[np.maximum(rows, 0)], 0.0) if len(rows) else \
-        np.zeros(0)
+def _row_duals(rows: np.ndarray, duals: Duals, share: np.ndarray | None = None) -> np.ndarray:
+    """The dual of each row (0 where the row is not in HiGHS); of a row shared by the
+    scenarios of a node, each scenario's `share` of it."""
+    if not len(rows):
+        return np.zeros(0)
+    dual = np.where(rows >= 0, duals.row[np.maximum(rows, 0)], 0.0)
+    return dual if share is None else dual * share
 
 
-def _upper_col_duals(cols: np.ndarray, duals: Duals) -> np.ndarray:
-    """The reduced cost of each column where it is negative (the column at its upper bound),
-    else 0; 0 for columns not in HiGHS (Pyomo-fixed)."""
+def _family_row_duals(name: str, sol: Solution, duals: Duals) -> np.ndarray:
+    return _row_duals(sol.rows[name], duals, sol.row_share.get(name))
+
+
+def _col_duals(family: str, sol: Solution, duals: Duals) -> np.ndarray:
+    """The reduced cost of each variable of a family (0 for columns not in HiGHS: fixed), a
+    scenario's share of it where the scenarios of a node share the column."""
+    cols = sol.cols[family]
     if len(cols) == 0:
         return np.zeros(0)
     d = np.where(cols >= 0, duals.col[np.maximum(cols, 0)], 0.0)
-    return np.minimum(d, 0.0)
+    share = sol.col_share.get(family)
+    return d if share is None else d * share
+
+
+def _upper_col_duals(family: str, sol: Solution, duals: Duals) -> np.ndarray:
+    """The reduced cost of each variable where it is negative (at its upper bound), else 0."""
+    return np.minimum(_col_duals(family, sol, duals), 0.0)
 
 
 def _capacity(pm: PlanningModel, sol: Solution, duals: Duals) -> pd.DataFrame:
@@ -151,9 +165,10 @@ def _capacity(pm: PlanningModel, sol: Solution, duals: Duals) -> pd.DataFrame:
     bound (where no row exists the bound avail * existing is the whole constraint; where both
     bind, one more t/yr moves both by avail)."""
     act = pm.frames["act"]
-    dual = _upper_col_duals(sol.cols["act"], duals)
+    dual = _upper_col_duals("act", sol, duals)
     cap = pm.frames["capacity"]
-    np.add.at(dual, cap["act"].to_numpy(dtype=np.int64), _row_duals(sol.rows["capacity"], duals))
+    np.add.at(dual, cap["act"].to_numpy(dtype=np.int64),
+              _family_row_duals("capacity", sol, duals))
     fac = pm.sets.facilities.set_index("facility")
     return _frame("capacity", act["facility"].to_numpy(), dual,
                   -dual * act["avail"].to_numpy(), "t/yr of capacity",
@@ -163,33 +178,35 @@ def _capacity(pm: PlanningModel, sol: Solution, duals: Duals) -> pd.DataFrame:
 
 
 def _build_limit(pm: PlanningModel, sol: Solution, duals: Duals) -> pd.DataFrame:
-    """Facilities built up to max_modules: the saving of one more module, built in the best
-    build year tau, at the margin. With the builds fixed, the limit row (present when there
-    are several build years; else the column bound is the limit) only holds fixed columns, so
-    its own dual says nothing: one more module moves the row's right-hand side and the column
-    build[f,tau] together, dual = y_limit + d_build[f,tau] (d: the column's reduced cost,
-    capex and fixed O&M less the capacity rows' duals times avail * module). It is the rate for
-    a fraction of a module; a whole module saves that much only while every binding row it
-    relieves stays binding."""
-    build = pm.frames["build"].assign(
-        value=sol.values["build"], col=sol.cols["build"],
+    """Facilities built up to max_modules (in a scenario): the saving of one more module,
+    built in the best build year tau, at the margin. With the builds fixed, the limit row
+    (present when there are several build years; else the column bound is the limit) only
+    holds fixed columns, so its own dual says nothing: one more module moves the row's
+    right-hand side and the column build[f,tau,s] together, dual = y_limit + d_build[f,tau,s]
+    (d: the column's reduced cost, capex and fixed O&M less the capacity rows' duals times
+    avail * module). It is the rate for a fraction of a module; a whole module saves that much
+    only while every binding row it relieves stays binding. A build shared by the scenarios of
+    a node counts for each its share."""
+    frame = pm.frames["build"]
+    build = frame.assign(
+        value=sol.values["build"], col=sol.cols["build"], col_dual=_col_duals("build", sol, duals),
         max_modules=pm.sets.facilities.set_index("facility")["max_modules"].loc[
-            pm.frames["build"]["facility"]].to_numpy())
+            frame["facility"]].to_numpy())
     build = build[build["col"] >= 0]
-    used = build.groupby("facility")["value"].sum()
-    full = used[used >= build.groupby("facility")["max_modules"].first() - 0.5].index
-    build = build[build["facility"].isin(full)]
-    limit = pd.Series(_row_duals(sol.rows["build_limit"], duals),
-                      index=pm.frames["build_limit"]["facility"].to_numpy(), dtype=float)
-    build = build.assign(dual=duals.col[build["col"].to_numpy(dtype=np.int64)] +
-                         limit.reindex(build["facility"]).fillna(0.0).to_numpy())
-    best = build.sort_values(["dual", "year"], kind="stable").groupby("facility").head(1)
+    keys = ["facility", "scenario"]
+    used = build.groupby(keys)["value"].transform("sum")
+    build = build[used >= build["max_modules"] - 0.5]
+    limit = pm.frames["build_limit"].assign(
+        limit=_family_row_duals("build_limit", sol, duals))
+    build = build.merge(limit, on=keys, how="left").fillna({"limit": 0.0})
+    build = build.assign(dual=build["col_dual"] + build["limit"])
+    best = build.sort_values(["dual", "year"], kind="stable").groupby(keys).head(1)
     fac = pm.sets.facilities.set_index("facility")
     dual = best["dual"].to_numpy()
     return _frame("build_limit", best["facility"].to_numpy(), dual, -dual, "module",
                   process=fac["process"].loc[best["facility"]].to_numpy(),
                   region=fac["region"].loc[best["facility"]].to_numpy(),
-                  year=best["year"].to_numpy())
+                  year=best["year"].to_numpy(), scenario=best["scenario"].to_numpy())
 
 
 def _supply_bound(kind: str | np.ndarray, family: str, sol: Solution, duals: Duals,
@@ -197,7 +214,7 @@ def _supply_bound(kind: str | np.ndarray, family: str, sol: Solution, duals: Dua
     """One more t per year and scenario from a bounded supply variable (an offer's buy, a
     link's flow) at its upper bound: saving = -reduced cost. `elements` is the family's frame
     with the item's region and commodity."""
-    dual = _upper_col_duals(sol.cols[family], duals)
+    dual = _upper_col_duals(family, sol, duals)
     return _frame(kind, elements[item].to_numpy(), dual, -dual, "t",
                   region=elements[region].to_numpy(),
                   commodity=elements["commodity"].to_numpy(), year=elements["year"].to_numpy(),
@@ -223,7 +240,7 @@ def _policies(pm: PlanningModel, sol: Solution, duals: Duals) -> pd.DataFrame:
     """Share minimums are lower bounds (relaxing lowers the required tonnes: saving = dual);
     country-share maximums and emission caps upper bounds (saving = -dual)."""
     frame = pm.frames["policy"]
-    dual = _row_duals(sol.rows["policy"], duals)
+    dual = _family_row_duals("policy", sol, duals)
     upper = frame["upper"].notna().to_numpy()
     group = frame["group"].fillna("").astype(str).to_numpy()
     item = np.where(group != "", frame["policy"].astype(str).to_numpy() + ":" + group,
@@ -241,7 +258,7 @@ def _collection(pm: PlanningModel, sol: Solution, duals: Duals) -> pd.DataFrame:
     of the tier's share (0.01) lets it collect 0.01 x arrivals more (an upper bound: saving =
     -dual x 0.01 x the arrivals of what the solution placed)."""
     frame = pm.frames["ceiling"]
-    dual = _row_duals(sol.rows["ceiling"], duals)
+    dual = _family_row_duals("ceiling", sol, duals)
     point = 0.01 * arrivals_in_solution(pm, sol.values, frame)
     return _frame("collection", (frame["product"] + ":" + frame["tier"]).to_numpy(), dual,
                   -dual * point, "point of collection share", region=frame["region"].to_numpy(),

@@ -17,6 +17,7 @@ from pyomo.contrib.solver.common.factory import SolverFactory
 from planner.data.instance import OBJECTIVES
 from planner.formulation.build import PlanningModel
 from planner.formulation.families import family_named, names
+from planner.formulation.rows import alias_shares, specs_of
 from planner.request import SolveOptions
 
 # the row families of every built model (balance, capacity, build_limit, policy): their HiGHS
@@ -53,6 +54,10 @@ class Solution:
     # HiGHS column of each variable of a family (-1: fixed, so not in HiGHS), in frame order
     cols: dict[str, np.ndarray] = field(default_factory=dict)
     col_value: np.ndarray | None = None  # HiGHS's column values (a start for re-solves)
+    # a scenario tree shares one column or row among the scenarios of a node: each frame
+    # position's part of its dual (planner.formulation.rows.alias_shares; 1 when not shared)
+    col_share: dict[str, np.ndarray] = field(default_factory=dict)
+    row_share: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 STATUS = {
@@ -128,9 +133,11 @@ class HighsSession:
                 for family, objects in self.pm.variables.items()}
 
     def row_map(self) -> dict[str, np.ndarray]:
-        """The HiGHS row of each constraint of ROW_FAMILIES (-1: none, e.g. an empty row) and
-        of each measure bound `bound_<measure>` (an array of one)."""
+        """The HiGHS row of each constraint of ROW_FAMILIES (-1: none, e.g. an empty row; a
+        row added once for a node: the row that stands for it) and of each measure bound
+        `bound_<measure>` (an array of one)."""
         pm, con_map = self.pm, self.opt._pyomo_con_to_solver_con_map
+        row_alias = specs_of(pm.model).row_alias
         rows = {}
         for name in ROW_FAMILIES:
             component = pm.model.component(name)
@@ -138,7 +145,7 @@ class HighsSession:
             if component is not None:
                 for i, con in component.items():
                     found[i] = con_map.get(con, -1)
-            rows[name] = found
+            rows[name] = found[row_alias[name]] if name in row_alias else found
         for measure in OBJECTIVES:
             bound = BOUND.component(measure=measure)
             component = pm.model.component(bound)
@@ -174,6 +181,7 @@ class HighsSession:
             status=status, termination=highs.modelStatusToString(highs.getModelStatus()),
             has_solution=has_solution, handover_s=self.handover_s, solve_s=solve_s, highs=highs)
         solution.rows, solution.cols = self.row_map(), self.column_map()
+        solution.col_share, solution.row_share = shares(pm)
         if has_solution:
             col_value = np.asarray(highs.getSolution().col_value)
             solution.col_value = col_value
@@ -196,11 +204,30 @@ class HighsSession:
             if status == Status.optimal and solution.mip_gap > 1e20:
                 solution.mip_gap = 0.0
         solution.stats = {
-            "variables": int(highs.getNumCol()), "integer_variables": len(pm.variables["build"]),
+            "variables": int(highs.getNumCol()),
+            "integer_variables": len({id(v) for v in pm.variables["build"]}),
             "constraints": int(highs.getNumRow()), "nonzeros": int(highs.getNumNz()),
         }
         solution.readback_s = time.perf_counter() - start
         return solution
+
+
+def shares(pm: PlanningModel) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """(per variable family, per row family) each frame position's part of the dual of the
+    column or row it shares with the other scenarios of its node, by probability."""
+    specs = specs_of(pm.model)
+    probability = pm.sets.scenarios.set_index("scenario")["probability"]
+
+    def weights(frame):
+        if "scenario" not in frame:
+            return np.ones(len(frame))
+        return probability.reindex(frame["scenario"]).fillna(1.0).to_numpy()
+
+    cols = {f: alias_shares(a, weights(pm.frames[f])) for f, a in specs.alias.items()
+            if f in pm.frames}
+    rows = {r: alias_shares(a, weights(pm.frames[r])) for r, a in specs.row_alias.items()
+            if r in pm.frames}
+    return cols, rows
 
 
 def solve(pm: PlanningModel, options: SolveOptions = SolveOptions()) -> Solution:

@@ -1,9 +1,12 @@
-"""What planning for uncertainty is worth: VSS and EVPI of the two-stage programme.
+"""What planning for uncertainty is worth: VSS and EVPI of the stochastic programme (two-stage,
+or a scenario tree).
 
-  RP   recourse problem: the extensive form over all scenarios (the ordinary solve);
+  RP   recourse problem: the extensive form over all scenarios (the ordinary solve, with its
+       tree: decisions wait for what each scenario reveals);
   WS   wait-and-see: sum_s pi_s (optimum of scenario s alone, its builds chosen knowing s);
   EV   expected-value problem: one scenario whose effects are the probability-weighted mean
-       multipliers; EEV: its builds fixed, the operations re-optimised over all scenarios;
+       multipliers; EEV: its builds fixed in every scenario, the operations re-optimised over
+       all scenarios (on the tree);
   VSS = EEV - RP >= 0 (what hedging saves);  EVPI = RP - WS >= 0 (what foresight is worth).
 All values are the optimised objective (cost by default), as reported by the solver.
 """
@@ -36,22 +39,27 @@ class StochasticMetrics:
                 "vss": self.vss, "evpi": self.evpi, "wait_and_see": self.wait_and_see}
 
 
-def _optimum(instance: Instance, options: SolveOptions, fixed_builds=None) -> Solution:
+def _optimum(instance: Instance, options: SolveOptions,
+             fixed_builds: pd.DataFrame | None = None) -> tuple[Solution, pd.DataFrame]:
+    """(the optimum, its builds: facility, year, scenario, modules); `fixed_builds`
+    (facility, year, modules) held in every scenario."""
     pm = build_model(instance)
+    frame = pm.frames["build"]
     if fixed_builds is not None:
-        for var, modules in zip(pm.variables["build"], fixed_builds):
+        held = frame.merge(fixed_builds, on=["facility", "year"], how="left")["modules"]
+        for var, modules in zip(pm.variables["build"], held.fillna(0.0)):
             var.fix(float(modules))
     sol = solve(pm, options)
     if sol.status != Status.optimal:
         raise RuntimeError(f"{instance.name}: {sol.status.value} ({sol.termination})")
-    return sol
+    return sol, frame.assign(modules=sol.values["build"])
 
 
 def single_scenario(instance: Instance, scenario: str) -> Instance:
     """The instance as if `scenario` were certain: only that scenario, at probability 1, and
     only its effects (a wait-and-see problem here; a subproblem of progressive hedging)."""
     scenarios = instance.scenarios[instance.scenarios["scenario"] == scenario].assign(
-        probability=1.0)
+        probability=1.0, parent="", known_from=None)
     effects = instance.effects[instance.effects["scenario"] == scenario]
     return replace(instance, scenarios=scenarios, effects=effects)
 
@@ -81,9 +89,10 @@ def stochastic_metrics(instance: Instance, rp: float,
                        options: SolveOptions = SolveOptions()) -> StochasticMetrics:
     """VSS and EVPI around the recourse-problem optimum `rp` (already solved)."""
     scen = instance.scenarios.set_index("scenario")["probability"]
-    wait = {s: _optimum(single_scenario(instance, s), options).objective for s in scen.index}
+    wait = {s: _optimum(single_scenario(instance, s), options)[0].objective
+            for s in scen.index}
     ws = float(sum(scen[s] * v for s, v in wait.items()))
-    ev_solution = _optimum(expected_value_instance(instance), options)
-    eev = _optimum(instance, options, fixed_builds=ev_solution.values["build"]).objective
+    ev_solution, ev_builds = _optimum(expected_value_instance(instance), options)
+    eev = _optimum(instance, options, fixed_builds=ev_builds.drop(columns="scenario"))[0].objective
     return StochasticMetrics(rp=rp, ws=ws, ev=ev_solution.objective, eev=eev, vss=eev - rp,
                              evpi=rp - ws, wait_and_see=wait)
