@@ -50,6 +50,7 @@ def check_references(tables: dict[str, pd.DataFrame], chain: Chain, settings: Se
         "policies": [("region", "region")],
         "collection": [("product", "product"), ("region", "region")],
         "options": [("product", "product"), ("region", "region")],
+        "storage": [("region", "region"), ("commodity", "commodity")],
     }
     for table, pairs in refs.items():
         frame = tables.get(table)
@@ -63,6 +64,17 @@ def check_references(tables: dict[str, pd.DataFrame], chain: Chain, settings: Se
             for row in frame[missing].to_dict("records"):
                 bad(table, row, column, f"unknown {kind} {row[column]!r}", _one_of(known[kind]))
 
+    if (st := tables.get("storage")) is not None:
+        for row in st.to_dict("records"):
+            if row["initial_t"] > row["existing_t"]:
+                bad("storage", row, "initial_t", f"initial stock {row['initial_t']:g} t above "
+                    f"the capacity in place ({row['existing_t']:g} t)",
+                    "initial_t <= existing_t")
+            if given(row["earliest_year"]) and not (
+                    settings.start <= row["earliest_year"] <= settings.end):
+                bad("storage", row, "earliest_year",
+                    f"year {row['earliest_year']} outside the horizon",
+                    f"a year in {settings.start}..{settings.end}")
     if (f := tables.get("facilities")) is not None:
         for row in f.to_dict("records"):
             has_module, has_max = row["module_t"] > 0, row["max_modules"] > 0

@@ -105,6 +105,7 @@ class Instance:
     policies: pd.DataFrame    # policies.csv
     collection: pd.DataFrame  # collection.csv
     options: pd.DataFrame     # product_options.csv
+    storage: pd.DataFrame     # storage.csv
     path: Path
     files_sha256: str
     warnings: tuple = ()

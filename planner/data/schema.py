@@ -232,7 +232,7 @@ GRID = Table(
 )
 
 POLICY_NAMES = ("min_recycled_share", "min_domestic_share", "max_country_share",
-                "emissions_cap_t", "carbon_price_per_t")
+                "emissions_cap_t", "carbon_price_per_t", "min_stock_days")
 
 POLICIES = Table(
     "policies.csv",
@@ -243,7 +243,8 @@ POLICIES = Table(
         _c("region", "name", "region it applies to (empty: all domestic regions for shares, "
            "all regions for emissions)", False, ""),
         _c("from_year", "year", "first year it applies"),
-        _c("value", "float", "share (0..1), t CO2e per year, or currency per t CO2e", min=0),
+        _c("value", "float", "share (0..1), t CO2e per year, currency per t CO2e, or days of "
+           "demand held in stock", min=0),
     ),
     key=("policy", "region", "from_year"),
     required=False,
@@ -302,6 +303,38 @@ PRODUCT_OPTIONS = Table(
     required=False,
 )
 
+STORAGE = Table(
+    "storage.csv",
+    "Stockpiles and inventories: storage of one commodity in one region, with capacity in "
+    "place and capacity that can be built, stock carried from year to year (losing "
+    "`loss_share` a year), filled and drawn through the region's balance. Stock decisions "
+    "follow the scenario tree: nothing is stockpiled on foreknowledge (see "
+    "docs/formulation.md).",
+    (
+        _c("storage", "name", "storage id"),
+        _c("region", "name", "region id"),
+        _c("commodity", "name", "commodity id from the value-chain model"),
+        _c("existing_t", "float", "capacity in place, t", False, 0.0, min=0),
+        _c("initial_t", "float", "stock at the start of the first model year, t (at most "
+           "existing_t)", False, 0.0, min=0),
+        _c("max_build_t", "float", "most capacity that can be built over the horizon, t", False,
+           0.0, min=0),
+        _c("capex_per_t", "float", "capital cost per t of capacity built, currency (charged "
+           "once, in the build year)", False, 0.0, min=0),
+        _c("holding_cost_per_t", "float", "cost of holding one t for a year (warehousing, "
+           "insurance, working capital), currency", False, 0.0, min=0),
+        _c("loss_share", "float", "share of the stock lost each year", False, 0.0, min=0,
+           max=1),
+        _c("earliest_year", "year", "first year capacity may be built (default: first model "
+           "year)", False, None),
+        _c("lead_years", "int", "years from a build decision to usable capacity", False, 0,
+           min=0, max=20),
+        _c("description", "text", "free text", False, ""),
+    ),
+    key=("storage",),
+    required=False,
+)
+
 TABLES: tuple[Table, ...] = (REGIONS, FACILITIES, LINKS, OFFERS, DEMAND, PRODUCT_INFLOWS,
                              SCENARIOS, SCENARIO_EFFECTS, GRID, POLICIES, COLLECTION,
-                             PRODUCT_OPTIONS)
+                             PRODUCT_OPTIONS, STORAGE)

@@ -21,6 +21,7 @@ import pandas as pd
 
 from planner.data.network import is_sale
 from planner.formulation.collection import collected_into_balance, controlled
+from planner.formulation.inventory import inventory_entries
 from planner.formulation.products import (
     kernel_returns,
     option_returns,
@@ -79,7 +80,8 @@ def define_balance(pm) -> None:
     collection control (formulation/collection.py) stay out of the rows: their collected tonnes
     enter instead, and their returns go to the collection rows."""
     sets, chain = pm.sets, pm.instance.chain
-    entries = pd.concat([balance_entries(pm), product_entries(pm)], ignore_index=True)
+    entries = pd.concat([balance_entries(pm), product_entries(pm), inventory_entries(pm)],
+                        ignore_index=True)
     demand = sets.demand
     places = ["product", "region", "year"]
     under_control = pd.MultiIndex.from_frame(controlled(pm))

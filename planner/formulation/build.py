@@ -29,6 +29,7 @@ from planner.formulation.balance import define_balance, define_trade_variables
 from planner.formulation.capacity import define_capacity_constraints, define_capacity_variables
 from planner.formulation.collection import define_collection_rows, define_collection_variables
 from planner.formulation.families import FAMILIES, family_named
+from planner.formulation.inventory import define_inventory_rows, define_inventory_variables
 from planner.formulation.measures import define_objective
 from planner.formulation.objectives import define_objective_coefficients
 from planner.formulation.policies import define_policies, schedule_policies
@@ -81,9 +82,11 @@ ASSEMBLY: tuple[tuple[tuple[str, ...], Step], ...] = (
     (("flow", "buy"), define_trade_variables),
     (("collect", "uncollected"), define_collection_variables),
     (("serve", "extend", "substitute"), define_product_variables),
+    (("store_build", "stock", "stock_in", "stock_out"), define_inventory_variables),
     (("short", "dispose", "balance"), define_balance),
     (("fate", "ceiling"), define_collection_rows),
     (("retiring", "segment"), define_product_rows),
+    (("stock_level", "stock_capacity", "storage_limit"), define_inventory_rows),
     (("capacity", "build_limit"), define_capacity_constraints),
     ((), schedule_policies),              # the policy values in force each year
     ((), define_objective_coefficients),  # cost, emissions and risk per variable

@@ -3,8 +3,9 @@
 cost (discounted, currency) = sum_t DF_t w_t [capital charge + fixed O&M * capacity
   + variable cost * act + (transport + tariff) * flow + price * buy + collection cost * collect
   + option cost * (extend + substitute) - price * sell + disposal cost * (dispose + uncollected)
-  + shortage penalty * short], every term of scenario s weighted by its probability pi_s (a
-  decision shared by the scenarios of a node carries the node's probability: planner.tree).
+  + holding cost * stock + shortage penalty * short] + sum_tau DF_tau storage capex *
+  store_build, every term of scenario s weighted by its probability pi_s (a decision shared by
+  the scenarios of a node carries the node's probability: planner.tree).
 Capital charge (module_charges, the one place it is computed; results/tables.py reads it too):
 a module of facility f built in tau costs capex[f] * CRF(rate, life[f]) in every model year it
 operates inside the horizon, so a one-year horizon with rate 0 and life 1 charges exactly the
@@ -30,8 +31,8 @@ from planner.formulation.policies import carbon_prices, emission_regions
 from planner.formulation.sets import yearly_factor
 
 COST_COMPONENTS = ("capital", "fixed_om", "variable_om", "transport", "tariffs", "purchases",
-                   "sales", "collection", "life_extension", "substitution", "disposal", "carbon",
-                   "shortage")
+                   "sales", "collection", "life_extension", "substitution", "storage_capital",
+                   "storage_holding", "disposal", "carbon", "shortage")
 
 
 def capital_recovery_factor(rate: float, life: np.ndarray) -> np.ndarray:
@@ -118,6 +119,14 @@ def cost_coefficients(pm) -> dict[str, dict[str, np.ndarray]]:
         rows = pm.frames[family]
         out[component][family] = rows["cost_per_t"].to_numpy(dtype=float) * yearly_factor(
             sets, rows["year"], rows["scenario"])
+    store = sets.storage_builds.merge(sets.storage.drop_duplicates("storage")[
+        ["storage", "capex_per_t"]], on="storage", how="left")
+    out["storage_capital"]["store_build"] = store["capex_per_t"].to_numpy(dtype=float) * \
+        sets.discount.loc[store["year"]].to_numpy() * sets.scenarios.set_index("scenario")[
+            "probability"].reindex(store["scenario"]).to_numpy(dtype=float)
+    out["storage_holding"]["stock"] = sets.storage["holding_cost_per_t"].to_numpy(
+        dtype=float) * yearly_factor(sets, sets.storage["year"], sets.storage["scenario"]) if len(
+        sets.storage) else np.zeros(0)
     short = pm.frames["short"]
     out["shortage"]["short"] = inst.settings.shortage_penalty_per_t * yearly_factor(
         sets, short["year"], short["scenario"])

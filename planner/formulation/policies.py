@@ -22,6 +22,9 @@ D[t,s] = sum_c w_c demand[c,t,s] over the scope's regions (all commodities with 
                       w-weighted flows from non-domestic regions into the scope and domestic
                       output is what the scope's facilities make of commodities of stage g,
                       w-weighted
+  min_stock_days      sum_{k in scope} w_c(k) stock[k,t,s] >= value / 365 * D[t,s]: year-end
+                      stocks (formulation/inventory.py), on the share basis, cover `value`
+                      days of the scope's demand
   emissions_cap_t     emissions attributed to the scope in year t, scenario s <= value
   carbon_price_per_t  adds value * emissions (attributed to the region, or all) to the cost
 Emissions are attributed to the facility's region, the link's origin, the offer's region, the
@@ -40,6 +43,7 @@ from planner.formulation.sets import yearly_factor
 from planner.rare_earths import effective_basis, recycled_output_re, weights
 
 KEY = ["policy", "region", "year", "scenario"]
+DAYS = 365.0  # days of demand in a year
 
 
 def policy_schedule(policies: pd.DataFrame, years: np.ndarray) -> pd.DataFrame:
@@ -132,6 +136,7 @@ def define_policies(pm) -> None:
     emission_region = emission_regions(pm)
     w = weights(chain, pm.instance.settings.share_basis)
     credits = recycled_credits(chain, pm.instance.settings.share_basis)
+    stock = sets.storage.reset_index(names="pos")
 
     rows, parts = [], []
 
@@ -176,6 +181,12 @@ def define_policies(pm) -> None:
                                     -p.value * others["w"].to_numpy()),
                               terms(np.full(len(made), r), "act", made["pos"],
                                     -p.value * made["out"].to_numpy())]
+            elif p.policy == "min_stock_days":
+                held = stock[(stock["year"] == p.year) & (stock["scenario"] == s) &
+                             stock["region"].isin(scope)]
+                r = new_row(p.policy, p.region, p.year, s, "", p.value / DAYS * d, np.nan)
+                parts.append(terms(np.full(len(held), r), "stock", held["pos"],
+                                   held["commodity"].map(w).to_numpy(dtype=float)))
             elif p.policy == "emissions_cap_t":
                 r = new_row(p.policy, p.region, p.year, s, "", np.nan, p.value)
                 for family, coef in pm.coefficients["emissions"].items():

@@ -25,6 +25,7 @@ from planner.data.effects import resolve_effects
 from planner.data.instance import Instance
 from planner.data.network import link_ids
 from planner.formulation.collection import collection_sets
+from planner.formulation.inventory import storage_sets
 from planner.formulation.products import product_option_sets
 from planner.formulation.scenarios import effect_table, multiplier
 
@@ -53,6 +54,8 @@ class ModelSets:
     options: pd.DataFrame      # life extension and substitution in force (products.py)
     links: pd.DataFrame        # links.csv with its id `link` = origin>destination:commodity
     offers: pd.DataFrame       # offers.csv
+    storage: pd.DataFrame      # storage, model year, scenario (formulation/inventory.py)
+    storage_builds: pd.DataFrame  # storage, build year, scenario
 
 
 def yearly_factor(sets: ModelSets, years, scenarios=None, discounted: bool = True
@@ -156,6 +159,7 @@ def model_sets(instance: Instance) -> ModelSets:
     kernels = {e: arrival_kernel(p.lifetime, years, s.step)
                for e, p in instance.chain.products.items()}
     serve, options = product_option_sets(instance, placements, years)
+    storage, storage_builds = storage_sets(instance, years, scen["scenario"])
     return ModelSets(
         years=years, weight=instance.year_weight, discount=instance.discount_factor,
         scenarios=scen, facilities=fac, existing=existing, build=build, online=online,
@@ -163,5 +167,5 @@ def model_sets(instance: Instance) -> ModelSets:
         buy=buy.reset_index(drop=True), placements=placements, demand=demand,
         arrivals=arrivals, kernels=kernels,
         collection=collection_sets(instance, arrivals, years), serve=serve, options=options,
-        links=links, offers=offers,
+        links=links, offers=offers, storage=storage, storage_builds=storage_builds,
     )

@@ -26,13 +26,22 @@ def product_options(tables: dict[str, pd.DataFrame]) -> list[pd.DataFrame]:
     return [met.assign(commodity=met["placed"]), served.assign(t=-served["t"])]
 
 
+def stocks(tables: dict[str, pd.DataFrame]) -> list[pd.DataFrame]:
+    """Stock drawn (+t) and put in (-t) (formulation/inventory.py)."""
+    if "inventory" not in tables:
+        return []
+    inv = tables["inventory"]
+    return [inv.assign(t=inv["drawn_t"] - inv["added_t"])]
+
+
 def balance_residuals(tables: dict[str, pd.DataFrame], chain: Chain,
                       demand: pd.DataFrame) -> pd.DataFrame:
     """Per scenario, region, commodity, year: supply - use - demand (zero when balanced), in t.
 
     supply = process outputs + deliveries in + purchases + end-of-life products collected
-    + shortfall + what product options met (of the placed commodity);
-    use = process inputs + shipments out + sales + disposal + accepted commodities served.
+    + shortfall + what product options met (of the placed commodity) + stock drawn;
+    use = process inputs + shipments out + sales + disposal + accepted commodities served
+    + stock put in.
     `demand` has region, commodity, year, scenario, demand_t (summed over products).
     """
     coef = pd.DataFrame([(p, c, a) for p, proc in chain.processes.items()
@@ -50,6 +59,7 @@ def balance_residuals(tables: dict[str, pd.DataFrame], chain: Chain,
         arrivals.assign(t=arrivals["arrivals_t"]),
         tables["shortfall"].assign(t=tables["shortfall"]["shortfall_t"]),
         *product_options(tables),
+        *stocks(tables),
         tables["disposal"].assign(t=-tables["disposal"]["disposed_t"]),
         dem.assign(t=-dem["demand_t"]),
     ]

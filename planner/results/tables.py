@@ -88,7 +88,8 @@ def result_tables(pm: PlanningModel, sol: Solution) -> dict[str, pd.DataFrame]:
         "purchases": purchases, "sales": sales, "demand": demand, "shortfall": shortfall,
         "disposal": disposal,
         "eol_arrivals": arrivals, "collection": collection,
-        "product_options": product_option_table(pm, sol), "costs": costs,
+        "product_options": product_option_table(pm, sol), "inventory": inventory_table(pm, sol),
+        "costs": costs,
         "emissions": emission_table(pm, sol),
     }
 
@@ -132,6 +133,34 @@ def build_plan(pm: PlanningModel, builds: pd.DataFrame) -> pd.DataFrame:
     plan = plan.sort_values(["probability", "year", "facility"], ascending=[False, True, True],
                             kind="stable")
     return plan[columns].reset_index(drop=True)
+
+
+def inventory_table(pm: PlanningModel, sol: Solution) -> pd.DataFrame:
+    """scenario, storage, region, commodity, year, stock_t (year end), added_t and drawn_t
+    (t/yr), capacity_t (in place and built, online), built_t (capacity decided that year):
+    every storage's stock in every scenario; rows where all are zero are left out."""
+    columns = ["scenario", "storage", "region", "commodity", "year", "stock_t", "added_t",
+               "drawn_t", "capacity_t", "built_t"]
+    levels = pm.sets.storage
+    if levels.empty:
+        return pd.DataFrame(columns=columns)
+    x = sol.values
+    table = levels.assign(stock_t=x["stock"], added_t=x["stock_in"], drawn_t=x["stock_out"])
+    built = pm.sets.storage_builds.assign(built_t=x["store_build"])
+    table = table.merge(built, on=["storage", "year", "scenario"], how="left").fillna(
+        {"built_t": 0.0})
+    online = built.merge(levels[["storage", "lead_years"]].drop_duplicates("storage"),
+                         on="storage")
+    online = online.rename(columns={"year": "build_year"}).merge(
+        levels[["storage", "year", "scenario"]], on=["storage", "scenario"])
+    online = online[online["build_year"] + online["lead_years"] <= online["year"]]
+    added = online.groupby(["storage", "year", "scenario"])["built_t"].sum()
+    table["capacity_t"] = table["existing_t"].to_numpy() + added.reindex(
+        pd.MultiIndex.from_frame(table[["storage", "year", "scenario"]]),
+        fill_value=0.0).to_numpy()
+    values = ["stock_t", "added_t", "drawn_t", "capacity_t", "built_t"]
+    table = table[(table[values].abs() > TOL).any(axis=1)]
+    return table[columns].sort_values(["scenario", "storage", "year"]).reset_index(drop=True)
 
 
 def trades(pm: PlanningModel, sol: Solution) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -251,6 +280,9 @@ def _element_keys(pm: PlanningModel, family: str) -> pd.DataFrame:
                             how="left")
     elif family in ("extend", "substitute"):  # under the stage of the product's placed commodity
         frame = frame.rename(columns={"placed": "commodity"})
+    elif family == "store_build":  # under the storage's region and commodity
+        frame = frame.merge(sets.storage.drop_duplicates("storage")[
+            ["storage", "region", "commodity"]], on="storage", how="left")
     return pd.DataFrame({"region": frame["region"].to_numpy(),
                          "stage": frame["commodity"].map(commodity_stage).to_numpy()})
 

@@ -16,10 +16,12 @@ from planner.rare_earths import RARE_EARTH_UNIT
 POLICY_SUPPLY = {"min_recycled_share": "recycled", "min_domestic_share": "domestic"}
 POLICY_UNITS = {"min_recycled_share": "t of recycled supply",
                 "min_domestic_share": "t of domestic supply",
-                "max_country_share": "t imported", "emissions_cap_t": "t CO2e"}
+                "max_country_share": "t imported", "emissions_cap_t": "t CO2e",
+                "min_stock_days": "t in stock"}
 POLICY_RARE_EARTH_UNITS = {"min_recycled_share": "t of recycled rare earths",
                            "min_domestic_share": "t of domestic rare earths",
-                           "max_country_share": "t of rare earths imported"}
+                           "max_country_share": "t of rare earths imported",
+                           "min_stock_days": "t of rare earths in stock"}
 UNBOUNDED = "the objective can decrease without limit: check for negative prices or costs"
 
 
@@ -43,6 +45,8 @@ def _policy_words(r) -> str:
         return f"raising {policy} for {r.region or 'all regions'} by one t CO2e"
     scope = r.region or "all domestic regions"
     tonne = "tonne of rare earths" if r.unit == RARE_EARTH_UNIT else "tonne"
+    if policy == "min_stock_days":
+        return f"holding one {tonne} less in stock under {policy} for {scope}"
     if policy == "max_country_share":
         country, _, stage = group.partition("/")
         return (f"allowing one more {tonne} of {stage}-stage imports from {country} under "
