@@ -79,9 +79,9 @@ def test_bad_changes_are_all_named_at_once():
         "demand[region=...,commodity=...,year=...,product=...].COLUMN)",
         "--set: discount=0.1: unknown table or setting 'discount' (expected a table (regions, "
         "facilities, links, offers, demand, product_inflows, scenarios, scenario_effects, grid, "
-        "policies, collection, product_options, storage) or a setting (base_year, builds, "
-        "currency, cvar_alpha, description, discount_rate, eol_region, limits, model, name, "
-        "objective, share_basis, "
+        "policies, collection, product_options, storage, export_caps) or a setting (base_year, "
+        "builds, currency, cvar_alpha, description, discount_rate, eol_region, limits, model, "
+        "name, objective, share_basis, "
         "shortage_penalty_per_t, years))",
         "--set: regions.UK.risk=1.5: value 1.5 out of range (expected a number in [0, 1])",
         "--set: facilities.uk_hpms.process+=1: process is not a number column (expected = for "

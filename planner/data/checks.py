@@ -64,6 +64,22 @@ def check_references(tables: dict[str, pd.DataFrame], chain: Chain, settings: Se
             for row in frame[missing].to_dict("records"):
                 bad(table, row, column, f"unknown {kind} {row[column]!r}", _one_of(known[kind]))
 
+    if (caps := tables.get("caps")) is not None and not caps.empty:
+        links = tables["links"]
+        ids = set(tables["offers"]["offer"]) | set(link_ids(
+            links["origin"], links["destination"], links["commodity"]))
+        countries = set(tables["regions"]["country"]) if "regions" in tables else set()
+        budget = caps.groupby("cap")["max_t"].transform("first")
+        for row, first in zip(caps.to_dict("records"), budget):
+            member = str(row["member"])
+            code = member.split(":", 1)[1] if member.startswith("country:") else None
+            if (code is not None and code not in countries) or (code is None and
+                                                                member not in ids):
+                bad("caps", row, "member", f"unknown member {member!r}",
+                    "an offer id, a link id origin>destination:commodity, or country:XX")
+            if row["max_t"] != first:
+                bad("caps", row, "max_t", f"cap {row['cap']!r} has budgets {first:g} and "
+                    f"{row['max_t']:g}", "one max_t on every row of a cap")
     if (st := tables.get("storage")) is not None:
         for row in st.to_dict("records"):
             if row["initial_t"] > row["existing_t"]:
@@ -310,7 +326,8 @@ def _unlimited_scaled(tables, resolved: pd.DataFrame, files) -> list[Problem]:
     scaled = resolved[(resolved["attribute"] == "max_t") & (resolved["multiply"] != 1)]
     problems = []
     for line, group in scaled.groupby("_line"):
-        unlimited = [i for k, i in zip(group["kind"], group["item"]) if not given(limits[k][i])]
+        unlimited = [i for k, i in zip(group["kind"], group["item"])
+                     if k in limits and not given(limits[k][i])]
         if len(unlimited) == len(group):
             shown = ", ".join(unlimited[:4]) + (", ..." if len(unlimited) > 4 else "")
             problems.append(Problem(

@@ -5,6 +5,7 @@ Kinds of item, their id and the attributes an effect may multiply:
   link      origin>destination:commodity         max_t, cost_per_t, tariff_per_t
   facility  facilities.facility                  availability, variable_cost_per_t
   region    regions.region                       demand_t (the region's demand)
+  cap       export_caps.cap                      max_t (the group's yearly budget)
 `country:CN` reaches the offers and facilities at CN's regions, the links leaving them and
 their demand; `*` reaches every item of the kinds that have the attribute.
 """
@@ -21,6 +22,7 @@ ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "link": ("max_t", "cost_per_t", "tariff_per_t"),
     "facility": ("availability", "variable_cost_per_t"),
     "region": ("demand_t",),
+    "cap": ("max_t",),
 }
 COLUMNS = ["scenario", "kind", "item", "attribute", "from_year", "to_year", "multiply", "_line"]
 
@@ -37,6 +39,9 @@ def item_regions(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
                                   "region": tables["facilities"]["region"]}),
         "region": pd.DataFrame({"item": tables["regions"]["region"],
                                 "region": tables["regions"]["region"]}),
+        # a cap is nowhere: `country:XX` does not reach it, its id or `*` does
+        "cap": pd.DataFrame({"item": pd.unique(caps["cap"]), "region": ""}) if (
+            caps := tables.get("caps")) is not None else pd.DataFrame(columns=["item", "region"]),
     }
 
 
@@ -73,7 +78,8 @@ def resolve_effects(tables: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, list
             owners = [k for k, frame in items.items() if target in set(frame["item"])]
             if not owners:
                 problems.append((effect, "target", f"unknown target {target!r}",
-                                 "an offer, link, facility or region id, country:XX or *"))
+                                 "an offer, link, facility, region or export cap id, "
+                                 "country:XX or *"))
                 continue
             reached = [(k, target) for k in owners if k in kinds]
             if not reached:

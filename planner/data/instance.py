@@ -106,6 +106,7 @@ class Instance:
     collection: pd.DataFrame  # collection.csv
     options: pd.DataFrame     # product_options.csv
     storage: pd.DataFrame     # storage.csv
+    caps: pd.DataFrame        # export_caps.csv
     path: Path
     files_sha256: str
     warnings: tuple = ()

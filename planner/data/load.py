@@ -29,7 +29,8 @@ TABLE_ATTR = {"regions.csv": "regions", "facilities.csv": "facilities", "links.c
               "offers.csv": "offers", "demand.csv": "demand", "product_inflows.csv": "inflows",
               "scenarios.csv": "scenarios", "scenario_effects.csv": "effects",
               "grid.csv": "grid", "policies.csv": "policies", "collection.csv": "collection",
-              "product_options.csv": "options", "storage.csv": "storage"}
+              "product_options.csv": "options", "storage.csv": "storage",
+              "export_caps.csv": "caps"}
 MODEL_SUFFIXES = (".yaml", ".yml")
 
 

@@ -209,7 +209,7 @@ SCENARIO_EFFECTS = Table(
            "region id; `country:CN` for everything of a country; `*` for everything"),
         _c("attribute", "name", "max_t or price_per_t (offers); max_t, cost_per_t or "
            "tariff_per_t (links); availability or variable_cost_per_t (facilities); demand_t "
-           "(regions)"),
+           "(regions); max_t (export caps)"),
         _c("from_year", "year", "first year affected (default: first model year)", False, None),
         _c("to_year", "year", "last year affected (default: last model year)", False, None),
         _c("multiply", "float", "factor applied to the attribute", min=0),
@@ -335,6 +335,25 @@ STORAGE = Table(
     required=False,
 )
 
+EXPORT_CAPS = Table(
+    "export_caps.csv",
+    "One budget for a group of offers and links per year (e.g. everything leaving China, "
+    "across oxide, metal, alloy and magnets), counted on the share basis (rare-earth content "
+    "by default, instance.yaml share_basis). Each row adds members to a cap; scenario effects "
+    "on the cap's id (attribute max_t) scale its budget. Per-offer and per-link caps remain.",
+    (
+        _c("cap", "name", "cap id"),
+        _c("member", "text", "an offer id (what is bought from it), a link id "
+           "origin>destination:commodity (what it carries), or country:XX (every link "
+           "leaving XX's regions for another country)"),
+        _c("max_t", "float", "the group's budget per year, t of rare earths (or t, on the "
+           "mass basis); the same on every row of the cap", min=0),
+        _c("description", "text", "free text", False, ""),
+    ),
+    key=("cap", "member"),
+    required=False,
+)
+
 TABLES: tuple[Table, ...] = (REGIONS, FACILITIES, LINKS, OFFERS, DEMAND, PRODUCT_INFLOWS,
                              SCENARIOS, SCENARIO_EFFECTS, GRID, POLICIES, COLLECTION,
-                             PRODUCT_OPTIONS, STORAGE)
+                             PRODUCT_OPTIONS, STORAGE, EXPORT_CAPS)

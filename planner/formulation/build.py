@@ -28,6 +28,7 @@ from planner.data.instance import Instance
 from planner.formulation.balance import define_balance, define_trade_variables
 from planner.formulation.capacity import define_capacity_constraints, define_capacity_variables
 from planner.formulation.collection import define_collection_rows, define_collection_variables
+from planner.formulation.export_caps import define_export_caps
 from planner.formulation.families import FAMILIES, family_named
 from planner.formulation.inventory import define_inventory_rows, define_inventory_variables
 from planner.formulation.measures import define_objective
@@ -88,6 +89,7 @@ ASSEMBLY: tuple[tuple[tuple[str, ...], Step], ...] = (
     (("retiring", "segment"), define_product_rows),
     (("stock_level", "stock_capacity", "storage_limit"), define_inventory_rows),
     (("capacity", "build_limit"), define_capacity_constraints),
+    (("export_cap",), define_export_caps),
     ((), schedule_policies),              # the policy values in force each year
     ((), define_objective_coefficients),  # cost, emissions and risk per variable
     (("policy",), define_policies),

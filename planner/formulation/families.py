@@ -130,6 +130,8 @@ FAMILIES: tuple[Family, ...] = (
            "activity of (f, t, s) within availability x (existing + built) capacity"),
     Family("build_limit", "row", "model", "formulation/capacity.py",
            "modules of f over all build years <= max_modules"),
+    Family("export_cap", "row", "model", "formulation/export_caps.py",
+           "a group's offers and links in (t, s), on the share basis <= its yearly budget"),
     Family("<row>_anchor", "variable", "model", "formulation/rows.py",
            "one per row family, fixed at 0: holds a row without terms whose bounds exclude 0"),
     # policies

@@ -79,7 +79,8 @@ def resolved_effects(instance: Instance) -> pd.DataFrame:
     """The instance's scenario effects, one row per item each reaches."""
     return resolve_effects({
         "regions": instance.regions, "facilities": instance.facilities,
-        "links": instance.links, "offers": instance.offers, "effects": instance.effects})[0]
+        "links": instance.links, "offers": instance.offers, "effects": instance.effects,
+        "caps": instance.caps})[0]
 
 
 def model_sets(instance: Instance) -> ModelSets:

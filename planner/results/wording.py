@@ -72,6 +72,9 @@ def relaxation(r) -> str:
         return f"one more tonne of {r.commodity} shipped on link {r.item}{when}"
     if r.kind == "policy":
         return _policy_words(r) + when
+    if r.kind == "export_cap":
+        tonne = "tonne of rare earths" if r.unit == RARE_EARTH_UNIT else "tonne"
+        return f"one more {tonne} in the budget of export cap {r.item}{when}"
     if r.kind == "collection":
         product, _, tier = str(r.item).partition(":")
         return (f"one more point of the {tier} collection share of {product} end of life at "

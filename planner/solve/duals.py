@@ -266,6 +266,17 @@ def _collection(pm: PlanningModel, sol: Solution, duals: Duals) -> pd.DataFrame:
                   scenario=frame["scenario"].to_numpy())
 
 
+def _export_caps(pm: PlanningModel, sol: Solution, duals: Duals) -> pd.DataFrame:
+    """One more t (of rare earths, on that basis) in a group's yearly budget (an upper bound:
+    saving = -dual)."""
+    frame = pm.frames["export_cap"]
+    dual = _family_row_duals("export_cap", sol, duals)
+    unit = "t" if effective_basis(pm.instance.settings.share_basis,
+                                  pm.instance.chain) == "mass" else RARE_EARTH_UNIT
+    return _frame("export_cap", frame["cap"].to_numpy(), dual, -dual, unit,
+                  year=frame["year"].to_numpy(), scenario=frame["scenario"].to_numpy())
+
+
 def _limits(pm: PlanningModel, sol: Solution, duals: Duals) -> pd.DataFrame:
     names = [n for n in OBJECTIVES if BOUND.component(measure=n) in sol.rows]
     rows = np.array([sol.rows[BOUND.component(measure=n)][0] for n in names], dtype=np.int64)
@@ -280,8 +291,9 @@ def shadow_prices(pm: PlanningModel, sol: Solution) -> pd.DataFrame:
     docstring for the sign convention; duals are probability-weighted and discounted, i.e.
     savings in the objective).
 
-    Columns: kind (capacity, build_limit, offer, sale, link, policy, collection, limit), item
-    (facility, offer, link, policy[:group], product:tier or measure), process, region,
+    Columns: kind (capacity, build_limit, offer, sale, link, policy, collection, export_cap,
+    limit), item (facility, offer, link, policy[:group], product:tier, cap or measure),
+    process, region,
     commodity, year, scenario (empty where not applicable), dual (HiGHS's raw dual, objective
     units per unit of right-hand side or bound), saving_per_unit (objective saving per
     `unit`), unit.
@@ -298,7 +310,8 @@ def shadow_prices(pm: PlanningModel, sol: Solution) -> pd.DataFrame:
     if duals is None:
         return pd.DataFrame(columns=COLUMNS)
     parts = [part(pm, sol, duals) for part in
-             (_capacity, _build_limit, _offers, _links, _policies, _collection, _limits)]
+             (_capacity, _build_limit, _offers, _links, _policies, _collection, _export_caps,
+              _limits)]
     table = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
         len(p) for p in parts) else pd.DataFrame(columns=COLUMNS)
     tol = RELATIVE_TOL * max(1.0, abs(sol.objective or 0.0))
