@@ -129,3 +129,11 @@ def test_bad_trees_are_named_all_at_once(tmp_path):
     assert "unknown parent 'nowhere'" in text
     assert "'b' branches from 'base' but has no known_from" in text
     assert "'c' has known_from 2026 but no parent" in text
+
+
+def test_an_effect_of_every_scenario(tmp_path, solve_case):
+    """scenario `*`: a price path all scenarios share (x1.1 on imports in 2026) adds 500 to
+    the tree's 15,400 (50 t at 10 more) in both scenarios."""
+    effects = CASE["scenario_effects.csv"] + "*,buy_a,price_per_t,2026,2026,1.1\n"
+    out = solve_case(case(tmp_path, **{"scenario_effects.csv": effects}))
+    assert out.summary["objectives"]["cost"] == pytest.approx(15_900)

@@ -212,7 +212,9 @@ def check_scenarios(tables: dict[str, pd.DataFrame], settings: Settings,
     if effects is None or effects.empty:
         return problems
     known = set(scenarios["scenario"]) if scenarios is not None else set()
-    for row in effects[~effects["scenario"].isin(known)].to_dict("records"):
+    if scenarios is None or scenarios.empty:
+        known.add("base")
+    for row in effects[~effects["scenario"].isin(known | {"*"})].to_dict("records"):
         problems.append(Problem(files["effects"], int(row[LINE]), "scenario",
                                 f"unknown scenario {row['scenario']!r}",
                                 _one_of(known) + " (from scenarios.csv)"))

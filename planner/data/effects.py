@@ -6,6 +6,7 @@ Kinds of item, their id and the attributes an effect may multiply:
   facility  facilities.facility                  availability, variable_cost_per_t
   region    regions.region                       demand_t (the region's demand)
   cap       export_caps.cap                      max_t (the group's yearly budget)
+An effect whose scenario is `*` belongs to every scenario.
 `country:CN` reaches the offers and facilities at CN's regions, the links leaving them and
 their demand; `*` reaches every item of the kinds that have the attribute.
 """
@@ -24,6 +25,7 @@ ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "region": ("demand_t",),
     "cap": ("max_t",),
 }
+EVERY = "*"  # an effect of every scenario (e.g. a price path all of them share)
 COLUMNS = ["scenario", "kind", "item", "attribute", "from_year", "to_year", "multiply", "_line"]
 
 
@@ -89,7 +91,15 @@ def resolve_effects(tables: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, list
                 continue
         rows += [{**{c: effect[c] for c in COLUMNS if c in effect}, "kind": k, "item": i}
                  for k, i in reached]
-    return pd.DataFrame(rows, columns=COLUMNS), problems
+    resolved = pd.DataFrame(rows, columns=COLUMNS)
+    every = resolved["scenario"] == EVERY
+    if every.any():
+        scenarios = tables.get("scenarios")
+        names = list(scenarios["scenario"]) if scenarios is not None and len(scenarios) else [
+            "base"]
+        resolved = pd.concat([resolved[~every], resolved[every].drop(columns="scenario").merge(
+            pd.DataFrame({"scenario": names}), how="cross")], ignore_index=True)[COLUMNS]
+    return resolved, problems
 
 
 def effect_table(effects: pd.DataFrame, years: np.ndarray) -> pd.DataFrame:

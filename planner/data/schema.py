@@ -204,7 +204,7 @@ SCENARIO_EFFECTS = Table(
     "What a scenario changes: an attribute of a target multiplied over a year range. Effects "
     "on the same target, attribute and year multiply together.",
     (
-        _c("scenario", "name", "scenario id from scenarios.csv"),
+        _c("scenario", "text", "scenario id from scenarios.csv, or * for every scenario"),
         _c("target", "text", "an offer, link (origin>destination:commodity), facility or "
            "region id; `country:CN` for everything of a country; `*` for everything"),
         _c("attribute", "name", "max_t or price_per_t (offers); max_t, cost_per_t or "

@@ -80,7 +80,7 @@ def resolved_effects(instance: Instance) -> pd.DataFrame:
     return resolve_effects({
         "regions": instance.regions, "facilities": instance.facilities,
         "links": instance.links, "offers": instance.offers, "effects": instance.effects,
-        "caps": instance.caps})[0]
+        "caps": instance.caps, "scenarios": instance.scenarios})[0]
 
 
 def model_sets(instance: Instance) -> ModelSets:

@@ -60,7 +60,7 @@ def single_scenario(instance: Instance, scenario: str) -> Instance:
     only its effects (a wait-and-see problem here; a subproblem of progressive hedging)."""
     scenarios = instance.scenarios[instance.scenarios["scenario"] == scenario].assign(
         probability=1.0, parent="", known_from=None)
-    effects = instance.effects[instance.effects["scenario"] == scenario]
+    effects = instance.effects[instance.effects["scenario"].isin([scenario, "*"])]
     return replace(instance, scenarios=scenarios, effects=effects)
 
 
