@@ -153,8 +153,8 @@ def solve(ctx: click.Context, instance_dir: Path, out: Path, force: bool, as_jso
 @click.argument("instance_dir", type=INSTANCE)
 @click.option("--objectives", required=True, metavar="A,B[,C]",
               help="Two or three objectives to trade off, the first minimised directly and the "
-                   "others bounded (cost, emissions, risk, shortfall, cvar_shortfall, "
-                   "concentration).")
+                   "others bounded (cost, emissions, risk, responsible_sourcing, shortfall, "
+                   "cvar_shortfall, concentration).")
 @click.option("--points", type=click.IntRange(min=2), default=10, show_default=True,
               help="Grid points per bounded objective (the front has at most this many points "
                    "per bounded objective; dominated and duplicate points are dropped).")
@@ -187,8 +187,8 @@ def pareto(ctx: click.Context, instance_dir: Path, objectives: str, points: int,
     click.echo(f"Pareto front of {', '.join(names)}: {len(outcome.front)} efficient points "
                f"({outcome.summary['timings']['total_s']:.1f} s; model built once in "
                f"{outcome.summary['timings']['build_s']:.2f} s)")
-    shown = ["point", "cost", "emissions_t_co2e", "risk", "shortfall_t", "cvar_shortfall_t",
-             "max_country_t"]
+    shown = ["point", "cost", "emissions_t_co2e", "risk", "responsible_sourcing", "shortfall_t",
+             "cvar_shortfall_t", "max_country_t"]
     shown += [c for c in outcome.front.columns if c.startswith(("built_", "share_"))]
     click.echo(outcome.front[shown].to_string(index=False, float_format=lambda v: f"{v:,.6g}"))
     click.echo(f"results written to {out}")

@@ -98,9 +98,9 @@ objective_options = stacked(
                  help="Normalise the weights of --objective by the payoff table (each "
                       "objective scaled to 0 at its best and 1 at its worst)."),
     click.option("--limit", "limit_texts", multiple=True, metavar="MEASURE=VALUE",
-                 help="Upper bound on a measure (cost, emissions, risk, shortfall, "
-                      "cvar_shortfall, concentration) in its own unit; repeatable; adds to "
-                      "instance.yaml limits."),
+                 help="Upper bound on a measure (cost, emissions, risk, "
+                      "responsible_sourcing, shortfall, cvar_shortfall, concentration) in its "
+                      "own unit; repeatable; adds to instance.yaml limits."),
 )
 
 

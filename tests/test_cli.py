@@ -47,7 +47,8 @@ def test_run_folder_contents_and_summary(tmp_path):
     assert result.exit_code == 0, result.output
     assert {p.name for p in out.iterdir()} == RUN_FILES
     summary = json.loads((out / "summary.json").read_text())
-    assert set(summary["objectives"]) == {"cost", "emissions_t_co2e", "risk"}
+    assert set(summary["objectives"]) == {"cost", "emissions_t_co2e", "risk",
+                                          "responsible_sourcing"}
     assert set(summary["timings"]) >= {"load_s", "build_s", "solve_s", "total_s"}
     assert set(summary["model"]) == {"variables", "integer_variables", "constraints",
                                      "nonzeros"}

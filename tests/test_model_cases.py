@@ -234,7 +234,7 @@ def test_weighted_objective_trades_cost_for_risk(tmp_path, solve_case):
                                      objective="{weights: {cost: 1, risk: 60}}"))
     assert safe.tables["purchases"]["offer"].tolist() == ["buy_h"]
     assert safe.summary["objectives"] == pytest.approx(
-        {"cost": 1300, "emissions_t_co2e": 0, "risk": 0})
+        {"cost": 1300, "emissions_t_co2e": 0, "risk": 0, "responsible_sourcing": 0})
     assert safe.summary["objective_value"] == pytest.approx(1300)
 
 

@@ -10,7 +10,8 @@ import pandas as pd
 
 from planner.chain import Chain
 
-OBJECTIVES = ("cost", "emissions", "risk", "shortfall", "cvar_shortfall", "concentration")
+OBJECTIVES = ("cost", "emissions", "risk", "responsible_sourcing", "shortfall", "cvar_shortfall",
+              "concentration")
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,9 @@ REGIONS = Table(
         _c("risk", "float", "supply-risk score of the region's country, 0 (none) to 1",
            min=0, max=1),
         _c("grid_kgco2e_per_kwh", "float", "grid electricity intensity, kg CO2e/kWh", min=0),
+        _c("responsibility", "float", "responsible-sourcing score of what is bought in the "
+           "region, 0 (worst) to 1 (best: governance, environmental and labour standards); "
+           "default 1 (no deficit counted)", False, 1.0, min=0, max=1),
         _c("description", "text", "free text", required=False, default=""),
     ),
     key=("region",),
@@ -142,6 +145,9 @@ OFFERS = Table(
         _c("last_year", "year", "last year on offer (default: last model year)", False, None),
         _c("side", "name", "buy (the plan buys the tonnes) or sell (the plan sells them: they "
            "leave the region's balance and earn the price)", False, "buy"),
+        _c("responsibility", "float", "responsible-sourcing score of this offer, 0 to 1, where "
+           "it departs from its region's (e.g. a certified mine; empty: the region's)", False,
+           None, min=0, max=1),
     ),
     key=("offer",),
     required=False,

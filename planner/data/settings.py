@@ -97,7 +97,8 @@ def read_settings(path: Path, shown: str) -> tuple[Settings | None, Marks, list[
     spec, message = _objective(data.get("objective", "cost"))
     if message:
         bad(("objective",), message,
-            "cost, emissions, risk, shortfall, cvar_shortfall or concentration; "
+            "cost, emissions, risk, responsible_sourcing, shortfall, cvar_shortfall or "
+            "concentration; "
             "`cost=1,risk=0.5`; `cost>risk`; or {weights: {cost: 1, risk: 0.5}, normalise: true}")
     share_basis = data.get("share_basis", "rare_earth")
     if share_basis not in BASES:

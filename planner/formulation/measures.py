@@ -1,6 +1,7 @@
 """Objectives and risk measures as linear expressions that can be optimised or constrained.
 
-  cost, emissions, risk   the objective coefficient vectors (see objectives.py)
+  cost, emissions, risk, responsible_sourcing   the objective coefficient vectors
+                          (see objectives.py)
   shortfall               expected unmet demand, sum_s pi_s L_s, L_s = sum_t w_t short[.,t,s]
   cvar_shortfall          Rockafellar-Uryasev: eta + 1/(1 - alpha) sum_s pi_s z_s with
                           z_s >= L_s - eta, z_s >= 0 (alpha = cvar_alpha of the instance)
@@ -88,7 +89,7 @@ def measure(pm, name: str) -> Linear:
     """The measure `name` as a Linear (built once, then cached on the model)."""
     if name in pm.measures:
         return pm.measures[name]
-    if name in ("cost", "emissions", "risk"):
+    if name in ("cost", "emissions", "risk", "responsible_sourcing"):
         result = Linear(dict(pm.coefficients[name]), [], pm.constants[name])
     elif name == "shortfall":
         short = pm.frames["short"]

@@ -19,6 +19,9 @@ emissions (t CO2e) = sum_t w_t pi_s [(direct + electricity * grid[r,t]) act / 10
   + disposal kg/t * (dispose + uncollected) / 1000].
 risk (t) = sum_t w_t pi_s risk[o(l)] flow[l] over links from a non-domestic region into a
   domestic one: imported tonnes weighted by the origin's risk score.
+responsible_sourcing (t) = sum_t w_t pi_s (1 - score_k) w_c(k) buy[k] over buy offers: the
+  responsible-sourcing deficit, tonnes bought (rare-earth content on that share basis) weighted
+  by how far the offer's score (its own, else its region's, 0..1) falls short of 1.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import pandas as pd
 from planner.data.network import is_import, is_sale
 from planner.formulation.policies import carbon_prices, emission_regions
 from planner.formulation.sets import yearly_factor
+from planner.rare_earths import weights
 
 COST_COMPONENTS = ("capital", "fixed_om", "variable_om", "transport", "tariffs", "purchases",
                    "sales", "collection", "life_extension", "substitution", "storage_capital",
@@ -75,8 +79,11 @@ def define_objective_coefficients(pm) -> None:
     pm.emission_parts = as_float(emission_coefficients(pm))
     pm.cost_parts = as_float(cost_coefficients(pm))
     pm.coefficients = {"cost": total(pm.cost_parts), "emissions": total(pm.emission_parts),
-                       "risk": as_float({"risk": risk_coefficients(pm)})["risk"]}
-    pm.constants = {"cost": fixed_cost_constant(pm), "emissions": 0.0, "risk": 0.0}
+                       "risk": as_float({"risk": risk_coefficients(pm)})["risk"],
+                       "responsible_sourcing": as_float(
+                           {"r": responsibility_coefficients(pm)})["r"]}
+    pm.constants = {"cost": fixed_cost_constant(pm), "emissions": 0.0, "risk": 0.0,
+                    "responsible_sourcing": 0.0}
 
 
 def cost_coefficients(pm) -> dict[str, dict[str, np.ndarray]]:
@@ -181,6 +188,33 @@ def risk_coefficients(pm) -> dict[str, np.ndarray]:
     risk = regions["risk"].loc[flow["origin"]].to_numpy() * imported
     return {"flow": risk * yearly_factor(pm.sets, flow["year"], flow["scenario"],
                                          discounted=False)}
+
+
+def responsibility_scores(instance) -> pd.Series:
+    """offer -> its responsible-sourcing score: the offer's own, else its region's (0..1)."""
+    offers = instance.offers
+    region = instance.regions.set_index("region")["responsibility"].astype(float)
+    own = pd.to_numeric(offers["responsibility"], errors="coerce") if \
+        "responsibility" in offers else pd.Series(np.nan, index=offers.index)
+    return pd.Series(own.fillna(region.reindex(offers["region"]).reset_index(drop=True))
+                     .to_numpy(dtype=float), index=offers["offer"].to_numpy())
+
+
+def purchased_content(pm) -> np.ndarray:
+    """Per buy variable: the tonnes it counts for on the share basis (rare-earth content, or
+    1 per t), year- and probability-weighted; 0 for sell offers."""
+    buy = pm.sets.buy.merge(pm.sets.offers[["offer", "commodity", "side"]], on="offer",
+                            how="left")
+    w = weights(pm.instance.chain, pm.instance.settings.share_basis)
+    content = np.where(is_sale(buy), 0.0, buy["commodity"].map(w).to_numpy(dtype=float))
+    return content * yearly_factor(pm.sets, buy["year"], buy["scenario"], discounted=False)
+
+
+def responsibility_coefficients(pm) -> dict[str, np.ndarray]:
+    """The responsible-sourcing deficit: purchased_content times (1 - the offer's score)."""
+    deficit = 1.0 - responsibility_scores(pm.instance).reindex(
+        pm.sets.buy["offer"]).to_numpy()
+    return {"buy": deficit * purchased_content(pm)}
 
 
 def as_float(parts: dict[str, dict[str, np.ndarray]]) -> dict[str, dict[str, np.ndarray]]:

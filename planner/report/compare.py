@@ -14,7 +14,8 @@ from planner.report.html import esc, page, plot_text, table
 from planner.report.rundata import Run, load_run
 
 OBJECTIVE_ROWS = (("cost", "cost"), ("emissions_t_co2e", "emissions (t CO2e)"),
-                  ("risk", "risk (weighted t)"))
+                  ("risk", "risk (weighted t)"),
+                  ("responsible_sourcing", "responsible-sourcing deficit (weighted t)"))
 RISK_ROWS = (("expected_shortfall_t", "expected shortfall (t)"),
              ("cvar_shortfall_t", "CVaR of shortfall (t)"),
              ("max_country_share", "largest single-country share"))

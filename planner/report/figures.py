@@ -334,6 +334,7 @@ def scenario_figure(run: Run) -> dict:
 
 
 OBJECTIVE_COLUMNS = {"cost": "cost", "emissions": "emissions_t_co2e", "risk": "risk",
+                     "responsible_sourcing": "responsible_sourcing",
                      "shortfall": "shortfall_t", "cvar_shortfall": "cvar_shortfall_t",
                      "concentration": "max_country_t"}
 

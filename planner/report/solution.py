@@ -26,6 +26,9 @@ def header(run: Run, title: str, extra: list[tuple[str, str]] = ()) -> str:
              (f"cost ({run.currency}, discounted)", f"{obj.get('cost', 0):,.0f}"),
              ("emissions (t CO2e)", f"{obj.get('emissions_t_co2e', 0):,.0f}"),
              ("risk (weighted t)", f"{obj.get('risk', 0):,.0f}"),
+             ("responsible-sourcing score (0-1)",
+              f"{s['responsible_sourcing_score']:.2f}" if s.get("responsible_sourcing_score")
+              is not None else "n/a"),
              ("unmet demand (t)", f"{s.get('unmet_demand_t', 0):,.1f}"),
              ("run date", s.get("created", "unknown")),
              ("instance sha256", str(inst.get("sha256", ""))[:12]),

@@ -21,6 +21,10 @@ def format_summary(summary: dict, tables: dict[str, pd.DataFrame]) -> str:
         lines.append(f"cost: {obj['cost']:,.0f} {cur} (discounted)   emissions: "
                      f"{obj['emissions_t_co2e']:,.0f} t CO2e   risk: {obj['risk']:,.0f} "
                      "risk-weighted imported t"
+                     + (f"   responsible sourcing: score {score:.2f} (deficit "
+                        f"{obj['responsible_sourcing']:,.0f} t)" if (
+                            score := summary.get("responsible_sourcing_score")) is not None
+                        and "responsible_sourcing" in obj else "")
                      + (f"   MIP gap: {gap:.3%}" if gap is not None else ""))
     t = summary["timings"]
     m = summary["model"]

@@ -13,20 +13,33 @@ import pyomo
 import planner
 from planner.chain import commodity_stages, process_stages
 from planner.formulation.build import PlanningModel
+from planner.formulation.objectives import purchased_content
 from planner.rare_earths import effective_basis, re_content
 from planner.solve import Solution
 
 REPORT_YEARS = (2030, 2035, 2050)
+# the measures every summary reports, and their keys
+MEASURE_KEYS = (("cost", "cost"), ("emissions", "emissions_t_co2e"), ("risk", "risk"),
+                ("responsible_sourcing", "responsible_sourcing"))
 
 
 def objective_values(pm: PlanningModel, sol: Solution) -> dict[str, float]:
-    """cost (currency, discounted, incl. shortage penalty), emissions_t_co2e, risk."""
+    """cost (currency, discounted, incl. shortage penalty), emissions_t_co2e, risk,
+    responsible_sourcing (the deficit, t)."""
     out = {}
-    for name, key in (("cost", "cost"), ("emissions", "emissions_t_co2e"), ("risk", "risk")):
+    for name, key in MEASURE_KEYS:
         coefs = pm.coefficients[name]
         out[key] = float(sum(np.dot(c, sol.values[f]) for f, c in coefs.items()) +
                          pm.constants[name])
     return out
+
+
+def sourcing_score(pm: PlanningModel, sol: Solution) -> float | None:
+    """The expected responsible-sourcing score of what the plan buys (0..1, weighted by
+    tonnes on the share basis): 1 - deficit / tonnes bought; None when nothing is bought."""
+    total = float(np.dot(purchased_content(pm), sol.values["buy"]))
+    deficit = float(np.dot(pm.coefficients["responsible_sourcing"]["buy"], sol.values["buy"]))
+    return None if total <= 0 else 1.0 - deficit / total
 
 
 def scenario_objectives(pm: PlanningModel, sol: Solution) -> pd.DataFrame:
@@ -35,7 +48,7 @@ def scenario_objectives(pm: PlanningModel, sol: Solution) -> pd.DataFrame:
     Their probability-weighted sums are the reported (expected) objectives."""
     scen = pm.sets.scenarios.set_index("scenario")["probability"]
     out = pd.DataFrame({"scenario": scen.index, "probability": scen.to_numpy()})
-    for name, key in (("cost", "cost"), ("emissions", "emissions_t_co2e"), ("risk", "risk")):
+    for name, key in MEASURE_KEYS:
         totals = pd.Series(pm.constants[name], index=scen.index)
         for family, coef in pm.coefficients[name].items():
             contribution = coef * sol.values[family]
@@ -131,6 +144,7 @@ def build_summary(pm: PlanningModel, sol: Solution, tables: dict[str, pd.DataFra
         summary["diagnosis"] = diagnosis
     if sol.has_solution:
         summary["scenarios"] = scenario_objectives(pm, sol).to_dict("records")
+        summary["responsible_sourcing_score"] = sourcing_score(pm, sol)
     if tables is not None:
         short = tables["shortfall"]
         summary["unmet_demand_t"] = float(short["shortfall_t"].sum())

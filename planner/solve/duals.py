@@ -42,7 +42,8 @@ from planner.solve.highs import BOUND, Solution
 COLUMNS = ["kind", "item", "process", "region", "commodity", "year", "scenario", "dual",
            "saving_per_unit", "unit"]
 RELATIVE_TOL = 1e-9  # a saving counts when above RELATIVE_TOL * max(1, |objective|)
-MEASURE_UNITS = {"emissions": "t CO2e", "risk": "t (risk-weighted)", "shortfall": "t",
+MEASURE_UNITS = {"emissions": "t CO2e", "risk": "t (risk-weighted)",
+                 "responsible_sourcing": "t (responsibility deficit)", "shortfall": "t",
                  "cvar_shortfall": "t", "concentration": "t"}
 
 
