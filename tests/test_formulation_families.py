@@ -20,8 +20,7 @@ from planner.formulation.families import FAMILIES, KINDS, WHEN, family_of, names
 from planner.formulation.measures import measure
 from planner.solve import SolveOptions
 from planner.solve.tradeoffs import Optimiser, pareto
-from tests.conftest import MAKE_CHAIN, ROOT, write_instance
-from tests.test_scenarios import HEDGE, SETTINGS
+from tests.conftest import ROOT
 
 DOC = ROOT / "docs" / "formulation.md"
 HEADER = "| family | kind | when | added by | meaning |"
@@ -93,7 +92,8 @@ def test_every_component_of_a_model_is_a_listed_family(toy_with_a_policy):
 
 
 def test_a_progressive_hedging_subproblem_holds_listed_families_only(tmp_path, monkeypatch):
-    """A scenario subproblem as mpi-sppy leaves it after a few iterations."""
+    """A scenario subproblem of a tree (multi-stage) as mpi-sppy leaves it after a few
+    iterations."""
     pytest.importorskip("mpisppy")
     import mpisppy.opt.ph
 
@@ -108,10 +108,11 @@ def test_a_progressive_hedging_subproblem_holds_listed_families_only(tmp_path, m
                 seen[name] = components(model)
             return result
 
+    from tests.test_tree import case
+
     monkeypatch.setattr(mpisppy.opt.ph, "PH", Watched)
-    instance = load_instance(write_instance(tmp_path, MAKE_CHAIN, HEDGE, settings=SETTINGS))
-    progressive_hedging(instance, ph=PHOptions(iterations=2))
-    assert set(seen) == {"normal", "ban"}
+    progressive_hedging(load_instance(case(tmp_path / "tree")), ph=PHOptions(iterations=2))
+    assert set(seen) == {"base", "cut"}
     for found in seen.values():
         assert {c for c in found if family_of(c) is None} == set()
         assert set(names(when="ph")) <= {family_of(c).name for c in found}

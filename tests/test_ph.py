@@ -32,7 +32,8 @@ def test_progressive_hedging_finds_the_hedge(tmp_path):
     instance = load_instance(write_instance(tmp_path, MAKE_CHAIN, HEDGE, settings=SETTINGS))
     result = progressive_hedging(instance, ph=PHOptions(rho=1.0, iterations=50))
     assert result.converged and result.rank == 0
-    assert result.plan[["facility", "year", "modules"]].values.tolist() == [["plant", 2025, 1]]
+    plan = result.plan[["facility", "year", "modules"]].drop_duplicates()
+    assert plan.values.tolist() == [["plant", 2025, 1]]
     assert result.trivial_bound == pytest.approx(11400)
     assert result.ph_objective == pytest.approx(17000)
 
@@ -52,3 +53,22 @@ def test_solve_decompose_ph_equals_the_extensive_form(tmp_path):
     bad = CliRunner().invoke(main, ["solve", str(folder), "--out", str(tmp_path / "x"),
                                     "--decompose", "ph", "--objective", "risk"])
     assert bad.exit_code == 2
+
+
+def test_progressive_hedging_on_a_tree_waits_to_build(tmp_path):
+    """The three-period tree of test_tree: PH (multi-stage: ROOT = 2025, then base and cut
+    apart) builds in 2026 only in `cut`, and its evaluated plan costs the extensive form's
+    15,400."""
+    from tests.test_tree import case
+
+    instance = load_instance(case(tmp_path / "case"))
+    result = progressive_hedging(instance, ph=PHOptions(rho=1.0, iterations=100))
+    assert result.converged and result.rank == 0
+    assert result.plan.values.tolist() == [["plant", 2026, "cut", 1]]
+    runner = CliRunner()
+    out = tmp_path / "ph"
+    done = runner.invoke(main, ["solve", str(tmp_path / "case"), "--out", str(out),
+                                "--decompose", "ph", "--mip-gap", "0"])
+    assert done.exit_code == 0, done.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["objectives"]["cost"] == pytest.approx(15_400)

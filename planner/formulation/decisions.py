@@ -17,6 +17,7 @@ at once.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,7 +95,12 @@ def read_plan(path: Path) -> pd.DataFrame:
     if missing:
         raise InputError([Problem(str(file), 1, None, f"missing columns {sorted(missing)}",
                                   "facility, year, modules")])
-    return plan[["facility", "year", "modules"] + (["scenario"] if "scenario" in plan else [])]
+    plan = plan[["facility", "year", "modules"] + (["scenario"] if "scenario" in plan else [])]
+    summary = path / "summary.json" if path.is_dir() else None
+    if summary is not None and summary.is_file():  # the scenarios the run's plan covers
+        dims = json.loads(summary.read_text()).get("dimensions", {})
+        plan.attrs["scenarios"] = [s["scenario"] for s in dims.get("scenarios", [])]
+    return plan
 
 
 def apply_decisions(pm, decisions: Decisions) -> None:
@@ -192,17 +198,21 @@ def _hold_plan(pm, decisions: Decisions, bad) -> None:
     build = pm.frames["build"].reset_index(names="b")
     plan = decisions.plan
     scenarios = set(pm.sets.scenarios["scenario"])
-    if "scenario" in plan and not scenarios <= set(plan["scenario"]):
-        # a plan of other scenarios holds here only where it is the same in all of them
-        per = plan.groupby("scenario")[["facility", "year", "modules"]].apply(
-            lambda p: tuple(sorted(map(tuple, p.to_numpy().tolist()))))
-        if per.nunique() > 1:
-            bad(decisions.plan_source, "the plan differs by scenario, and its scenarios ("
-                + ", ".join(sorted(per.index)) + ") are not this instance's",
-                "a plan for the scenarios " + ", ".join(sorted(scenarios)) +
-                ", or one shared by all")
-            return
-        plan = plan[plan["scenario"] == per.index[0]].drop(columns="scenario")
+    if "scenario" in plan:
+        covered = set(plan.attrs.get("scenarios") or plan["scenario"])
+        per_scenario = covered <= scenarios and (len(covered) > 1 or len(scenarios) == 1)
+        if not per_scenario:
+            # a plan of one scenario, or of other scenarios, holds here only where it is the
+            # same in all of them
+            per = plan.groupby("scenario")[["facility", "year", "modules"]].apply(
+                lambda p: tuple(sorted(map(tuple, p.to_numpy().tolist()))))
+            if per.nunique() > 1:
+                bad(decisions.plan_source, "the plan differs by scenario, and its scenarios ("
+                    + ", ".join(sorted(per.index)) + ") are not this instance's",
+                    "a plan for the scenarios " + ", ".join(sorted(scenarios)) +
+                    ", or one shared by all")
+                return
+            plan = plan[plan["scenario"] == per.index[0]].drop(columns="scenario")
     keys = ["facility", "year"] + (["scenario"] if "scenario" in plan else [])
     if "scenario" not in plan:
         plan = plan.merge(pm.sets.scenarios[["scenario"]], how="cross")

@@ -169,6 +169,8 @@ FAMILIES: tuple[Family, ...] = (
     # progressive hedging
     Family("first_stage_cost", "expression", "ph", "solve/ph.py",
            "capital and fixed O&M of the builds: the first-stage cost of a scenario subproblem"),
+    Family("stage_cost", "expression", "ph", "solve/ph.py",
+           "cost of the decisions of each stage of a scenario subproblem on a tree"),
     Family("_mpisppy_data", "block", "ph", "mpisppy",
            "mpi-sppy's bookkeeping of the scenario (nonanticipative variables, probability)"),
     Family("_mpisppy_model", "block", "ph", "mpisppy",

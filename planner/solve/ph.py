@@ -2,8 +2,15 @@
 scenario, for many scenarios or several machines.
 
 The scenario creator is the ordinary model builder on the instance restricted to one scenario
-(probability 1 inside its model; mpi-sppy weighs it by its real probability); the build
-decisions are the nonanticipative first stage and their capital and fixed O&M charges its cost.
+(probability 1 inside its model; mpi-sppy weighs it by its real probability). Without a tree
+(two-stage) the build decisions are the nonanticipative first stage and their capital and
+fixed O&M charges its cost. On a scenario tree (planner.tree) the problem is multi-stage: stage
+k holds the decisions of the years from the k-th stage year (the first year, then each year in
+which some scenario becomes known) to the next, and its node is the group of scenarios that
+cannot yet be told apart then (mpi-sppy's ROOT, ROOT_0, ROOT_0_1, ...; conditional
+probabilities from the paths'); every decision of those years is nonanticipative at that node,
+builds too unless they are shared (then all of them sit at ROOT). The last stage, after the
+last branch, holds leaves only.
 HiGHS cannot take PH's quadratic proximal term with integer variables, so the term is
 linearised (mpi-sppy's `linearize_proximal_terms`). After PH, the probability-weighted mean of
 the scenarios' builds is rounded to whole modules (the consensus plan), and that plan is
@@ -27,8 +34,10 @@ from planner.errors import PlannerError
 from planner.formulation.families import family_named
 from planner.solve.highs import SolveOptions
 from planner.solve.stochastic import single_scenario
+from planner.tree import ScenarioTree
 
 FIRST_STAGE_COST = family_named("first_stage_cost").component()
+STAGE_COST = family_named("stage_cost").component()
 
 
 @dataclass(frozen=True)
@@ -54,7 +63,68 @@ class PHResult:
     rank: int                    # this process's MPI rank (0 writes the results)
 
 
-def _creator(name: str, instance: Instance, probability: dict[str, float]):
+@dataclass(frozen=True)
+class Stages:
+    """The stages of the tree for PH: `starts`, the first year of each stage; `paths`
+    (scenario -> its node name at every stage, the last a leaf); `cond_prob` (non-leaf node
+    -> its probability given its parent's); `order`, the scenarios in the order of their
+    leaves (mpi-sppy assigns scenarios to leaves in that order); `shared_builds`."""
+
+    starts: list[int]
+    paths: dict[str, list[str]]
+    cond_prob: dict[str, float]
+    order: list[str]
+    shared_builds: bool
+
+    @property
+    def all_nodenames(self) -> list[str] | None:
+        """mpi-sppy's node names, leaves included (None for a two-stage problem)."""
+        if len(self.starts) < 2:
+            return None
+        return sorted({n for path in self.paths.values() for n in path},
+                      key=lambda n: [int(i) for i in n.split("_")[1:]])
+
+
+def tree_stages(instance) -> Stages:
+    """The stages and node names of `instance`'s scenario tree (module docstring)."""
+    tree = ScenarioTree.of(instance)
+    scenarios = list(tree.scenarios["scenario"])
+    starts = tree.stages if tree.branches else [int(instance.years[0])]
+    if len(starts) < 2:
+        return Stages(starts, {s: ["ROOT"] for s in scenarios}, {"ROOT": 1.0}, scenarios,
+                      tree.shared_builds)
+    node_at = tree.node_table().set_index(["scenario", "year"])["node"]
+    roots = sorted({node_at[(s, starts[0])] for s in scenarios})
+    if len(roots) > 1:
+        raise PlannerError("progressive hedging on a scenario tree needs one root scenario "
+                           f"(the others branching from it); this tree has {len(roots)}: "
+                           + ", ".join(roots))
+    prob = tree.scenarios.set_index("scenario")["probability"]
+    paths = {s: ["ROOT"] for s in scenarios}
+    for year in starts[1:]:  # stage k + 1 is the partition in the k-th branch year
+        children: dict[str, dict[str, str]] = {}
+        for s in scenarios:
+            kids = children.setdefault(paths[s][-1], {})
+            paths[s].append(kids.setdefault(node_at[(s, year)], f"{paths[s][-1]}_{len(kids)}"))
+    members: dict[str, list[str]] = {}
+    for s, path in paths.items():
+        for node in path:
+            members.setdefault(node, []).append(s)
+    cond = {"ROOT": 1.0}
+    for path in paths.values():
+        for parent, node in zip(path[:-2], path[1:-1]):
+            cond[node] = float(prob.loc[members[node]].sum() / prob.loc[members[parent]].sum())
+    order = sorted(scenarios, key=lambda s: [int(i) for i in paths[s][-1].split("_")[1:]])
+    return Stages(starts, paths, cond, order, tree.shared_builds)
+
+
+def _stage_of(years: np.ndarray, starts: list[int]) -> np.ndarray:
+    """The stage (1-based) of each model year."""
+    return np.searchsorted(np.asarray(starts), np.asarray(years), side="right")
+
+
+def _creator(name: str, instance: Instance, probability: dict[str, float], stages: Stages):
+    import mpisppy.scenario_tree as scenario_tree
     import mpisppy.utils.sputils as sputils
     import pyomo.environ as pyo
 
@@ -66,17 +136,87 @@ def _creator(name: str, instance: Instance, probability: dict[str, float]):
     cost = pyo.Expression(expr=sum(float(c) * v for c, v in zip(first, pm.variables["build"])
                                    if c))
     model.add_component(FIRST_STAGE_COST, cost)
-    sputils.attach_root_node(model, cost, [model.build])
     model._mpisppy_probability = probability[name]
     model._planner_build = pm.frames["build"][["facility", "year"]]
     model._planner_first_cost = first
+    model._planner_rho_cost = {}
+    if len(stages.starts) < 2:
+        sputils.attach_root_node(model, cost, [model.build])
+        return model
+    # multi-stage: every decision of a stage's years is nonanticipative at its node
+    nonants: dict[int, list] = {k: [] for k in range(1, len(stages.starts))}
+    stage_terms: dict[int, list] = {k: [] for k in nonants}
+    coefficients = pm.objective.coefs
+    for family, variables in pm.variables.items():
+        frame = pm.frames.get(family)
+        if frame is None or "year" not in frame or "scenario" not in frame:
+            continue
+        stage = _stage_of(frame["year"].to_numpy(), stages.starts)
+        if family == "build" and stages.shared_builds:
+            stage = np.ones(len(stage), dtype=int)
+        coef = coefficients.get(family, np.zeros(len(variables)))
+        for k in nonants:
+            pick = np.flatnonzero(stage == k)
+            nonants[k] += variables[pick].tolist()
+            stage_terms[k] += [(float(coef[i]), variables[i]) for i in pick if coef[i]]
+            model._planner_rho_cost.update({id(variables[i]): abs(float(coef[i])) for i in pick})
+    # what the decisions of each stage cost
+    costs = pyo.Expression(list(stage_terms), rule=lambda _, k: sum(
+        c * v for c, v in stage_terms[k]))
+    model.add_component(STAGE_COST, costs)
+    path = stages.paths[name]
+    model._mpisppy_node_list = [
+        scenario_tree.ScenarioNode(
+            name=path[k - 1], cond_prob=stages.cond_prob[path[k - 1]], stage=k,
+            cost_expression=costs[k], nonant_list=nonants[k], scen_model=model,
+            parent_name=None if k == 1 else path[k - 2])
+        for k in nonants]
     return model
 
 
 def _cost_proportional_rho(model, factor: float) -> list[tuple[int, float]]:
-    """(id(variable), rho) for every build: `factor` times its first-stage cost (at least 1)."""
-    return [(id(model.build[i]), factor * max(float(c), 1.0))
-            for i, c in enumerate(model._planner_first_cost)]
+    """(id(variable), rho) for every nonanticipative variable: `factor` times, for a build,
+    its first-stage cost per module, for any other (on a tree) its objective coefficient; at
+    least `factor`."""
+    cost = {id(model.build[i]): float(c) for i, c in enumerate(model._planner_first_cost)}
+    cost = {**model._planner_rho_cost, **cost}
+    return [(v, factor * max(cost.get(v, 1.0), 1.0))
+            for v in model._mpisppy_data.varid_to_nonant_index]
+
+
+def consensus_plan(solver, probability: dict[str, float], stages: Stages, mpi) -> pd.DataFrame:
+    """facility, year, scenario, modules: the probability-weighted mean of the builds of the
+    scenarios of each node (all of them when builds are shared), rounded to whole modules,
+    for every scenario (all ranks contribute)."""
+    order = stages.order
+    keys, values = None, None
+    for name, model in solver.local_scenarios.items():
+        row = np.array([model.build[i].value or 0.0 for i in range(len(model.build))])
+        if values is None:
+            keys = model._planner_build
+            values = np.zeros((len(order), len(row)))
+        values[order.index(name)] = row
+    comm = mpi.COMM_WORLD
+    if comm.Get_size() > 1:
+        total = np.zeros_like(values)
+        comm.Allreduce(values, total, op=mpi.SUM)
+        values = total
+    stage = _stage_of(keys["year"].to_numpy(), stages.starts)
+    rows = []
+    for s in order:
+        node = ["ROOT"] * len(keys) if stages.shared_builds or len(stages.starts) < 2 else [
+            stages.paths[s][k - 1] for k in stage]
+        rows.append(keys.assign(scenario=s, node=node, value=values[order.index(s)],
+                                weight=probability[s]))
+    table = pd.concat(rows, ignore_index=True)
+    table["weighted"] = table["value"] * table["weight"]
+    group = table.groupby(["node", "facility", "year"])
+    mean = group["weighted"].transform("sum") / group["weight"].transform("sum")
+    plan = table.assign(modules=np.round(mean).astype(int))
+    plan = plan[plan["modules"] > 0][["facility", "year", "scenario", "modules"]].reset_index(
+        drop=True)
+    plan.attrs["scenarios"] = list(order)  # the scenarios it covers, builds or none
+    return plan
 
 
 def progressive_hedging(instance: Instance, options: SolveOptions = SolveOptions(),
@@ -107,26 +247,16 @@ def progressive_hedging(instance: Instance, options: SolveOptions = SolveOptions
         "solver_options_layers": [sputils.solver_options_layer("default", solver_options)],
         "linearize_proximal_terms": True, "proximal_linearization_tolerance": 0.1,
     }
-    solver = mpisppy.opt.ph.PH(settings, list(probability), _creator,
+    stages = tree_stages(instance)
+    solver = mpisppy.opt.ph.PH(settings, stages.order, _creator,
                                scenario_creator_kwargs={"instance": instance,
-                                                        "probability": probability},
-                               rho_setter=_cost_proportional_rho)
+                                                        "probability": probability,
+                                                        "stages": stages},
+                               rho_setter=_cost_proportional_rho,
+                               all_nodenames=stages.all_nodenames)
     convergence, objective, trivial = solver.ph_main()
-    # the probability-weighted mean of the builds over all scenarios (all ranks)
-    local, keys = None, None
-    for name, model in solver.local_scenarios.items():
-        values = np.array([model.build[i].value or 0.0 for i in range(len(model.build))])
-        local = probability[name] * values + (0.0 if local is None else local)
-        keys = model._planner_build
-    mean = np.zeros(len(keys)) if local is None else local
-    comm = mpi.COMM_WORLD
-    if comm.Get_size() > 1:
-        total = np.zeros_like(mean)
-        comm.Allreduce(mean, total, op=mpi.SUM)
-        mean = total
-    plan = keys.assign(modules=np.round(mean).astype(int))
-    plan = plan[plan["modules"] > 0].reset_index(drop=True)
+    plan = consensus_plan(solver, probability, stages, mpi)
     return PHResult(plan, convergence <= ph.tolerance, int(solver._PHIter), float(convergence),
                     None if objective is None else float(objective),
                     None if trivial is None else float(trivial),
-                    time.perf_counter() - start, comm.Get_rank())
+                    time.perf_counter() - start, mpi.COMM_WORLD.Get_rank())
