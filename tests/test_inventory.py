@@ -52,6 +52,11 @@ def test_a_stockpile_before_a_cut_beats_new_capacity(tmp_path, solve_case):
     assert parts["storage_capital"] == pytest.approx(500)
     assert parts["storage_holding"] == pytest.approx(1_000)
     assert out.summary["mass_balance_max_residual_t"] < 1e-6
+    loops = out.tables["loop_shares"]
+    drawn = loops[(loops["year"] == 2027) & (loops["loop"] == "from_stock")]
+    assert drawn.set_index("scenario")["share"].to_dict() == pytest.approx(
+        {"base": 1.0, "cut": 1.0})
+    assert out.summary["build_plan"] == []
 
     plant = solve_case(write_instance(tmp_path / "plant", MAKE_CHAIN, {
         **CASE, "storage.csv": "storage,region,commodity\n"}, end=2027))

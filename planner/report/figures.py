@@ -12,11 +12,18 @@ from planner.chain import RECYCLED_LOOPS
 from planner.data.network import is_import
 from planner.report.html import plot_text
 from planner.report.rundata import Run
-from planner.report.sankey import DETAILS, LOOP_LABELS, Slices, coloured_links, value_stream
+from planner.report.sankey import (
+    DETAILS,
+    LOOP_LABELS,
+    STOCK,
+    Slices,
+    coloured_links,
+    value_stream,
+)
 
 LOOP_COLOURS = {"primary": "#4c78a8", "collection": "#9d755d", "reuse": "#2e8b57",
                 "remanufacture": "#8cd17d", "short_loop": "#17becf", "long_loop": "#b279a2",
-                "kept_in_use": "#bcbd22", "substituted": "#ff9da6",
+                "kept_in_use": "#bcbd22", "substituted": "#ff9da6", "from_stock": "#9467bd",
                 "unmet": "#d62728", "disposal": "#6b6b6b", "leakage": "#e7ba52",
                 "loss": "#c7c1bd"}
 FATE_SHADES = {"collected": ("#1b7837", "#5aae61", "#a6dba0", "#d9f0d3"),
@@ -78,8 +85,10 @@ def sankey_data(run: Run) -> dict:
     """Every scenario and year's Sankey graph, coloured by loop and by country; nodes are shared
     across views and referenced by index ([label, kind, country, loop, description])."""
     dims = run.dims
-    countries = sorted({r["country"] for r in dims["regions"].values()}) + ["unmet"]
-    country_colours = [colours(countries[:-1]).get(c, LOOP_COLOURS["unmet"]) for c in countries]
+    countries = sorted({r["country"] for r in dims["regions"].values()}) + [STOCK, "unmet"]
+    country_colours = [colours(countries[:-2]).get(c, LOOP_COLOURS[c] if c in LOOP_COLOURS
+                                                   else LOOP_COLOURS["unmet"])
+                       for c in countries]
     nodes: dict[str, int] = {}
     node_rows: list[list] = []
     views: dict[str, dict] = {}
@@ -256,6 +265,25 @@ def collection_figure(run: Run, scenario: str) -> dict:
                for fate, shades in FATE_SHADES.items() for i, product in enumerate(products)}
     return stacked(long[long["t"] > 0], "year", "t", "series",
                    "End of life by product: collected, leaked, uncollected", "t/yr", palette)
+
+
+def stock_figure(run: Run, scenario: str) -> dict:
+    """Year-end stock of every storage in a scenario (t), with what was drawn (t/yr) as
+    bars: when a stockpile is filled and when it is used."""
+    table = run.tables.get("inventory")
+    if table is None or table.empty:
+        return {"data": [], "layout": layout("Stockpiles: none in this run")}
+    part = pick(table, scenario)
+    palette = colours(table["storage"])
+    data = []
+    for storage, rows in part.groupby("storage", sort=True):
+        data.append({"type": "scatter", "mode": "lines+markers", "name": plot_text(
+            f"{storage}: stock at year end"), "x": rows["year"].tolist(),
+            "y": rows["stock_t"].tolist(), "line": {"color": palette[storage]}})
+        data.append({"type": "bar", "name": plot_text(f"{storage}: drawn"),
+                     "x": rows["year"].tolist(), "y": rows["drawn_t"].tolist(),
+                     "marker": {"color": palette[storage], "opacity": 0.45}})
+    return {"data": data, "layout": layout("Stockpiles: stock held and drawn", "t")}
 
 
 def concentration_figure(run: Run, scenario: str) -> dict:

@@ -29,11 +29,13 @@ from planner.chain import RECYCLED_LOOPS
 
 TOL = 1e-9
 OPTION_KINDS = {"life_extension": "kept_in_use", "substitution": "substituted"}
-LOOP_LABELS = ("primary", "collection", *RECYCLED_LOOPS, *OPTION_KINDS.values(), "unmet",
+STOCK = "from_stock"  # drawn from a stockpile: a source of its own (years apart from its purchase)
+LOOP_LABELS = ("primary", "collection", *RECYCLED_LOOPS, *OPTION_KINDS.values(), STOCK, "unmet",
                "disposal", "leakage", "loss")
 LINK_KINDS = ("purchase", "arrival", "leakage", "uncollected", "transport", "transport_loss",
               "input", "output",
-              "process_loss", "use", "unmet", "sale", "disposal", "serve", *OPTION_KINDS.values())
+              "process_loss", "use", "unmet", "sale", "disposal", "serve", *OPTION_KINDS.values(),
+              "stock_in", "stock_out")
 
 
 @dataclass
@@ -213,6 +215,18 @@ def value_stream(tables: dict[str, pd.DataFrame] | Slices, dims: dict, scenario:
             src = b.node(f"{label}:{at}:{product}", f"{product} {label.replace('_', ' ')} in "
                          f"{at}", label, "use", b.country(region))
             b.link(src, hub, t, label)
+    if slices.has("inventory"):  # runs from before stockpiles have none
+        for region, commodity, added, drawn in rows(pick("inventory"), "region", "commodity",
+                                                    "added_t", "drawn_t"):
+            hub, at = b.hub(region, commodity), b.place(region)
+            if drawn > TOL:
+                src = b.node(f"stock_out:{at}:{commodity}", f"{commodity} drawn from stock in "
+                             f"{at}", STOCK, b.graph.node_stage[hub], "")
+                b.link(src, hub, drawn, "stock_out")
+            if added > TOL:
+                sink = b.node(f"stock_in:{at}:{commodity}", f"{commodity} put into stock in "
+                              f"{at}", "stock_in", b.graph.node_stage[hub], "")
+                b.link(hub, sink, added, "stock_in")
     for region, commodity, met, short in rows(pick("demand"), "region", "commodity", "met_t",
                                               "shortfall_t"):
         at = b.place(region)
@@ -283,7 +297,7 @@ def coloured_links(graph: Graph, colour_by: str) -> tuple[list[str], list[tuple]
     kinds = graph.node_kind
     if colour_by == "loop":
         labels = list(LOOP_LABELS)
-        start = {"purchase": "primary", "arrival": "collection", "unmet": "unmet",
+        start = {"purchase": "primary", "arrival": "collection", "unmet": "unmet", STOCK: STOCK,
                  **{v: v for v in OPTION_KINDS.values()}}
         origin = {i: start[k] for i, k in enumerate(kinds) if k in start}
         # the reverse-loop processes label what they make with their loop
@@ -294,9 +308,9 @@ def coloured_links(graph: Graph, colour_by: str) -> tuple[list[str], list[tuple]
     else:
         sources = ("purchase", "arrival", *OPTION_KINDS.values())
         labels = sorted({graph.node_country[i] for i, k in enumerate(kinds)
-                         if k in sources}) + ["unmet"]
-        origin = {i: graph.node_country[i] if k != "unmet" else "unmet"
-                  for i, k in enumerate(kinds) if k in (*sources, "unmet")}
+                         if k in sources}) + [STOCK, "unmet"]
+        origin = {i: graph.node_country[i] if k not in ("unmet", STOCK) else k
+                  for i, k in enumerate(kinds) if k in (*sources, STOCK, "unmet")}
         fixed_label = {}
     mix = trace(graph, origin, labels)
     bands = []

@@ -81,6 +81,12 @@ def value_stream_section(run: Run) -> str:
 
 def capacity_section(run: Run) -> str:
     body = chart("chart-capacity") + build_plan_block(run)
+    stock = run.tables.get("inventory")
+    if stock is not None and not stock.empty:
+        body += ("<h3>Stockpiles</h3><p class=\"note\">Stock held at the end of each year and "
+                 "drawn in it, in the chosen scenario. Stock decisions obey the scenario tree: "
+                 "a stockpile is filled in every scenario that cannot yet be told apart.</p>" +
+                 chart("chart-stock"))
     body += productivity_block(run) + product_options_block(run)
     return section("capacity", "Capacity timeline", body,
                    "Capacity in place each year by site in the chosen scenario; triangles mark "
@@ -240,6 +246,7 @@ def report_data(run: Run, front: Front | None) -> dict:
     by_scenario: dict[str, dict] = {}
     for s in run.scenarios:
         figures = {"chart-capacity": fig.capacity_figure(run, s),
+                   "chart-stock": fig.stock_figure(run, s),
                    "chart-sourcing": fig.sourcing_figure(run, s),
                    "chart-shares": fig.shares_figure(run, s),
                    "chart-concentration": fig.concentration_figure(run, s),

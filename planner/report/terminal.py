@@ -9,7 +9,7 @@ from planner.results.summary import report_years
 LOOP_NAMES = {"primary_import": "primary import", "domestic_primary": "domestic primary",
               "reuse": "reuse", "remanufacture": "remanufacture", "short_loop": "short loop",
               "long_loop": "long loop", "kept_in_use": "kept in use",
-              "substituted": "substituted", "unmet": "unmet"}
+              "substituted": "substituted", "from_stock": "from stock", "unmet": "unmet"}
 
 
 def format_summary(summary: dict, tables: dict[str, pd.DataFrame]) -> str:

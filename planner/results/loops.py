@@ -3,7 +3,9 @@
 Each tonne carries a label: bought at a non-domestic region -> primary_import; bought at a
 domestic region or arriving at end of life -> domestic_primary; made by a reuse, remanufacture,
 short_loop or long_loop process -> that loop; a product kept in use longer -> kept_in_use; a
-product's demand met by a magnet-free design -> substituted; other processes pass on the mix of
+product's demand met by a magnet-free design -> substituted; drawn from a stockpile ->
+from_stock (stock links years, which the tracing of one year does not follow back to the year
+it was bought in); other processes pass on the mix of
 their inputs (a domestic primary process turns primary_import into domestic_primary: the last
 transformation was domestic); unmet demand -> unmet. Every (region, commodity) node mixes all
 it receives, and everything leaving it carries that mix (proportional flow tracing); the mixes
@@ -28,8 +30,9 @@ from planner.rare_earths import effective_basis, re_content, weights
 from planner.results.balance import collected
 
 OPTION_LABELS = {"life_extension": "kept_in_use", "substitution": "substituted"}
+STOCK_LABEL = "from_stock"  # drawn from a stockpile or inventory (formulation/inventory.py)
 LABELS = ("primary_import", "domestic_primary", *RECYCLED_LOOPS, *OPTION_LABELS.values(),
-          "unmet")
+          STOCK_LABEL, "unmet")
 
 
 def purchase_label(domestic: bool) -> str:
@@ -62,13 +65,15 @@ def loop_shares(tables: dict[str, pd.DataFrame], chain: Chain, regions: pd.DataF
     short = tables["shortfall"]
     options = tables.get("product_options", pd.DataFrame(columns=[
         "scenario", "year", "region", "kind", "commodity", "placed", "t"]))
+    stocks = tables.get("inventory", pd.DataFrame(columns=[
+        "scenario", "year", "region", "commodity", "drawn_t"]))
     for scenario in dom_dem["scenario"].unique():
         for year in sorted(dom_dem["year"].unique()):
             def pick(f, scenario=scenario, year=year):
                 return f[(f["scenario"] == scenario) & (f["year"] == year)]
 
             mix = _node_mixes(pick(act), pick(flows), pick(buys), pick(arr), chain,
-                              domestic, weight, pick(options))
+                              domestic, weight, pick(options), pick(stocks))
             for (region, commodity), d in pick(dom_dem).groupby(
                     ["region", "commodity"])["demand_t"].sum().items():
                 unmet = pick(short)
@@ -90,7 +95,7 @@ def loop_shares(tables: dict[str, pd.DataFrame], chain: Chain, regions: pd.DataF
 
 
 def _node_mixes(act, flows, buys, arrivals, chain: Chain, domestic: pd.Series,
-                weight: dict[str, float], options: pd.DataFrame):
+                weight: dict[str, float], options: pd.DataFrame, stocks: pd.DataFrame):
     """Label mix (a vector over LABELS summing to 1) of every node with inflow, for one year;
     `weight`: what one t of each commodity counts (its rare earths, or 1). Product options
     (results/tables.py product_option_table) enter the node of the product's placed commodity:
@@ -117,6 +122,8 @@ def _node_mixes(act, flows, buys, arrivals, chain: Chain, domestic: pd.Series,
     for a in arrivals.itertuples():
         add_source(node(a.region, a.commodity), unit[ARRIVAL_LABEL],
                    a.arrivals_t * weight[a.commodity])
+    for k in stocks[stocks["drawn_t"] > 0].itertuples():
+        add_source(node(k.region, k.commodity), unit[STOCK_LABEL], k.drawn_t * weight[k.commodity])
     for f in flows.itertuples():
         n, m = node(f.destination, f.commodity), node(f.origin, f.commodity)
         t = f.delivered_t * weight[f.commodity]

@@ -97,7 +97,9 @@ def dimensions(pm: PlanningModel) -> dict:
         "regions": {r: {"country": str(row["country"]), "domestic": bool(row["domestic"]),
                         "risk": float(row["risk"])} for r, row in regions.iterrows()},
         "policy_targets": pm.policy_schedule.to_dict("records"),
-        "scenarios": pm.sets.scenarios[["scenario", "probability"]].to_dict("records"),
+        "scenarios": pm.tree.scenarios[["scenario", "probability", "parent", "known_from"]
+                                       ].to_dict("records"),
+        "builds_follow": "shared" if pm.tree.shared_builds else "tree",
     }
 
 
@@ -149,6 +151,7 @@ def build_summary(pm: PlanningModel, sol: Solution, tables: dict[str, pd.DataFra
         short = tables["shortfall"]
         summary["unmet_demand_t"] = float(short["shortfall_t"].sum())
         summary["builds"] = tables["builds"].to_dict("records")
+        summary["build_plan"] = tables["build_plan"].to_dict("records")
         summary["mass_balance_max_residual_t"] = max_residual
         summary["in_use_stock"] = in_use_stock(tables["eol_arrivals"], inst.chain)
     if loops is not None and len(loops):
