@@ -137,3 +137,18 @@ def test_an_effect_of_every_scenario(tmp_path, solve_case):
     effects = CASE["scenario_effects.csv"] + "*,buy_a,price_per_t,2026,2026,1.1\n"
     out = solve_case(case(tmp_path, **{"scenario_effects.csv": effects}))
     assert out.summary["objectives"]["cost"] == pytest.approx(15_900)
+
+
+def test_stochastic_metrics_of_the_tree(tmp_path):
+    """VSS and EVPI for the tree. Wait-and-see: base alone 15,000, cut alone 16,000, so
+    WS = 15,400 = RP: the cut is known in 2026, in time to build, and foresight is worth
+    nothing (EVPI 0). The expected-value problem (2027 imports capped at 0.6 x 1000 t) never
+    builds; held in the tree, `cut` goes 100 t short in 2027: EEV = 0.6 x 15,000 + 0.4 x
+    (5,000 + 100 x 100,000) = 4,011,000, VSS = 3,995,600."""
+    from planner.solve.stochastic import stochastic_metrics
+
+    metrics = stochastic_metrics(load_instance(case(tmp_path)), rp=15_400)
+    assert metrics.wait_and_see == pytest.approx({"base": 15_000, "cut": 16_000})
+    assert metrics.evpi == pytest.approx(0, abs=1e-6)
+    assert metrics.eev == pytest.approx(4_011_000)
+    assert metrics.vss == pytest.approx(3_995_600)
