@@ -121,6 +121,8 @@ def test_value_stream_carries_every_tonne_of_the_uk_solution(uk_run, detail):
                 "use": pick("demand")["met_t"].sum(),
                 "unmet": pick("demand")["shortfall_t"].sum(),
                 "disposal": pick("disposal")["disposed_t"].sum(),
+                "stock_out": pick("inventory")["drawn_t"].sum(),
+                "stock_in": pick("inventory")["added_t"].sum(),
                 **{kind: pick("product_options").query("kind == @option")["t"].sum()
                    for option, kind in (("serve", "serve"), ("life_extension", "kept_in_use"),
                                         ("substitution", "substituted"))}}

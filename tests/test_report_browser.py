@@ -110,16 +110,16 @@ def test_selectors_redraw_the_sankey(browser, uk_run, uk_report):
     assert_sankey_matches(view, run, run.scenarios[0], 2050, "loop")
     view.page.select_option("#sankey-colour", "country")
     assert_sankey_matches(view, run, run.scenarios[0], 2050, "country")
-    view.page.select_option("#scenario-select", "broad_controls")
-    view.page.select_option("#sankey-year", "2028")
-    assert_sankey_matches(view, run, "broad_controls", 2028, "country")
+    view.page.select_option("#scenario-select", "escalation_2027")
+    view.page.select_option("#sankey-year", "2027")
+    assert_sankey_matches(view, run, "escalation_2027", 2027, "country")
     short = run.tables["shortfall"]
-    unmet = bool(((short["scenario"] == "broad_controls") & (short["year"] == 2028) &
+    unmet = bool(((short["scenario"] == "escalation_2027") & (short["year"] == 2027) &
                   (short["region"] == "GB_BHM") & (short["shortfall_t"] > 0)).any())
     labels = view.page.locator("#chart-sankey .sankey-node .node-label").all_text_contents()
     assert ("unmet ndfeb_magnet in GB_BHM" in labels) == unmet
     view.page.select_option("#sankey-detail", "country")
-    assert_sankey_matches(view, run, "broad_controls", 2028, "country", "country")
+    assert_sankey_matches(view, run, "escalation_2027", 2027, "country", "country")
     labels = view.page.locator("#chart-sankey .sankey-node .node-label").all_text_contents()
     assert ("unmet ndfeb_magnet in GB" in labels) == unmet
     assert_clean(view)

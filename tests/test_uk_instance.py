@@ -28,7 +28,7 @@ def test_uk_instance_is_valid_without_warnings():
 
 def test_uk_solves_to_the_gap(uk):
     assert uk.summary["status"] == "optimal"
-    assert uk.summary["mip_gap"] <= 1e-3 + 1e-9
+    assert uk.summary["mip_gap"] <= 0.01 + 1e-9  # the fixture's gap (tests/conftest.py)
     assert uk.summary["model"]["integer_variables"] > 0
 
 

@@ -112,7 +112,7 @@ class Slices:
     by year only)."""
 
     NAMES = ("purchases", "eol_arrivals", "collection", "flows", "process_flows", "demand",
-             "sales", "disposal", "product_options")
+             "sales", "disposal", "product_options", "inventory")
 
     def __init__(self, tables: dict[str, pd.DataFrame]):
         names = [n for n in self.NAMES if n in tables]
