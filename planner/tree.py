@@ -121,11 +121,3 @@ class ScenarioTree:
         # refuse) leaves the row standing for itself
         alias = np.where(np.isnan(pos), own_pos, pos).astype(np.int64)
         return None if (alias == own_pos).all() else alias
-
-    def describe_node(self, node: str, year: int) -> str:
-        """The scenarios a node holds in a year, in words: 'all scenarios' or 'a, b'."""
-        table = self.node_table()
-        members = table.loc[(table["year"] == year) & (table["node"] == node), "scenario"]
-        if len(members) == len(self.scenarios):
-            return "all scenarios"
-        return ", ".join(members)
