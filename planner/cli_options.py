@@ -92,7 +92,7 @@ change_options = stacked(
 objective_options = stacked(
     click.option("--objective", "objective_text", default=None, metavar="SPEC",
                  help="Objective, replacing instance.yaml's: a name (cost, emissions, risk, "
-                      "shortfall, cvar_shortfall, concentration), weights "
+                      "responsible_sourcing, shortfall, cvar_shortfall, concentration), weights "
                       "'cost=1,risk=0.5', or a lexicographic order 'cost>risk'."),
     click.option("--normalise", is_flag=True,
                  help="Normalise the weights of --objective by the payoff table (each "

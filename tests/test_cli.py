@@ -159,6 +159,15 @@ def test_help_explains_options(command):
             assert text in result.output
 
 
+@pytest.mark.parametrize("command", [["solve"], ["pareto"]])
+def test_help_names_every_objective(command):
+    from planner.data.instance import OBJECTIVES
+
+    text = " ".join(run(*command, "--help").output.split())
+    missing = [name for name in OBJECTIVES if name not in text]
+    assert not missing, f"{command[0]} --help does not name {missing}"
+
+
 def test_help_from_the_console_script():
     import subprocess
     import sys
