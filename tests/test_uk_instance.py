@@ -26,6 +26,21 @@ def test_uk_instance_is_valid_without_warnings():
     assert (UK / "SOURCES.md").is_file()
 
 
+def test_uk_african_projects_are_offers_with_realistic_first_years():
+    instance, _ = read_instance(UK)
+    offers = instance.offers.set_index("offer")
+    projects = {"longonjo": "AO", "kangankunde": "MW", "songwe": "MW", "phalaborwa": "ZA",
+                "steenkampskraal": "ZA", "makuutu": "UG", "ngualla": "TZ"}
+    for project, country in projects.items():
+        rows = offers[offers.index.str.contains(project)]
+        assert len(rows), f"no offer for {project}"
+        assert set(rows["region"]) == {country}
+        # none produces before 2027 (every one but Kangankunde has slipped), none is unlimited
+        assert (rows["first_year"] >= 2027).all() and rows["max_t"].notna().all(), project
+    # Ngualla's output all goes to Shenghe: an offer a what-if can open, at 0 t
+    assert offers.loc["tz_ngualla", "max_t"] == 0
+
+
 def test_uk_solves_to_the_gap(uk):
     assert uk.summary["status"] == "optimal"
     assert uk.summary["mip_gap"] <= 0.01 + 1e-9  # the fixture's gap (tests/conftest.py)
