@@ -72,3 +72,32 @@ def test_progressive_hedging_on_a_tree_waits_to_build(tmp_path):
     assert done.exit_code == 0, done.output
     summary = json.loads((out / "summary.json").read_text())
     assert summary["objectives"]["cost"] == pytest.approx(15_400)
+
+
+def test_progressive_hedging_on_a_tree_whose_branches_hold_different_decisions(tmp_path):
+    """Three levels (base; cut from 2026; deep from cut in 2027, demand x1.5) where the plant
+    cannot run in 2026 in cut and deep: their 2026 node holds fewer decisions than base's, as
+    LCM's plants in the UK tree's escalation path. PH pads the shorter lists (mpi-sppy wants
+    equal lengths) and finds the extensive form's plan: build in 2026 in cut and deep.
+      base 50 x 100 + 100 x 100 = 15,000;  cut 5,000 + 9,000 + 100 x 20 = 16,000;
+      deep 16,000 + 50 t unmet x 100,000 = 5,016,000;
+      expected 0.5 x 15,000 + 0.3 x 16,000 + 0.2 x 5,016,000 = 1,015,500."""
+    from tests.test_tree import case
+
+    folder = case(tmp_path / "case", **{
+        "scenarios.csv": "scenario,probability,parent,known_from\nbase,0.5,,\n"
+                         "cut,0.3,base,2026\ndeep,0.2,cut,2027\n",
+        "scenario_effects.csv": "scenario,target,attribute,from_year,to_year,multiply\n"
+                                "cut,buy_a,max_t,2027,2027,0\ndeep,buy_a,max_t,2027,2027,0\n"
+                                "deep,H,demand_t,2027,2027,1.5\n"
+                                "cut,plant,availability,2026,2026,0\n"
+                                "deep,plant,availability,2026,2026,0\n"})
+    result = progressive_hedging(load_instance(folder), ph=PHOptions(rho=1.0, iterations=100))
+    assert result.converged
+    assert result.plan.values.tolist() == [["plant", 2026, "cut", 1], ["plant", 2026, "deep", 1]]
+    out = tmp_path / "ph"
+    done = CliRunner().invoke(main, ["solve", str(folder), "--out", str(out), "--decompose",
+                                     "ph", "--mip-gap", "0"])
+    assert done.exit_code == 0, done.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["objectives"]["cost"] == pytest.approx(1_015_500)

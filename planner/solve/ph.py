@@ -123,9 +123,12 @@ def _stage_of(years: np.ndarray, starts: list[int]) -> np.ndarray:
     return np.searchsorted(np.asarray(starts), np.asarray(years), side="right")
 
 
-def _creator(name: str, instance: Instance, probability: dict[str, float], stages: Stages):
-    import mpisppy.scenario_tree as scenario_tree
-    import mpisppy.utils.sputils as sputils
+def _scenario_model(name: str, instance: Instance, probability: dict[str, float],
+                    stages: Stages):
+    """The model of scenario `name` with its first-stage cost and, on a tree, its
+    nonanticipative variables (`_planner_nonants`, stage -> variables) and their keys
+    (`_planner_keys`, stage -> (family, index...) in the same order) and the cost of each
+    stage's decisions."""
     import pyomo.environ as pyo
 
     from planner.formulation.build import build_model
@@ -141,10 +144,10 @@ def _creator(name: str, instance: Instance, probability: dict[str, float], stage
     model._planner_first_cost = first
     model._planner_rho_cost = {}
     if len(stages.starts) < 2:
-        sputils.attach_root_node(model, cost, [model.build])
         return model
     # multi-stage: every decision of a stage's years is nonanticipative at its node
     nonants: dict[int, list] = {k: [] for k in range(1, len(stages.starts))}
+    keys: dict[int, list] = {k: [] for k in nonants}
     stage_terms: dict[int, list] = {k: [] for k in nonants}
     coefficients = pm.objective.coefs
     for family, variables in pm.variables.items():
@@ -155,22 +158,69 @@ def _creator(name: str, instance: Instance, probability: dict[str, float], stage
         if family == "build" and stages.shared_builds:
             stage = np.ones(len(stage), dtype=int)
         coef = coefficients.get(family, np.zeros(len(variables)))
+        index = [c for c in family_named(family).index if c != "scenario"]
         for k in nonants:
             pick = np.flatnonzero(stage == k)
             nonants[k] += variables[pick].tolist()
+            keys[k] += [(family, *r) for r in frame.iloc[pick][index].itertuples(index=False)]
             stage_terms[k] += [(float(coef[i]), variables[i]) for i in pick if coef[i]]
             model._planner_rho_cost.update({id(variables[i]): abs(float(coef[i])) for i in pick})
     # what the decisions of each stage cost
     costs = pyo.Expression(list(stage_terms), rule=lambda _, k: sum(
         c * v for c, v in stage_terms[k]))
     model.add_component(STAGE_COST, costs)
-    path = stages.paths[name]
+    model._planner_nonants, model._planner_keys = nonants, keys
+    return model
+
+
+def aligned_nonants(models: dict, stages: Stages) -> None:
+    """Make the nonanticipative lists of a tree's scenario models fit mpi-sppy: the scenarios
+    of one node must hold the same decisions in the same order (true when their data agree
+    up to the branch year, which `planner validate` checks; refused otherwise), and every
+    scenario the same number in all (mpi-sppy's rule): where scenarios of different nodes of
+    a stage have different sparse sets (a plant one path cannot use), each stage's list is
+    padded with variables fixed at 0 to the stage's longest."""
+    import pyomo.environ as pyo
+
+    for k in range(1, len(stages.starts)):
+        nodes: dict[str, list[str]] = {}
+        for name in models:
+            nodes.setdefault(stages.paths[name][k - 1], []).append(name)
+        for names in nodes.values():
+            first = models[names[0]]._planner_keys[k]
+            for other in names[1:]:
+                if models[other]._planner_keys[k] != first:
+                    raise PlannerError(
+                        f"progressive hedging: scenarios {names[0]!r} and {other!r} share the "
+                        f"decisions of {stages.starts[k - 1]} onwards but their models do "
+                        "not hold the same ones (their data differ before they branch)")
+        longest = max(len(m._planner_nonants[k]) for m in models.values())
+        for model in models.values():
+            short = longest - len(model._planner_nonants[k])
+            if short:
+                pad = pyo.Var(range(short), bounds=(0, 0), initialize=0)
+                model.add_component(f"_planner_nonant_pad_{k}", pad)
+                pad.fix(0)
+                model._planner_nonants[k] += list(pad.values())
+
+
+def _creator(name: str, models: dict, stages: Stages, **build):
+    """mpi-sppy's scenario creator: the model of `name` (from `models` when built ahead, on a
+    tree; built here otherwise) with its node list attached."""
+    import mpisppy.scenario_tree as scenario_tree
+    import mpisppy.utils.sputils as sputils
+
+    model = models[name] if name in models else _scenario_model(name, stages=stages, **build)
+    if len(stages.starts) < 2:
+        sputils.attach_root_node(model, model.component(FIRST_STAGE_COST), [model.build])
+        return model
+    costs, path = model.component(STAGE_COST), stages.paths[name]
     model._mpisppy_node_list = [
         scenario_tree.ScenarioNode(
             name=path[k - 1], cond_prob=stages.cond_prob[path[k - 1]], stage=k,
-            cost_expression=costs[k], nonant_list=nonants[k], scen_model=model,
+            cost_expression=costs[k], nonant_list=model._planner_nonants[k], scen_model=model,
             parent_name=None if k == 1 else path[k - 2])
-        for k in nonants]
+        for k in model._planner_nonants]
     return model
 
 
@@ -248,10 +298,15 @@ def progressive_hedging(instance: Instance, options: SolveOptions = SolveOptions
         "linearize_proximal_terms": True, "proximal_linearization_tolerance": 0.1,
     }
     stages = tree_stages(instance)
+    models = {}
+    if len(stages.starts) > 1:  # a tree: every rank builds every scenario, to align them
+        models = {name: _scenario_model(name, instance, probability, stages)
+                  for name in stages.order}
+        aligned_nonants(models, stages)
     solver = mpisppy.opt.ph.PH(settings, stages.order, _creator,
-                               scenario_creator_kwargs={"instance": instance,
-                                                        "probability": probability,
-                                                        "stages": stages},
+                               scenario_creator_kwargs={"models": models, "stages": stages,
+                                                        "instance": instance,
+                                                        "probability": probability},
                                rho_setter=_cost_proportional_rho,
                                all_nodenames=stages.all_nodenames)
     convergence, objective, trivial = solver.ph_main()
