@@ -77,14 +77,22 @@ def test_progressive_hedging_on_a_tree_waits_to_build(tmp_path):
 def test_progressive_hedging_on_a_tree_whose_branches_hold_different_decisions(tmp_path):
     """Three levels (base; cut from 2026; deep from cut in 2027, demand x1.5) where the plant
     cannot run in 2026 in cut and deep: their 2026 node holds fewer decisions than base's, as
-    LCM's plants in the UK tree's escalation path. PH pads the shorter lists (mpi-sppy wants
-    equal lengths) and finds the extensive form's plan: build in 2026 in cut and deep.
+    LCM's plants in the UK tree's escalation path, and the decisions of an idle old plant
+    change position. PH mirrors each stage's decisions in one block per model (mpi-sppy wants
+    the same names and lengths) and finds the extensive form's plan: build in 2026 in cut and
+    deep.
       base 50 x 100 + 100 x 100 = 15,000;  cut 5,000 + 9,000 + 100 x 20 = 16,000;
       deep 16,000 + 50 t unmet x 100,000 = 5,016,000;
       expected 0.5 x 15,000 + 0.3 x 16,000 + 0.2 x 5,016,000 = 1,015,500."""
-    from tests.test_tree import case
+    from tests.test_tree import CASE, case
 
+    # an idle old plant after `plant` in the model's order: its 2025 decision is at ROOT, and
+    # `plant`'s missing 2026 row in cut and deep shifts its position there
+    facilities = CASE["facilities.csv"] + "zz_old,make,H,0,0,0,1000,1,1,10,2025,2026\n"
+    facilities = facilities.replace("lead_years\n", "lead_years,existing_t,existing_from,"
+                                    "existing_until\n").replace("1,1\nzz", "1,1,,,\nzz")
     folder = case(tmp_path / "case", **{
+        "facilities.csv": facilities,
         "scenarios.csv": "scenario,probability,parent,known_from\nbase,0.5,,\n"
                          "cut,0.3,base,2026\ndeep,0.2,cut,2027\n",
         "scenario_effects.csv": "scenario,target,attribute,from_year,to_year,multiply\n"

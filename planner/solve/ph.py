@@ -174,12 +174,14 @@ def _scenario_model(name: str, instance: Instance, probability: dict[str, float]
 
 
 def aligned_nonants(models: dict, stages: Stages) -> None:
-    """Make the nonanticipative lists of a tree's scenario models fit mpi-sppy: the scenarios
-    of one node must hold the same decisions in the same order (true when their data agree
-    up to the branch year, which `planner validate` checks; refused otherwise), and every
-    scenario the same number in all (mpi-sppy's rule): where scenarios of different nodes of
-    a stage have different sparse sets (a plant one path cannot use), each stage's list is
-    padded with variables fixed at 0 to the stage's longest."""
+    """Make the nonanticipative lists of a tree's scenario models fit mpi-sppy, which wants
+    the scenarios of a node to list the same variables, by name, in the same order, and every
+    scenario the same number in all. Scenarios of one node hold the same decisions (their
+    data agree up to the branch year, which `planner validate` checks; refused otherwise), but
+    their sparse sets may differ in other years (a plant one path cannot use), which shifts
+    the variables' names. So each stage's decisions are mirrored by a variable block of one
+    name and length in every model, `_planner_nonant_k[i] == i-th decision`, padded with
+    zeros to the stage's longest list."""
     import pyomo.environ as pyo
 
     for k in range(1, len(stages.starts)):
@@ -196,12 +198,17 @@ def aligned_nonants(models: dict, stages: Stages) -> None:
                         "not hold the same ones (their data differ before they branch)")
         longest = max(len(m._planner_nonants[k]) for m in models.values())
         for model in models.values():
-            short = longest - len(model._planner_nonants[k])
-            if short:
-                pad = pyo.Var(range(short), bounds=(0, 0), initialize=0)
-                model.add_component(f"_planner_nonant_pad_{k}", pad)
-                pad.fix(0)
-                model._planner_nonants[k] += list(pad.values())
+            real = model._planner_nonants[k]
+            mirror = pyo.Var(range(longest))
+            model.add_component(f"_planner_nonant_{k}", mirror)
+            model.add_component(f"_planner_nonant_{k}_is", pyo.Constraint(
+                range(len(real)), rule=lambda _, i, real=real, mirror=mirror:
+                mirror[i] == real[i]))
+            for i in range(len(real), longest):
+                mirror[i].fix(0)
+            cost = model._planner_rho_cost
+            cost.update({id(mirror[i]): cost.get(id(v), 1.0) for i, v in enumerate(real)})
+            model._planner_nonants[k] = list(mirror.values())
 
 
 def _creator(name: str, models: dict, stages: Stages, **build):
