@@ -167,7 +167,9 @@ def solve_point(task: Task) -> dict:
         risk = summary.get("risk_measures") or {}
         row.update({k: risk.get(k) for k in ("expected_shortfall_t", "cvar_shortfall_t",
                                               "max_country_share")})
-        row["unmet_t"] = summary.get("unmet_demand_t")
+        row["system_cost"] = summary.get("system_cost")
+        row["unmet_penalty"] = summary.get("unmet_penalty")
+        row["expected_unmet_t"] = summary.get("expected_unmet_t")
         row["in_place"] = bool(summary.get("in_place", False))
         if outcome.tables:
             row.update(key_decisions(outcome.model, outcome.tables))

@@ -94,8 +94,10 @@ def test_whatif_writes_deltas_against_the_baseline(tmp_path):
     assert result.exit_code == 0, result.output
     a, b = (json.loads((f / "summary.json").read_text()) for f in (base, changed))
     deltas = pd.read_csv(changed / "whatif_objectives.csv").set_index("measure")
-    assert deltas.loc["cost (GBP, discounted)", "what-if - baseline"] == pytest.approx(
-        b["objectives"]["cost"] - a["objectives"]["cost"])
+    assert deltas.loc["cost incl. penalty (GBP, discounted)", "what-if - baseline"] == \
+        pytest.approx(b["objectives"]["cost"] - a["objectives"]["cost"])
+    assert deltas.loc["system cost (GBP, discounted)", "what-if - baseline"] == \
+        pytest.approx(b["system_cost"] - a["system_cost"])
     assert b["objectives"]["cost"] > a["objectives"]["cost"]
     assert (changed / "whatif.html").is_file()
     recorded = json.loads((changed / "command.json").read_text())["request"]

@@ -154,8 +154,10 @@ def test_shortage_when_nothing_can_supply(tmp_path, solve_case):
     })
     out = solve_case(folder)
     assert out.summary["status"] == "optimal"
-    assert out.summary["unmet_demand_t"] == pytest.approx(30)
+    assert out.summary["expected_unmet_t"] == pytest.approx(30)
     assert out.summary["objectives"]["cost"] == pytest.approx(3_000_000)
+    assert out.summary["unmet_penalty"] == pytest.approx(3_000_000)
+    assert out.summary["system_cost"] == pytest.approx(0)
     short = out.tables["shortfall"]
     assert short[["region", "commodity", "year", "shortfall_t"]].values.tolist() == [
         ["H", "m", 2025, 30.0]]

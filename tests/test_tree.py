@@ -55,7 +55,29 @@ def test_waiting_to_build_is_optimal_on_the_tree(tmp_path, solve_case):
     assert plan(out) == [("cut", 2026, "plant", 1)]
     per = {s["scenario"]: s["cost"] for s in out.summary["scenarios"]}
     assert per == pytest.approx({"base": 15_000, "cut": 16_000})
-    assert out.summary["unmet_demand_t"] == 0
+    assert out.summary["expected_unmet_t"] == 0
+
+
+def test_system_cost_and_unmet_penalty_apart(tmp_path, solve_case):
+    """Without the plant, cut leaves 100 t unmet in 2027 at the 100,000/t penalty:
+    base 5,000 + 10,000 = 15,000 spent; cut 5,000 spent + 10,000,000 of penalty.
+    Objective 0.6 x 15,000 + 0.4 x 10,005,000 = 4,011,000 = system cost 0.6 x 15,000 +
+    0.4 x 5,000 = 11,000 + penalty 0.4 x 10,000,000 = 4,000,000; expected unmet 0.4 x 100 =
+    40 t, named by scenario."""
+    no_plant = CASE["facilities.csv"].splitlines()[0] + "\n"
+    out = solve_case(case(tmp_path, **{"facilities.csv": no_plant}))
+    s = out.summary
+    assert s["objectives"]["cost"] == pytest.approx(4_011_000)
+    assert s["system_cost"] == pytest.approx(11_000)
+    assert s["unmet_penalty"] == pytest.approx(4_000_000)
+    assert s["system_cost"] + s["unmet_penalty"] == pytest.approx(s["objectives"]["cost"])
+    assert s["expected_unmet_t"] == pytest.approx(40)
+    assert s["unmet_by_scenario_t"] == pytest.approx({"base": 0, "cut": 100})
+    per = {(r["scenario"], k): r[k] for r in s["scenarios"]
+           for k in ("system_cost", "unmet_penalty")}
+    assert per == pytest.approx({("base", "system_cost"): 15_000, ("base", "unmet_penalty"): 0,
+                                 ("cut", "system_cost"): 5_000,
+                                 ("cut", "unmet_penalty"): 10_000_000})
 
 
 def test_shared_builds_cost_the_value_of_waiting_more(tmp_path, solve_case):

@@ -13,7 +13,8 @@ from planner.report import figures as fig
 from planner.report.html import esc, page, plot_text, table
 from planner.report.rundata import Run, load_run
 
-OBJECTIVE_ROWS = (("cost", "cost"), ("emissions_t_co2e", "emissions (t CO2e)"),
+OBJECTIVE_ROWS = (("cost", "cost incl. penalty"),
+                  ("emissions_t_co2e", "emissions (t CO2e)"),
                   ("risk", "risk (weighted t)"),
                   ("responsible_sourcing", "responsible-sourcing deficit (weighted t)"))
 RISK_ROWS = (("expected_shortfall_t", "expected shortfall (t)"),
@@ -31,10 +32,15 @@ def objectives(runs: list[Run], names: list[str]) -> pd.DataFrame:
     """measure, one column per run, and the change of each later run against the first."""
     rows = []
     currency = runs[0].currency
+    rows.append([f"system cost ({currency}, discounted)"] + [
+        r.summary.get("system_cost", r.summary["objectives"].get("cost")) for r in runs])
+    rows.append([f"unmet-demand penalty ({currency})"] + [
+        r.summary.get("unmet_penalty", 0.0) for r in runs])
     for key, label in OBJECTIVE_ROWS:
         unit = f" ({currency}, discounted)" if key == "cost" else ""
         rows.append([label + unit] + [r.summary["objectives"].get(key) for r in runs])
-    rows.append(["unmet demand (t)"] + [r.summary.get("unmet_demand_t", 0.0) for r in runs])
+    rows.append(["unmet demand, expected (t)"] + [r.summary.get("expected_unmet_t", 0.0)
+                                                  for r in runs])
     for key, label in RISK_ROWS:
         rows.append([label] + [(r.summary.get("risk_measures") or {}).get(key) for r in runs])
     frame = pd.DataFrame(rows, columns=["measure", *names])

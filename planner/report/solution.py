@@ -10,6 +10,7 @@ from planner.report import figures as fig
 from planner.report.html import esc, page, table
 from planner.report.painpoints import dependencies, ranked_constraints, unmet_demand
 from planner.report.rundata import Front, Run, is_front, load_front, load_run
+from planner.report.units import money
 
 SECTIONS = (("map", "Value-stream map"), ("capacity", "Capacity"), ("sourcing", "Sourcing mix"),
             ("outcomes", "Cost, emissions and risk"), ("pains", "Pain points"))
@@ -23,13 +24,17 @@ def header(run: Run, title: str, extra: list[tuple[str, str]] = ()) -> str:
     facts = [("status", f"{s.get('status')} ({s.get('termination')})"),
              ("MIP gap", f"{gap:.3%}" if gap is not None else "n/a"),
              ("objective", s.get("objective", "")),
-             (f"cost ({run.currency}, discounted)", f"{obj.get('cost', 0):,.0f}"),
+             ("system cost (spent, discounted)", money(s.get("system_cost", obj.get("cost")),
+                                                        run.currency)),
+             ("unmet-demand penalty", money(s["unmet_penalty"], run.currency)
+              if s.get("unmet_penalty") else "none"),
+             ("objective (cost + penalty)", money(obj.get("cost"), run.currency)),
              ("emissions (t CO2e)", f"{obj.get('emissions_t_co2e', 0):,.0f}"),
              ("risk (weighted t)", f"{obj.get('risk', 0):,.0f}"),
              ("responsible-sourcing score (0-1)",
               f"{s['responsible_sourcing_score']:.2f}" if s.get("responsible_sourcing_score")
               is not None else "n/a"),
-             ("unmet demand (t)", f"{s.get('unmet_demand_t', 0):,.1f}"),
+             ("unmet demand, expected (t)", f"{s.get('expected_unmet_t', 0):,.1f}"),
              ("run date", s.get("created", "unknown")),
              ("instance sha256", str(inst.get("sha256", ""))[:12]),
              ("versions", ", ".join(f"{k} {v}" for k, v in sorted(s.get("versions",

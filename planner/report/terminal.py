@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from planner.report.units import money, percent
 from planner.results.summary import report_years
 
 LOOP_NAMES = {"primary_import": "primary import", "domestic_primary": "domestic primary",
@@ -18,14 +19,21 @@ def format_summary(summary: dict, tables: dict[str, pd.DataFrame]) -> str:
     obj = summary.get("objectives")
     if obj:
         gap = summary.get("mip_gap")
-        lines.append(f"cost: {obj['cost']:,.0f} {cur} (discounted)   emissions: "
-                     f"{obj['emissions_t_co2e']:,.0f} t CO2e   risk: {obj['risk']:,.0f} "
-                     "risk-weighted imported t"
+        penalty = summary.get("unmet_penalty")
+        if penalty is not None:
+            lines.append(f"system cost: {money(summary['system_cost'], cur)} (what the plan "
+                         "spends, discounted, expected over scenarios)")
+            lines.append("unmet-demand penalty: " + (
+                f"{money(penalty, cur)} (not spending: unmet tonnes x the shortage penalty)"
+                if penalty > 0.5 else "none"))
+        lines.append(f"objective: {money(obj['cost'], cur)} (system cost + penalty)"
+                     + (f"   MIP gap: {percent(gap, 2)}" if gap is not None else ""))
+        lines.append(f"emissions: {obj['emissions_t_co2e']:,.0f} t CO2e   risk: "
+                     f"{obj['risk']:,.0f} risk-weighted imported t"
                      + (f"   responsible sourcing: score {score:.2f} (deficit "
                         f"{obj['responsible_sourcing']:,.0f} t)" if (
                             score := summary.get("responsible_sourcing_score")) is not None
-                        and "responsible_sourcing" in obj else "")
-                     + (f"   MIP gap: {gap:.3%}" if gap is not None else ""))
+                        and "responsible_sourcing" in obj else ""))
     t = summary["timings"]
     m = summary["model"]
     lines.append(f"model: {m.get('variables', 0):,} variables ({m.get('integer_variables', 0):,} "
@@ -34,9 +42,12 @@ def format_summary(summary: dict, tables: dict[str, pd.DataFrame]) -> str:
                  f"{t['handover_s']:.2f} s, solve {t['solve_s']:.2f} s, total {t['total_s']:.2f} s")
     scenarios = summary.get("scenarios") or []
     if len(scenarios) > 1:
-        lines.append("per scenario (probability: cost, emissions, risk, unmet):")
+        lines.append("per scenario (probability: system cost, penalty, emissions, risk, unmet):")
         for s in scenarios:
-            lines.append(f"  {s['scenario']:<16} {s['probability']:>6.1%}: {s['cost']:,.0f} {cur}, "
+            penalty = s.get("unmet_penalty", 0.0)
+            lines.append(f"  {s['scenario']:<20} {s['probability']:>6.1%}: "
+                         f"{money(s.get('system_cost', s['cost']), cur)}, "
+                         f"penalty {money(penalty, cur) if penalty > 0.5 else 'none'}, "
                          f"{s['emissions_t_co2e']:,.0f} t CO2e, {s['risk']:,.0f}, "
                          f"{s['unmet_t']:,.1f} t unmet")
     if "stochastic" in summary:
@@ -81,10 +92,14 @@ def format_summary(summary: dict, tables: dict[str, pd.DataFrame]) -> str:
     lines += _in_use_lines(summary.get("in_use_stock") or [])
     short = tables["shortfall"]
     if len(short):
-        total = short["shortfall_t"].sum()
-        lines.append(f"unmet demand: {total:,.1f} t in all; largest:")
+        by = summary.get("unmet_by_scenario_t") or {}
+        named = ", ".join(f"{s} {t:,.1f} t" for s, t in by.items() if t > 0.05)
+        lines.append(f"unmet demand: expected {summary.get('expected_unmet_t', 0):,.1f} t "
+                     f"(probability-weighted); by scenario: {named}; largest:")
         for r in short.sort_values("shortfall_t", ascending=False).head(5).itertuples():
-            lines.append(f"  {r.commodity} at {r.region} in {r.year}: {r.shortfall_t:,.1f} t")
+            where = f" in scenario {r.scenario}" if "scenario" in short else ""
+            lines.append(f"  {r.commodity} at {r.region} in {r.year}{where}: "
+                         f"{r.shortfall_t:,.1f} t")
     else:
         lines.append("unmet demand: none")
     return "\n".join(lines)

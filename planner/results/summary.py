@@ -24,7 +24,8 @@ MEASURE_KEYS = (("cost", "cost"), ("emissions", "emissions_t_co2e"), ("risk", "r
 
 
 def objective_values(pm: PlanningModel, sol: Solution) -> dict[str, float]:
-    """cost (currency, discounted, incl. shortage penalty), emissions_t_co2e, risk,
+    """cost (currency, discounted: the system cost plus the unmet-demand penalty, as the
+    objective counts it), emissions_t_co2e, risk,
     responsible_sourcing (the deficit, t)."""
     out = {}
     for name, key in MEASURE_KEYS:
@@ -32,6 +33,13 @@ def objective_values(pm: PlanningModel, sol: Solution) -> dict[str, float]:
         out[key] = float(sum(np.dot(c, sol.values[f]) for f, c in coefs.items()) +
                          pm.constants[name])
     return out
+
+
+def unmet_penalty(pm: PlanningModel, sol: Solution) -> np.ndarray:
+    """Per `short` row: its share of the cost objective, the shortage penalty (currency,
+    discounted, probability-weighted). The cost objective less its sum is the system cost:
+    what the plan spends."""
+    return pm.cost_parts["shortage"]["short"] * sol.values["short"]
 
 
 def sourcing_score(pm: PlanningModel, sol: Solution) -> float | None:
@@ -43,7 +51,8 @@ def sourcing_score(pm: PlanningModel, sol: Solution) -> float | None:
 
 
 def scenario_objectives(pm: PlanningModel, sol: Solution) -> pd.DataFrame:
-    """scenario, probability, cost, emissions_t_co2e, risk, unmet_t: each objective as if that
+    """scenario, probability, cost, emissions_t_co2e, risk, responsible_sourcing, unmet_penalty,
+    system_cost, unmet_t: each objective as if that
     scenario happened (first-stage terms in full, second-stage terms not probability-weighted).
     Their probability-weighted sums are the reported (expected) objectives."""
     scen = pm.sets.scenarios.set_index("scenario")["probability"]
@@ -60,8 +69,13 @@ def scenario_objectives(pm: PlanningModel, sol: Solution) -> pd.DataFrame:
                 totals += contribution.sum()
         out[key] = totals.loc[out["scenario"]].to_numpy()
     frame = pm.frames["short"]
+    by_scenario = frame["scenario"].to_numpy()
+    penalty = pd.Series(unmet_penalty(pm, sol)).groupby(by_scenario).sum()
+    penalty = penalty.reindex(out["scenario"], fill_value=0.0).to_numpy() / out["probability"]
+    out["unmet_penalty"] = penalty
+    out["system_cost"] = out["cost"] - penalty
     tonnes = sol.values["short"] * pm.sets.weight.loc[frame["year"]].to_numpy()
-    short = pd.Series(tonnes).groupby(frame["scenario"].to_numpy()).sum()
+    short = pd.Series(tonnes).groupby(by_scenario).sum()
     out["unmet_t"] = short.reindex(out["scenario"], fill_value=0.0).to_numpy()
     return out
 
@@ -145,11 +159,15 @@ def build_summary(pm: PlanningModel, sol: Solution, tables: dict[str, pd.DataFra
     if diagnosis:
         summary["diagnosis"] = diagnosis
     if sol.has_solution:
-        summary["scenarios"] = scenario_objectives(pm, sol).to_dict("records")
+        per = scenario_objectives(pm, sol)
+        penalty = float(unmet_penalty(pm, sol).sum())
+        summary["system_cost"] = summary["objectives"]["cost"] - penalty
+        summary["unmet_penalty"] = penalty
+        summary["expected_unmet_t"] = float(np.dot(per["probability"], per["unmet_t"]))
+        summary["unmet_by_scenario_t"] = dict(zip(per["scenario"], per["unmet_t"].astype(float)))
+        summary["scenarios"] = per.to_dict("records")
         summary["responsible_sourcing_score"] = sourcing_score(pm, sol)
     if tables is not None:
-        short = tables["shortfall"]
-        summary["unmet_demand_t"] = float(short["shortfall_t"].sum())
         summary["builds"] = tables["builds"].to_dict("records")
         summary["build_plan"] = tables["build_plan"].to_dict("records")
         summary["mass_balance_max_residual_t"] = max_residual
