@@ -57,7 +57,7 @@ def _interrupt(signum, frame) -> None:
 @main.command()
 @click.argument("instance_dir", type=INSTANCE)
 @change_options
-def validate(instance_dir: Path, variants, overlays, sets) -> None:
+def validate(instance_dir: Path, variants, overlays, sets, policies) -> None:
     """Check INSTANCE_DIR (with any changes) and report every problem as
     file:line:column: message (expected ...).
 
@@ -66,7 +66,7 @@ def validate(instance_dir: Path, variants, overlays, sets) -> None:
     from planner.data.overrides import read_resolved
 
     with user_errors():
-        changes = changes_of(instance_dir, variants, overlays, sets)
+        changes = changes_of(instance_dir, variants, overlays, sets, policies)
         instance, problems, _ = read_resolved(instance_dir, changes)
         if instance is None:
             report_problems(problems)

@@ -84,7 +84,13 @@ change_options = stacked(
                  help="Change a table cell or setting, e.g. "
                       "facilities.tyseley_hpms_shifts.max_modules=4, discount_rate=0.05, "
                       "'demand[region=GB_BHM].demand_t*=1.2' (repeatable; applied last, in "
-                      "order; `*=` multiplies, `+=` adds). See docs/what-if.md."),
+                      "order; `*=` multiplies, `+=` adds). `@2027-2050` (or `@2030`, `@2027-`) "
+                      "limits a change of an offer, link, facility or export cap to those "
+                      "years. See docs/what-if.md."),
+    click.option("--policy", "policies", multiple=True, metavar="NAME[.REGION]=VALUE[@YEAR]",
+                 help="Add a policy from YEAR on (default: the first year), e.g. "
+                      "min_recycled_share=0.2@2035, carbon_price_per_t=80@2030, "
+                      "min_stock_days.GB_BHM=60@2028 (repeatable; as a row of policies.csv)."),
 )
 
 
@@ -121,13 +127,14 @@ decision_options = stacked(
 )
 
 
-def changes_of(instance_dir: Path, variants, overlays, sets) -> list:
-    """The changes of --variant, --overlay and --set, in the order they apply."""
-    from planner.data.overrides import parse_change, read_overlay, variant_changes
+def changes_of(instance_dir: Path, variants, overlays, sets, policies=()) -> list:
+    """The changes of --variant, --overlay, --set and --policy, in the order they apply."""
+    from planner.data.overrides import parse_change, parse_policy, read_overlay, variant_changes
 
     changes = [c for name in variants for c in variant_changes(instance_dir, name)]
     changes += [c for file in overlays for c in read_overlay(file)]
-    return changes + [parse_change(text) for text in sets]
+    return changes + [parse_change(text) for text in sets] + [parse_policy(text)
+                                                              for text in policies]
 
 
 def check_objective(text: str | None, normalise: bool) -> None:
@@ -176,7 +183,8 @@ def request_of(params: Mapping[str, Any]) -> RunRequest:
     request = RunRequest(
         instance=instance,
         changes=tuple(changes_of(instance, params.get("variants", ()),
-                                 params.get("overlays", ()), params.get("sets", ()))),
+                                 params.get("overlays", ()), params.get("sets", ()),
+                                 params.get("policies", ()))),
         objective=params.get("objective_text"), normalise=params.get("normalise", False),
         limits=tuple(limits.items()),
         fix_builds=tuple(params.get("fix_builds", ())),

@@ -62,7 +62,7 @@ def inherit(ctx: click.Context, given: RunRequest, base: RunRequest) -> RunReque
 @decision_options
 @click.pass_context
 def whatif(ctx: click.Context, instance_dir: Path, baseline: Path, out: Path, force: bool,
-           with_report: bool, overlays, sets, **_) -> None:
+           with_report: bool, overlays, sets, policies=(), **_) -> None:
     """Solve INSTANCE_DIR as the baseline run was solved, with the changes and decisions
     given here on top, and write the deltas against the baseline: objectives, builds, sourcing
     mix and loop shares.
@@ -88,10 +88,11 @@ def whatif(ctx: click.Context, instance_dir: Path, baseline: Path, out: Path, fo
         request = replace(request, changes=base_changes + request.changes)
         deltas = {}
 
+        title = f"What if: {', '.join((*sets, *policies)) or 'changed case'}"
+
         def compare(folder: Path) -> None:
             deltas.update(write_comparison(folder, [base, load_run(folder)], "whatif",
-                                           ["baseline", "what-if"],
-                                           f"What if: {', '.join(sets) or 'changed case'}"))
+                                           ["baseline", "what-if"], title))
 
         outcome = solve_run(request, out, force, command="whatif",
                             options={"report": with_report, "baseline": str(baseline)},

@@ -62,7 +62,7 @@ def solve_case():
 @pytest.fixture(scope="session")
 def uk_outcome():
     """The bundled UK instance with all its scenarios, solved once per test session, to a 1 %
-    gap: its scenario tree (builds that wait for each disruption) takes about 30 s to 1 % on
+    gap: its scenario tree (builds that wait for each disruption) takes about a minute to 1 % on
     2 cores and many minutes to 0.1 %; the tests check plausibility and balances, not the
     last 0.1 %."""
     return solve_instance(ROOT / "instances/uk-baseline", SolveOptions(mip_gap=0.01,

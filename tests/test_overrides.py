@@ -151,3 +151,87 @@ def test_rerun_repeats_a_run_bit_for_bit(tmp_path):
     assert a["objectives"] == b["objectives"]
     assert a["instance"]["sha256"] == b["instance"]["sha256"]
     assert run("rerun", tmp_path, "--out", tmp_path / "x").exit_code == 1
+
+
+# --- changes limited to some years, and policies from the command line ---------------------
+
+def tree_case(tmp_path: Path, **tables) -> Path:
+    """test_tree's case with one scenario: buy_a sells 1,000 t/yr at 100/t; demand 50 t in
+    2026 and 100 t in 2027; a 100 t plant (capex 9,000, lead 1, 20/t) may be built."""
+    from tests.conftest import MAKE_CHAIN, write_instance
+    from tests.test_tree import CASE
+
+    return write_instance(tmp_path, MAKE_CHAIN, {
+        **CASE, "scenarios.csv": "scenario,probability\nbase,1\n",
+        "scenario_effects.csv": "scenario,target,attribute,from_year,to_year,multiply\n",
+        **tables}, end=2027)
+
+
+def solved(folder: Path, out: Path, *args) -> dict:
+    result = run("solve", folder, "--out", out, "--mip-gap", "0", *args)
+    assert result.exit_code == 0, result.output
+    return json.loads((out / "summary.json").read_text())
+
+
+def test_a_change_limited_to_years_binds_only_inside_them(tmp_path):
+    """buy_a's max_t x 0.02 in 2027 only: 20 t there, so the plant is built in 2026 and,
+    once built, makes all 100 t of 2027 (20/t against 100/t): 50 x 100 + 9,000 + 100 x 20 =
+    16,000 (15,000 unchanged: buying 100 t costs 10,000 < 11,000). In 2026 the offer still
+    sells the 50 t needed, above the 20 t of 2027."""
+    folder = tree_case(tmp_path / "case")
+    assert solved(folder, tmp_path / "plain")["objectives"]["cost"] == pytest.approx(15_000)
+    summary = solved(folder, tmp_path / "cut", "--set", "offers.buy_a.max_t*=0.02@2027")
+    assert summary["objectives"]["cost"] == pytest.approx(16_000)
+    bought = pd.read_csv(tmp_path / "cut/purchases.csv").groupby("year")["bought_t"].sum()
+    assert bought[bought > 1e-9].to_dict() == pytest.approx({2026: 50})
+    built = pd.read_csv(tmp_path / "cut/builds.csv")
+    assert built[["facility", "year", "modules"]].values.tolist() == [["plant", 2026, 1]]
+    # `=` and `@FROM-` give the same factor (20 / 1,000) from 2027 to the end
+    same = solved(folder, tmp_path / "set", "--set", "offers.buy_a.max_t=20@2027-")
+    assert same["objectives"]["cost"] == pytest.approx(16_000)
+    effects = pd.read_csv(tmp_path / "set/instance/scenario_effects.csv", dtype=str,
+                          keep_default_na=False)
+    assert effects.to_dict("records") == [{
+        "scenario": "*", "target": "buy_a", "attribute": "max_t", "from_year": "2027",
+        "to_year": "", "multiply": "0.02"}]
+
+
+def test_policy_from_the_command_line_equals_the_same_row_in_policies_csv(tmp_path):
+    """test_inventory's 73 days of stock cost 12,300, written in policies.csv or given as
+    --policy."""
+    from tests.test_inventory import CASE as STOCK
+
+    tables = {**STOCK,
+              "storage.csv": "storage,region,commodity,max_build_t,capex_per_t,"
+                             "holding_cost_per_t,loss_share\ndepot,H,m,1000,5,10,0.1\n",
+              "demand.csv": "region,commodity,year,demand_t\nH,m,2025,100\n",
+              "scenarios.csv": "scenario,probability\nbase,1\n",
+              "scenario_effects.csv": "scenario,target,attribute,from_year,to_year,multiply\n",
+              "facilities.csv": "facility,process,region\n"}
+    from tests.conftest import MAKE_CHAIN, write_instance
+
+    written = write_instance(tmp_path / "written", MAKE_CHAIN, {
+        **tables, "policies.csv": "policy,from_year,value\nmin_stock_days,2025,73\n"})
+    given = write_instance(tmp_path / "given", MAKE_CHAIN, tables)
+    a = solved(written, tmp_path / "a")
+    b = solved(given, tmp_path / "b", "--policy", "min_stock_days=73@2025")
+    assert a["objectives"]["cost"] == pytest.approx(12_300)
+    assert b["objectives"]["cost"] == pytest.approx(12_300)
+    # without a year it holds from the first model year; a region is named after a dot
+    c = solved(given, tmp_path / "c", "--policy", "min_stock_days.H=73")
+    assert c["objectives"]["cost"] == pytest.approx(12_300)
+    rows = pd.read_csv(tmp_path / "c/instance/policies.csv", keep_default_na=False)
+    assert rows.to_dict("records") == [{"policy": "min_stock_days", "region": "H",
+                                        "from_year": 2025, "value": 73}]
+
+
+def test_bad_years_and_policies_are_named_all_at_once(tmp_path):
+    result = run("validate", TOY, "--set", "offers.cn_magnets.price_per_t*=2@2030-2027",
+                 "--set", "discount_rate=0.1@2030", "--set", "demand[*].demand_t*=2@2030",
+                 "--policy", "min_recycled_share=0.2@2027-2030")
+    assert result.exit_code == 3
+    for text in ("run backwards", "a setting cannot be limited to some years",
+                 "demand.demand_t cannot be limited", "a policy holds from one year on"):
+        assert text in result.output, result.output
+    bad = run("validate", TOY, "--policy", "min_recycled_share")
+    assert bad.exit_code == 3 and "not a policy" in bad.output

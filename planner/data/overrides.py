@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -75,6 +76,38 @@ def parse_change(text: str, source: str = "--set") -> Change:
             break
     raise InputError([Problem(source, None, None, f"{text!r}: not a change",
                               "PATH=VALUE, PATH*=VALUE or PATH+=VALUE")])
+
+
+YEARS = re.compile(r"^(\d{4})(-(\d{4})?)?$")
+
+
+def split_years(change: Change) -> tuple[str, tuple[int, int | None] | None]:
+    """(value, years) of a change whose value may end in `@YEAR`, `@FROM-TO` or `@FROM-`
+    (years None without one): `@2030` is 2030 alone, `@2027-` 2027 to the horizon's end."""
+    value, at, tail = change.value.rpartition("@")
+    match = YEARS.match(tail.strip()) if at else None
+    if not match:
+        return change.value, None
+    first = int(match[1])
+    last = None if match[2] == "-" else int(match[3] or first)
+    if last is not None and last < first:
+        raise InputError([change.problem(f"years {tail.strip()} run backwards",
+                                         "@YEAR, @FROM-TO with FROM <= TO, or @FROM-")])
+    return value.strip(), (first, last)
+
+
+def parse_policy(text: str) -> Change:
+    """`--policy NAME[.REGION]=VALUE[@YEAR]` as a change: a row of policies.csv from YEAR
+    (default: the first model year), region empty unless given."""
+    name, eq, value = text.partition("=")
+    if not eq or not name.strip() or not value.strip():
+        raise InputError([Problem("--policy", None, None, f"{text!r}: not a policy",
+                                  "NAME[.REGION]=VALUE[@YEAR], e.g. min_recycled_share=0.2@2035 "
+                                  "(" + ", ".join(schema.POLICY_NAMES) + ")")])
+    return Change(f"{POLICY_PATH}{name.strip()}", "=", value.strip(), "--policy")
+
+
+POLICY_PATH = "policy."  # a change that adds a policy, as --policy does
 
 
 def _as_text(value) -> str:
@@ -157,6 +190,21 @@ class _Csv:
         (header_line, head), *body = rows
         return cls(text.splitlines(), header_line - 1, [h.strip() for h in head],
                    {line - 1: cells for line, cells in body})
+
+    @classmethod
+    def new(cls, header: list[str]) -> _Csv:
+        return cls([_csv_line(header)], 0, list(header), {})
+
+    def append(self, values: dict[str, str]) -> int:
+        """Add a row of {column: text} (missing columns empty); returns its line (1-based)."""
+        for name in values:
+            if name not in self.header:
+                self.header.append(name)
+                for cells in self.rows.values():
+                    cells.append("")
+        self.lines.append("")
+        self.rows[len(self.lines) - 1] = [values.get(name, "") for name in self.header]
+        return len(self.lines)
 
     def text(self) -> str:
         out = list(self.lines)
@@ -246,6 +294,27 @@ def _new_cell(change: Change, col: schema.Column, old: str) -> str:
     return new
 
 
+def _matching_rows(change: Change, doc: _Csv, table: schema.Table,
+                   selector: dict[str, str]) -> list[int]:
+    """Line indexes of the rows of `doc` that `selector` matches (at least one, else
+    InputError naming the ids there are)."""
+    pos = {name: doc.header.index(name) for name in doc.header}
+    if any(name not in pos for name in selector):
+        hits = []
+    else:
+        hits = [i for i, cells in doc.rows.items() if len(cells) == len(doc.header) and all(
+            cells[pos[k]].strip() == v for k, v in selector.items())]
+    if not hits:
+        key = pos.get(table.key[0])
+        known = sorted({cells[key].strip() for cells in doc.rows.values()
+                        if key is not None and len(cells) == len(doc.header)})
+        shown = ", ".join(known[:12]) + (" ..." if len(known) > 12 else "")
+        what = " and ".join(f"{k} {v!r}" for k, v in selector.items())
+        raise InputError([change.problem(f"no row of {table.file} has {what}",
+                                         f"{table.key[0]} one of {shown}")])
+    return hits
+
+
 def _apply_cell(change: Change, doc: _Csv, table: schema.Table, selector: dict[str, str],
                 column: str) -> list[int]:
     """Change the matching rows of `doc`; returns their line numbers (1-based)."""
@@ -259,19 +328,84 @@ def _apply_cell(change: Change, doc: _Csv, table: schema.Table, selector: dict[s
         for cells in doc.rows.values():
             cells.append("")
     pos = {name: doc.header.index(name) for name in doc.header}
-    hits = [i for i, cells in doc.rows.items() if len(cells) == len(doc.header) and all(
-        cells[pos[k]].strip() == v for k, v in selector.items())]
-    if not hits:
-        known = sorted({cells[pos[table.key[0]]].strip() for cells in doc.rows.values()
-                        if len(cells) == len(doc.header)})
-        shown = ", ".join(known[:12]) + (" ..." if len(known) > 12 else "")
-        what = " and ".join(f"{k} {v!r}" for k, v in selector.items())
-        raise InputError([change.problem(f"no row of {table.file} has {what}",
-                                         f"{table.key[0]} one of {shown}")])
+    hits = _matching_rows(change, doc, table, selector)
     col = table.column(column)
     for i in hits:
         doc.rows[i][pos[column]] = _new_cell(change, col, doc.rows[i][pos[column]])
     return [i + 1 for i in hits]
+
+
+# what a change limited to some years may scale: the attributes scenario effects act on
+EFFECT_KINDS = {"offers.csv": "offer", "links.csv": "link", "facilities.csv": "facility",
+                "export_caps.csv": "cap"}
+EFFECTS_HEADER = ["scenario", "target", "attribute", "from_year", "to_year", "multiply"]
+
+
+def _effect_rows(change: Change, doc: _Csv, table: schema.Table, selector: dict[str, str],
+                 column: str, value: str, years: tuple[int, int | None]) -> list[dict]:
+    """Rows of scenario_effects.csv (scenario `*`, every scenario) that apply `change` in
+    `years` only: the factor on each matching item's attribute that takes its table value
+    where the change would (`*=` v: v; `=` v: v / old; `+=` v: (old + v) / old)."""
+    from planner.data.effects import ATTRIBUTES
+
+    kind = EFFECT_KINDS.get(table.file)
+    if kind is None or column not in ATTRIBUTES[kind]:
+        allowed = "; ".join(f"{file.removesuffix('.csv')}: {', '.join(ATTRIBUTES[k])}"
+                            for file, k in EFFECT_KINDS.items())
+        raise InputError([change.problem(
+            f"{table.file.removesuffix('.csv')}.{column} cannot be limited to some years",
+            f"a change without @years, or one of the attributes scenarios change ({allowed})")])
+    try:
+        by = float(value)
+    except ValueError:
+        raise InputError([change.problem(f"not a number: {value!r}", "a number")]) from None
+    pos = {name: doc.header.index(name) for name in doc.header}
+    col = table.column(column)
+    rows, seen = [], set()
+    for i in _matching_rows(change, doc, table, selector):
+        cells = doc.rows[i]
+        item = (f"{cells[pos['origin']].strip()}>{cells[pos['destination']].strip()}:"
+                f"{cells[pos['commodity']].strip()}" if kind == "link"
+                else cells[pos[table.key[0]]].strip())
+        if item in seen:  # an export cap has one row per member
+            continue
+        seen.add(item)
+        old, _ = parse_cell(cells[pos[column]].strip(), col) if column in pos else (None, None)
+        if old is None and column == "availability":
+            old = 1.0  # the column's default
+        if change.op == "*=":
+            factor = by
+        elif old:
+            factor = (by if change.op == "=" else old + by) / old
+        else:
+            raise InputError([change.problem(
+                f"{item}'s {column} is {'empty' if old is None else 0} in {table.file}: no "
+                "factor in some years can make it " + value,
+                "*= (a factor), or a number set in the table without @years")])
+        if factor < 0:
+            raise InputError([change.problem(f"{item}'s {column} would fall below 0",
+                                             "a value of 0 or more")])
+        rows.append({"scenario": "*", "target": item, "attribute": column,
+                     "from_year": str(years[0]),
+                     "to_year": "" if years[1] is None else str(years[1]),
+                     "multiply": f"{factor:.15g}"})
+    return rows
+
+
+def _policy_row(change: Change, settings, years: tuple[int, int | None] | None,
+                value: str) -> dict:
+    """The policies.csv row of a --policy change."""
+    name, _, region = change.path.removeprefix(POLICY_PATH).partition(".")
+    if years is not None and years[1] != years[0]:
+        raise InputError([change.problem("a policy holds from one year on",
+                                         "@YEAR (it holds until the horizon's end)")])
+    if years is None:
+        start = settings.get("years", {}).get("start") if isinstance(settings, dict) else None
+        if not isinstance(start, int):
+            raise InputError([change.problem("no @YEAR, and instance.yaml gives no first year",
+                                             "NAME=VALUE@YEAR")])
+        years = (start, start)
+    return {"policy": name, "region": region, "from_year": str(years[0]), "value": value}
 
 
 SETTING_KEYS = sorted(KEYS - {"variants"})  # variants hold changes; never changed
@@ -334,9 +468,41 @@ def resolve_instance(folder: Path, changes: Iterable[Change], dest: Path) -> Res
     settings = read_yaml(settings_file, str(settings_file))[0] if settings_file.is_file() \
         else None  # when unreadable, copied as it is and its problems said by the loader
     settings_changed = False
+    def doc_of(table: schema.Table, create: bool = False) -> _Csv:
+        if table.file not in docs:
+            file = folder / table.file
+            doc = _Csv.read(file) if file.is_file() else None
+            if doc is None and create and not file.exists():
+                doc = _Csv.new([c.name for c in table.columns])
+            if doc is None:
+                raise InputError([change.problem(f"{table.file} is missing, empty or unreadable",
+                                                 "the table in the instance")])
+            docs[table.file] = doc
+        return docs[table.file]
+
+    def add_rows(table: schema.Table, rows: list[dict]) -> None:
+        doc = doc_of(table, create=True)
+        for row in rows:
+            line = doc.append(row)
+            for column in row:
+                touched[(table.file, line, column)] = change
+
     for change in changes:
         try:
+            value, years = split_years(change)
+            if change.path.startswith(POLICY_PATH):
+                add_rows(TABLES["policies"], [_policy_row(change, settings, years, value)])
+                continue
             target = _cell_target(change)
+            if target is not None and years is not None:
+                table, selector, column = target
+                add_rows(TABLES["scenario_effects"], _effect_rows(
+                    change, doc_of(table), table, selector, column, value, years))
+                continue
+            if years is not None:
+                raise InputError([change.problem(
+                    "a setting cannot be limited to some years",
+                    "@years on a table cell of offers, links, facilities or export_caps")])
             if target is None:
                 if not isinstance(settings, dict):
                     raise InputError([change.problem("instance.yaml is missing or unreadable")])
@@ -345,15 +511,7 @@ def resolve_instance(folder: Path, changes: Iterable[Change], dest: Path) -> Res
                 touched[("instance.yaml", None, change.path.split(".")[0])] = change
                 continue
             table, selector, column = target
-            if table.file not in docs:
-                file = folder / table.file
-                doc = _Csv.read(file) if file.is_file() else None
-                if doc is None:
-                    raise InputError([change.problem(
-                        f"{table.file} is missing, empty or unreadable",
-                        "the table in the instance")])
-                docs[table.file] = doc
-            for line in _apply_cell(change, docs[table.file], table, selector, column):
+            for line in _apply_cell(change, doc_of(table), table, selector, column):
                 touched[(table.file, line, column)] = change
         except InputError as error:
             problems += error.problems
