@@ -65,11 +65,11 @@ def validate(instance_dir: Path, variants, overlays, sets, policies) -> None:
     """
     from planner.data.overrides import read_resolved
 
-    with user_errors():
+    with user_errors(writes=False):
         changes = changes_of(instance_dir, variants, overlays, sets, policies)
         instance, problems, _ = read_resolved(instance_dir, changes)
         if instance is None:
-            report_problems(problems)
+            report_problems(problems, writes=False)
         print_problems(problems)
     changed = f", {len(changes)} change(s)" if changes else ""
     click.echo(f"{instance_dir}: valid ({len(instance.regions)} regions, "

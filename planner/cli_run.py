@@ -29,24 +29,26 @@ def fail(message: str, code: int) -> None:
 
 
 @contextmanager
-def user_errors():
+def user_errors(writes: bool = True):
     """Turn every failure into a plain message and its exit code (no traceback unless
-    PLANNER_DEBUG is set); nothing is written when it fires."""
+    PLANNER_DEBUG is set); nothing is written when it fires, which the message says for a
+    command that `writes`."""
+    unwritten = "; nothing was written" if writes else ""
     try:
         yield
     except InputError as error:
-        report_problems(error.problems)
+        report_problems(error.problems, writes)
     except click.ClickException:  # usage errors: click prints them (exit 2)
         raise
     except PlannerError as error:
         fail(str(error), EXIT["error"])
     except KeyboardInterrupt:
-        fail("interrupted; nothing was written", EXIT["interrupted"])
+        fail(f"interrupted{unwritten}", EXIT["interrupted"])
     except Exception as error:  # a bug: say so plainly; PLANNER_DEBUG=1 shows the traceback
         if os.environ.get("PLANNER_DEBUG"):
             raise
         fail(f"unexpected {type(error).__name__}: {error} (set PLANNER_DEBUG=1 for the "
-              "traceback); nothing was written", EXIT["error"])
+             f"traceback){unwritten}", EXIT["error"])
 
 
 MAX_SHOWN = 50  # problems printed; the rest are counted by file
@@ -64,11 +66,11 @@ def print_problems(problems: list[Problem]) -> None:
         click.echo(f"{file}: {n:,} more problem(s) not shown", err=True)
 
 
-def report_problems(problems: list[Problem]) -> None:
+def report_problems(problems: list[Problem], writes: bool = True) -> None:
     """Print the problems and exit with the code of invalid input."""
     print_problems(problems)
     n = sum(p.severity == "error" for p in problems)
-    click.echo(f"{n:,} error(s); nothing was written", err=True)
+    click.echo(f"{n:,} error(s)" + ("; nothing was written" if writes else ""), err=True)
     sys.exit(EXIT["input"])
 
 

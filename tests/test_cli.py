@@ -175,3 +175,17 @@ def test_help_from_the_console_script():
     done = subprocess.run([sys.executable, "-m", "planner", "--help"], capture_output=True,
                           text=True, cwd=Path(ROOT))
     assert done.returncode == 0 and "validate" in done.stdout and "solve" in done.stdout
+
+
+def test_unknown_names_suggest_the_closest_and_rank_the_rest():
+    missing = run("validate", "uk-basline")
+    assert missing.exit_code == 3
+    assert "did you mean 'uk-baseline'?" in missing.output
+    assert "nothing was written" not in missing.output  # validate never writes
+    typo = run("validate", ROOT / "instances/toy", "--set", "discount_rat=0.1",
+               "--set", "offers.cn_magnet.price_per_t=1")
+    assert "did you mean 'discount_rate'?" in typo.output
+    assert "(expected offer one of cn_magnets, cn_oxide; did you mean 'cn_magnets'?)" in \
+        typo.output
+    far = run("validate", ROOT / "instances/toy", "--set", "offers.zzz.price_per_t=1")
+    assert "did you mean" not in far.output  # nothing close: the names only

@@ -78,7 +78,7 @@ def test_bad_decisions_are_all_named(tmp_path):
         "--fix-build uk_hpms=1@2040: uk_hpms cannot be built in 2040 (expected a build year "
         "from 2026 to 2029)",
         "--forbid-build nope: 'nope' has no candidate modules to build (expected a facility "
-        "with module_t and max_modules: uk_hpms, uk_magnets)",
+        "with module_t and max_modules: one of uk_magnets, uk_hpms)",
         "--forbid-country XX: no region is in country 'XX' (expected one of CN, GB)",
         "--forbid-country GB: GB is the planning country (its regions are domestic) (expected "
         "a country to stop sourcing from)"]

@@ -12,9 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 from planner.cli import main
-from planner.data.overrides import load_resolved, parse_change
+from planner.data.overrides import SETTING_KEYS, TABLES, load_resolved, parse_change
 from planner.data.schema import FACILITIES
 from planner.errors import InputError
+from planner.suggest import ranked
 from tests.conftest import ROOT
 
 TOY = ROOT / "instances/toy"
@@ -63,9 +64,9 @@ def test_bad_changes_are_all_named_at_once():
     messages = [str(p) for p in error.value.problems]
     assert messages == [
         "--set: facilities.nope.max_modules=4: no row of facilities.csv has facility 'nope' "
-        "(expected facility one of uk_hpms, uk_magnets)",
+        "(expected facility one of uk_magnets, uk_hpms)",
         "--set: facilities.uk_hpms.capacity=1: unknown column 'capacity' of facilities.csv "
-        "(expected one of " + ", ".join(FACILITIES.names) + ")",
+        "(expected one of " + ", ".join(ranked("capacity", FACILITIES.names)) + ")",
         "--set: facilities.uk_hpms.max_modules=two: not a number: 'two' (expected a whole "
         "number >= 0)",
         "--set: facilities.uk_hpms.max_modules*=1.25: not a whole number: '2.5' (expected a whole "
@@ -77,12 +78,9 @@ def test_bad_changes_are_all_named_at_once():
         "product)",
         "--set: demand.UK.demand_t=1: rows of demand.csv have no single id (expected "
         "demand[region=...,commodity=...,year=...,product=...].COLUMN)",
-        "--set: discount=0.1: unknown table or setting 'discount' (expected a table (regions, "
-        "facilities, links, offers, demand, product_inflows, scenarios, scenario_effects, grid, "
-        "policies, collection, product_options, storage, export_caps) or a setting (base_year, "
-        "builds, currency, cvar_alpha, description, discount_rate, eol_region, limits, model, "
-        "name, objective, share_basis, "
-        "shortage_penalty_per_t, years))",
+        "--set: discount=0.1: unknown table or setting 'discount' (expected a table or a "
+        "setting: one of " + ", ".join(ranked("discount", [*TABLES, *SETTING_KEYS])) +
+        "; did you mean 'discount_rate'?)",
         "--set: regions.UK.risk=1.5: value 1.5 out of range (expected a number in [0, 1])",
         "--set: facilities.uk_hpms.process+=1: process is not a number column (expected = for "
         "this column)",

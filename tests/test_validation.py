@@ -47,7 +47,7 @@ def test_clean_instance_validates(toy):
 def test_unknown_reference_names_file_line_column(toy):
     edit(toy / "facilities.csv", "uk_hpms,hpms,UK", "uk_hpms,hpms,UKK")
     assert errors(toy) == [f"{toy}/facilities.csv:3:region: unknown region 'UKK' "
-                           "(expected one of CN, UK)"]
+                           "(expected one of UK, CN; did you mean 'UK'?)"]
 
 
 def test_unknown_process_and_commodity(toy):
@@ -195,6 +195,7 @@ def test_cli_reports_all_problems_and_writes_nothing(toy, tmp_path):
     result = runner.invoke(main, ["validate", str(toy)])
     assert result.exit_code == 3
     assert "demand.csv:3:demand_t" in result.output and "offers.csv:2:price_per_t" in result.output
+    assert "nothing was written" not in result.output  # validate never writes
     result = runner.invoke(main, ["solve", str(toy), "--out", str(out)])
     assert result.exit_code == 3
     assert "2 error(s); nothing was written" in result.output

@@ -12,6 +12,7 @@ from planner.data.instance import Settings
 from planner.data.network import link_ids
 from planner.data.schema import OFFER_SIDES, OPTION_KINDS, POLICY_NAMES
 from planner.errors import Problem
+from planner.suggest import one_of
 
 
 def given(value) -> bool:
@@ -19,10 +20,6 @@ def given(value) -> bool:
     return value is not None and not pd.isna(value)
 
 
-def _one_of(names, limit=8) -> str:
-    names = sorted(n for n in names if isinstance(n, str))
-    shown = ", ".join(names[:limit]) + (", ..." if len(names) > limit else "")
-    return f"one of {shown}" if names else "a defined name (none defined)"
 
 
 def check_references(tables: dict[str, pd.DataFrame], chain: Chain, settings: Settings,
@@ -62,7 +59,8 @@ def check_references(tables: dict[str, pd.DataFrame], chain: Chain, settings: Se
             missing = ~frame[column].isin(known[kind]) & (frame[column] != "") & \
                 frame[column].notna()
             for row in frame[missing].to_dict("records"):
-                bad(table, row, column, f"unknown {kind} {row[column]!r}", _one_of(known[kind]))
+                bad(table, row, column, f"unknown {kind} {row[column]!r}",
+                    one_of(row[column], known[kind]))
 
     if (caps := tables.get("caps")) is not None and not caps.empty:
         links = tables["links"]
@@ -217,7 +215,7 @@ def check_scenarios(tables: dict[str, pd.DataFrame], settings: Settings,
     for row in effects[~effects["scenario"].isin(known | {"*"})].to_dict("records"):
         problems.append(Problem(files["effects"], int(row[LINE]), "scenario",
                                 f"unknown scenario {row['scenario']!r}",
-                                _one_of(known) + " (from scenarios.csv)"))
+                                one_of(row["scenario"], known) + " (from scenarios.csv)"))
     for row in effects.to_dict("records"):
         for col in ("from_year", "to_year"):
             if given(row[col]) and not settings.start <= row[col] <= settings.end:
@@ -253,7 +251,7 @@ def check_tree(tables: dict[str, pd.DataFrame], settings: Settings,
         where = int(line[s])
         if p and p not in parent:
             problems.append(Problem(file, where, "parent", f"unknown parent {p!r}",
-                                    _one_of(set(parent) - {s}) + " (or empty for a root)"))
+                                    one_of(p, set(parent) - {s}) + " (or empty for a root)"))
         elif p and known[s] is None:
             problems.append(Problem(file, where, "known_from",
                                     f"scenario {s!r} branches from {p!r} but has no known_from",

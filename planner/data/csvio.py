@@ -10,6 +10,7 @@ import pandas as pd
 
 from planner.data.schema import MAX_MAGNITUDE, YEAR_RANGE, Column, Table
 from planner.errors import Problem
+from planner.suggest import one_of
 
 TRUE = {"true", "yes", "1", "y", "t"}
 FALSE = {"false", "no", "0", "n", "f"}
@@ -129,7 +130,7 @@ def read_table(path: Path, table: Table, shown: str) -> tuple[pd.DataFrame | Non
     for pos, name in enumerate(header, start=1):
         if name not in known:
             bad(header_line, name, f"unknown column {name!r} (column {pos})",
-                "one of " + ", ".join(table.names))
+                one_of(name, table.names, limit=len(table.names)))
     seen = set()
     for name in header:
         if name in seen:

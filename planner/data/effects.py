@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from planner.data.network import link_ids
+from planner.suggest import one_of
 
 ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "offer": ("max_t", "price_per_t"),
@@ -61,7 +62,7 @@ def resolve_effects(tables: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, list
         if not kinds:
             every = sorted({a for attrs in ATTRIBUTES.values() for a in attrs})
             problems.append((effect, "attribute", f"unknown attribute {attribute!r}",
-                             "one of " + ", ".join(every)))
+                             one_of(attribute, every)))
             continue
         reached = []
         if target == "*":
@@ -70,7 +71,7 @@ def resolve_effects(tables: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, list
             code = target.split(":", 1)[1]
             if code not in set(country):
                 problems.append((effect, "target", f"no region has country {code!r}",
-                                 "country:XX with XX a country of regions.csv"))
+                                 "country:XX with XX " + one_of(code, set(country))))
                 continue
             for k in kinds:
                 frame = items[k]
@@ -79,9 +80,10 @@ def resolve_effects(tables: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, list
         else:
             owners = [k for k, frame in items.items() if target in set(frame["item"])]
             if not owners:
+                ids = {i for frame in items.values() for i in frame["item"]}
                 problems.append((effect, "target", f"unknown target {target!r}",
                                  "an offer, link, facility, region or export cap id, "
-                                 "country:XX or *"))
+                                 "country:XX or *: " + one_of(target, ids)))
                 continue
             reached = [(k, target) for k in owners if k in kinds]
             if not reached:

@@ -36,6 +36,7 @@ from planner.data.settings import KEYS
 from planner.data.yamlio import parse_yaml, read_yaml
 from planner.errors import InputError, Problem
 from planner.scratch import scratch
+from planner.suggest import one_of
 
 TABLES = {t.file.removesuffix(".csv"): t for t in schema.TABLES}
 SUFFIX_OPS = {"*": "*=", "+": "+="}
@@ -264,7 +265,7 @@ def _cell_target(change: Change) -> tuple[schema.Table, dict[str, str], str] | N
                 f"{name}[" + ",".join(f"{k}=..." for k in table.key) + "].COLUMN")])
     if column not in table.names:
         raise InputError([change.problem(f"unknown column {column!r} of {table.file}",
-                                         "one of " + ", ".join(table.names))])
+                                         one_of(column, table.names, limit=len(table.names)))])
     return table, selector, column
 
 
@@ -305,13 +306,13 @@ def _matching_rows(change: Change, doc: _Csv, table: schema.Table,
         hits = [i for i, cells in doc.rows.items() if len(cells) == len(doc.header) and all(
             cells[pos[k]].strip() == v for k, v in selector.items())]
     if not hits:
-        key = pos.get(table.key[0])
-        known = sorted({cells[key].strip() for cells in doc.rows.values()
-                        if key is not None and len(cells) == len(doc.header)})
-        shown = ", ".join(known[:12]) + (" ..." if len(known) > 12 else "")
+        column, wanted = next(iter(selector.items())) if selector else (table.key[0], "")
+        at = pos.get(column)
+        known = {cells[at].strip() for cells in doc.rows.values()
+                 if at is not None and len(cells) == len(doc.header)}
         what = " and ".join(f"{k} {v!r}" for k, v in selector.items())
         raise InputError([change.problem(f"no row of {table.file} has {what}",
-                                         f"{table.key[0]} one of {shown}")])
+                                         f"{column} {one_of(wanted, known, limit=12)}")])
     return hits
 
 
@@ -416,8 +417,7 @@ def _apply_setting(change: Change, settings: dict) -> None:
     if keys[0] not in SETTING_KEYS:
         raise InputError([change.problem(
             f"unknown table or setting {keys[0]!r}",
-            "a table (" + ", ".join(TABLES) + ") or a setting (" + ", ".join(SETTING_KEYS) +
-            ")")])
+            "a table or a setting: " + one_of(keys[0], [*TABLES, *SETTING_KEYS], limit=40))])
     node = settings
     for key in keys[:-1]:
         node = node.setdefault(key, {})
@@ -436,6 +436,16 @@ def _apply_setting(change: Change, settings: dict) -> None:
                                              "a numeric setting and a number")])
         value = old * value if change.op == "*=" else old + value
     node[keys[-1]] = value
+
+
+def _instances_like(folder: Path) -> str:
+    """Instance folders beside `folder` and the bundled instances, the likeliest first."""
+    from planner.bundled import bundled_instances
+
+    parent = folder.parent if folder.parent.is_dir() else Path(".")
+    beside = [str(parent / d.name) if str(folder.parent) not in ("", ".") else d.name
+              for d in parent.iterdir() if (d / "instance.yaml").is_file()]
+    return one_of(str(folder), beside + bundled_instances())
 
 
 @dataclass
@@ -460,7 +470,8 @@ def resolve_instance(folder: Path, changes: Iterable[Change], dest: Path) -> Res
     if not folder.is_dir():
         raise InputError([Problem(str(folder), None, None, "not a folder" if folder.exists()
                                   else "no such folder", "an instance folder with "
-                                  "instance.yaml and CSV tables, or a bundled instance name")])
+                                  "instance.yaml and CSV tables, or a bundled instance name: "
+                                  + _instances_like(folder))])
     problems: list[Problem] = []
     docs: dict[str, _Csv] = {}
     touched: dict[tuple, Change] = {}

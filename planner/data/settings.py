@@ -9,6 +9,7 @@ from planner.data.schema import MAX_MAGNITUDE, MAX_MODEL_YEARS, YEAR_RANGE
 from planner.data.yamlio import Marks, finite_number, line_of, read_yaml, yaml_number
 from planner.errors import Problem
 from planner.rare_earths import BASES
+from planner.suggest import one_of
 from planner.tree import BUILD_MODES
 
 KEYS = {"name", "description", "model", "currency", "years", "base_year", "discount_rate",
@@ -31,7 +32,7 @@ def read_settings(path: Path, shown: str) -> tuple[Settings | None, Marks, list[
 
     for k in data:
         if k not in KEYS:
-            bad((k,), f"unknown key {k!r}", "one of " + ", ".join(sorted(KEYS)))
+            bad((k,), f"unknown key {k!r}", one_of(k, KEYS, limit=len(KEYS)))
     for k in ("name", "model", "years"):
         if k not in data:
             problems.append(Problem(shown, 1, k, f"required key {k!r} is missing",

@@ -26,6 +26,7 @@ import pyomo.environ as pyo
 
 from planner.errors import InputError, Problem
 from planner.formulation.families import family_named
+from planner.suggest import one_of
 
 
 @dataclass(frozen=True)
@@ -119,7 +120,7 @@ def apply_decisions(pm, decisions: Decisions) -> None:
     def candidate(source, facility) -> bool:
         if facility in by_facility:
             return True
-        known = ", ".join(sorted(by_facility)) or "none in this instance"
+        known = one_of(facility, by_facility) if by_facility else "none in this instance"
         bad(source, f"{facility!r} has no candidate modules to build",
             f"a facility with module_t and max_modules: {known}")
         return False
@@ -179,7 +180,7 @@ def _forbid_countries(pm, countries, bad) -> None:
         members = regions.loc[regions["country"] == country]
         if members.empty:
             bad(source, f"no region is in country {country!r}",
-                "one of " + ", ".join(sorted(set(regions["country"]))))
+                one_of(country, set(regions["country"]), limit=30))
             continue
         if members["domestic"].any():
             bad(source, f"{country} is the planning country (its regions are domestic)",
