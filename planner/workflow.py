@@ -20,6 +20,7 @@ from planner.request import RunRequest
 from planner.results.balance import balance_residuals
 from planner.results.diagnosis import explain_infeasibility, explain_unbounded
 from planner.results.loops import loop_shares
+from planner.results.policies import policy_status
 from planner.results.productivity import productivity_table
 from planner.results.risk import risk_measures
 from planner.results.shadow_prices import shadow_price_table
@@ -131,6 +132,7 @@ def solution_tables(instance: Instance, pm: PlanningModel, sol: Solution
     tables["loop_shares"] = loop_shares(tables, instance.chain, instance.regions,
                                         pm.sets.demand, basis)
     tables["productivity"] = productivity_table(tables["activity"], instance.chain)
+    tables["policy_status"] = policy_status(pm, sol)
     risk, tables["concentration"] = risk_measures(
         tables, pm.sets.scenarios, pm.sets.weight, instance.settings.cvar_alpha,
         objective_values(pm, sol)["risk"], instance.regions, instance.chain, basis)

@@ -17,7 +17,7 @@ RUN_FILES = {"summary.json", "builds.csv", "build_plan.csv", "capacity.csv", "ac
              "costs.csv", "emissions.csv", "loop_shares.csv", "concentration.csv",
              "shadow_prices.csv", "demand.csv", "process_flows.csv", "command.json", "instance",
              ".planner-run", "collection.csv", "productivity.csv", "sales.csv",
-             "product_options.csv", "inventory.csv"}
+             "product_options.csv", "inventory.csv", "policy_status.csv"}
 
 
 def run(*args):

@@ -46,6 +46,13 @@ def run(tmp_path, solve_case, policies: str | None, **extra):
     return solve_case(write_instance(tmp_path, CHAIN, tables, settings=SETTINGS))
 
 
+def status(out) -> list[tuple]:
+    """(policy, group, target, achieved, unit, holds) of policy_status.csv."""
+    table = out.tables["policy_status"]
+    return [tuple(r) for r in table[["policy", "group", "target", "achieved", "unit",
+                                     "holds"]].itertuples(index=False)]
+
+
 def made(out, facility):
     act = out.tables["activity"]
     return float(act.loc[act["facility"] == facility, "activity_t"].sum())
@@ -63,6 +70,7 @@ def test_min_recycled_share_binds(tmp_path, solve_case):
     out = run(tmp_path, solve_case, "min_recycled_share,,2025,0.3\n")
     assert out.summary["objectives"]["cost"] == pytest.approx(11500)
     assert made(out, "recycler") == pytest.approx(30)
+    assert status(out) == [("min_recycled_share", "", 0.3, pytest.approx(0.3), "share", True)]
 
 
 def test_min_domestic_share_binds(tmp_path, solve_case):
@@ -82,6 +90,11 @@ def test_max_country_share_binds(tmp_path, solve_case):
     bought = out.tables["purchases"].set_index("offer")["bought_t"]
     assert bought.to_dict() == pytest.approx({"buy_a": 60})
     assert made(out, "plant") == pytest.approx(40)
+    # each country's share of the supply of m's stage (`other`: the chain names none), as the
+    # policy counts it: China 60 / (60 + 40), the US 0
+    assert status(out) == [
+        ("max_country_share", "CN/other", 0.6, pytest.approx(0.6), "share", True),
+        ("max_country_share", "US/other", 0.6, pytest.approx(0.0), "share", True)]
 
 
 def test_emissions_cap_binds(tmp_path, solve_case):
@@ -94,6 +107,19 @@ def test_emissions_cap_binds(tmp_path, solve_case):
     x = 90 / 1.9
     assert out.summary["objectives"]["emissions_t_co2e"] == pytest.approx(100)
     assert out.summary["objectives"]["cost"] == pytest.approx(100 * x + 130 * (100 - x))
+    assert status(out) == [("emissions_cap_t", "", 100, pytest.approx(100), "t CO2e", True)]
+
+
+def test_two_policies_each_measured_as_their_constraint_counts(tmp_path, solve_case):
+    """40 % made at home and 10 % recycled: the recycler (domestic too) makes 10 t at 150, the
+    plant 30 t at 120, 60 t come from CN at 100: 1,500 + 3,600 + 6,000 = 11,100; achieved
+    exactly 0.4 domestic (the recycler counts) and 0.1 recycled."""
+    out = run(tmp_path, solve_case, "min_domestic_share,H,2025,0.4\n"
+                                    "min_recycled_share,,2025,0.1\n")
+    assert out.summary["objectives"]["cost"] == pytest.approx(11_100)
+    got = {r[0]: r[3] for r in status(out)}
+    assert got == pytest.approx({"min_domestic_share": 0.4, "min_recycled_share": 0.1})
+    assert all(r[5] for r in status(out))
 
 
 def test_carbon_price_changes_the_supplier(tmp_path, solve_case):

@@ -61,6 +61,9 @@ class PlanningModel:
     constants: dict[str, float] = field(default_factory=dict)
     objective_constant: float = 0.0
     policy_schedule: pd.DataFrame | None = None
+    # what each policy row measures, as term tables (row, family, pos, coef): the measure of
+    # row i is numerator_i / (frames["policy"].base_i + denominator_i) (policies.py)
+    policy_measure: dict[str, pd.DataFrame] = field(default_factory=dict)
     returns: pd.DataFrame | None = None  # arrivals taken back or moved (products.RETURNS)
     measures: dict = field(default_factory=dict)  # measure name -> Linear (measures.py)
     objective: object = None  # the Linear minimised (measures.set_objective)

@@ -112,13 +112,22 @@ def recycled_credits(chain, basis: str) -> dict[str, float]:
             for n, p in chain.processes.items()}
 
 
+def _no_terms() -> pd.DataFrame:
+    return terms(np.zeros(0, dtype=int), "act", np.zeros(0, dtype=int), np.zeros(0))
+
+
 def define_policies(pm) -> None:
     """The policy rows; pm.frames["policy"] describes them (policy, region, year, scenario,
-    group, lower, upper; group is `country/stage` for max_country_share)."""
+    group, lower, upper; group is `country/stage` for max_country_share; target, the policy's
+    value; base and unit of what it measures) and pm.policy_measure what each measures:
+    the recycled or domestic share of demand, a country's share of its stage, days of demand
+    in stock, t CO2e (numerator / (base + denominator), on the solution's values)."""
     sched = pm.policy_schedule
     sched = sched[sched["policy"] != "carbon_price_per_t"]
     if sched.empty:
-        pm.frames["policy"] = pd.DataFrame(columns=KEY + ["group", "lower", "upper"])
+        pm.frames["policy"] = pd.DataFrame(columns=KEY + ["group", "lower", "upper", "target",
+                                                          "base", "unit"])
+        pm.policy_measure = {"numerator": _no_terms(), "denominator": _no_terms()}
         return
     sets, chain = pm.sets, pm.instance.chain
     scen = sets.scenarios["scenario"].to_numpy()
@@ -138,10 +147,10 @@ def define_policies(pm) -> None:
     credits = recycled_credits(chain, pm.instance.settings.share_basis)
     stock = sets.storage.reset_index(names="pos")
 
-    rows, parts = [], []
+    rows, parts, numerator, denominator = [], [], [], []
 
-    def new_row(policy, region, year, s, group, lower, upper):
-        rows.append((policy, region, year, s, group, lower, upper))
+    def new_row(policy, region, year, s, group, lower, upper, target, base, unit):
+        rows.append((policy, region, year, s, group, lower, upper, target, base, unit))
         return len(rows) - 1
 
     for p in sched.itertuples():
@@ -154,14 +163,18 @@ def define_policies(pm) -> None:
             d = (d_rows["demand_t"] * d_rows["commodity"].map(w)).sum()
             if p.policy == "min_recycled_share":
                 credit = a["process"].map(credits).to_numpy()
-                r = new_row(p.policy, p.region, p.year, s, "", p.value * d, np.nan)
+                r = new_row(p.policy, p.region, p.year, s, "", p.value * d, np.nan, p.value, d,
+                            "share")
                 parts.append(terms(np.full(len(a), r), "act", a["pos"], credit))
+                numerator.append(parts[-1])
             elif p.policy == "min_domestic_share":
                 made = a["process"].map({k: sum(v.outputs.get(c, 0.0) * w[c] for c in
                                                 demand_commodities)
                                          for k, v in chain.processes.items()}).to_numpy()
-                r = new_row(p.policy, p.region, p.year, s, "", p.value * d, np.nan)
+                r = new_row(p.policy, p.region, p.year, s, "", p.value * d, np.nan, p.value, d,
+                            "share")
                 parts.append(terms(np.full(len(a), r), "act", a["pos"], made))
+                numerator.append(parts[-1])
             elif p.policy == "max_country_share":
                 f = flow[(flow["year"] == p.year) & (flow["scenario"] == s) &
                          flow["destination"].isin(scope) & imported]
@@ -174,21 +187,33 @@ def define_policies(pm) -> None:
                         {n: sum(b * w[c] for c, b in v.outputs.items() if stage_of[c] == g)
                          for n, v in chain.processes.items()}))
                     made = made[made["out"] > 0]
-                    r = new_row(p.policy, p.region, p.year, s, f"{k}/{g}", np.nan, 0.0)
+                    r = new_row(p.policy, p.region, p.year, s, f"{k}/{g}", np.nan, 0.0,
+                                p.value, 0.0, "share")
                     parts += [terms(np.full(len(own), r), "flow", own["pos"],
                                     (1.0 - p.value) * own["w"].to_numpy()),
                               terms(np.full(len(others), r), "flow", others["pos"],
                                     -p.value * others["w"].to_numpy()),
                               terms(np.full(len(made), r), "act", made["pos"],
                                     -p.value * made["out"].to_numpy())]
+                    # the share: k's imports over all imports and domestic output of stage g
+                    numerator.append(terms(np.full(len(own), r), "flow", own["pos"],
+                                           own["w"].to_numpy()))
+                    denominator += [
+                        numerator[-1],
+                        terms(np.full(len(others), r), "flow", others["pos"],
+                              others["w"].to_numpy()),
+                        terms(np.full(len(made), r), "act", made["pos"], made["out"].to_numpy())]
             elif p.policy == "min_stock_days":
                 held = stock[(stock["year"] == p.year) & (stock["scenario"] == s) &
                              stock["region"].isin(scope)]
-                r = new_row(p.policy, p.region, p.year, s, "", p.value / DAYS * d, np.nan)
+                r = new_row(p.policy, p.region, p.year, s, "", p.value / DAYS * d, np.nan,
+                            p.value, d / DAYS, "days")
                 parts.append(terms(np.full(len(held), r), "stock", held["pos"],
                                    held["commodity"].map(w).to_numpy(dtype=float)))
+                numerator.append(parts[-1])
             elif p.policy == "emissions_cap_t":
-                r = new_row(p.policy, p.region, p.year, s, "", np.nan, p.value)
+                r = new_row(p.policy, p.region, p.year, s, "", np.nan, p.value, p.value, 1.0,
+                            "t CO2e")
                 for family, coef in pm.coefficients["emissions"].items():
                     frame = pm.frames[family]
                     pick = ((frame["year"] == p.year) & (frame["scenario"] == s)).to_numpy() & \
@@ -196,7 +221,11 @@ def define_policies(pm) -> None:
                     per_year = coef[pick] / element_weights(pm, family)[pick]
                     parts.append(terms(np.full(pick.sum(), r), family, np.flatnonzero(pick),
                                        per_year))
-    table = pd.DataFrame(rows, columns=KEY + ["group", "lower", "upper"])
+                    numerator.append(parts[-1])
+    table = pd.DataFrame(rows, columns=KEY + ["group", "lower", "upper", "target", "base",
+                                              "unit"])
     pm.frames["policy"] = table
+    pm.policy_measure = {"numerator": pd.concat([_no_terms(), *numerator]),
+                         "denominator": pd.concat([_no_terms(), *denominator])}
     add_rows(pm.model, "policy", pd.concat(parts), len(table), table["lower"], table["upper"],
              pm.variables)
