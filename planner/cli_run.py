@@ -168,10 +168,12 @@ def finish(outcome, out: Path, as_json: bool, with_report: bool) -> None:
     if as_json:
         click.echo(json.dumps(summary, indent=2, default=str))
     else:
-        click.echo(format_summary(summary, outcome.tables))
+        click.echo(format_summary(summary, outcome.tables, outcome.instance))
         click.echo(f"results written to {out}")
         if with_report and outcome.solution.has_solution:
             click.echo(f"report written to {out / 'report.html'}")
+        elif outcome.solution.has_solution:
+            click.echo(f"next: planner report {out}")
     status = summary["status"]
     if status == "time_limit" and not outcome.solution.has_solution:
         status = "time_limit_no_solution"

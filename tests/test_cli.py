@@ -189,3 +189,24 @@ def test_unknown_names_suggest_the_closest_and_rank_the_rest():
         typo.output
     far = run("validate", ROOT / "instances/toy", "--set", "offers.zzz.price_per_t=1")
     assert "did you mean" not in far.output  # nothing close: the names only
+
+
+def test_the_terminal_summary_answers_first(tmp_path):
+    """Spending and penalty apart, where supply comes from, shares, each policy against its
+    target as the constraint counts it, what to build in words, then the loop table once and
+    what to do next."""
+    out = tmp_path / "toy"
+    result = run("solve", ROOT / "instances/toy", "--out", out, "--mip-gap", "0",
+                 "--policy", "min_recycled_share=0.2@2030")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[1].startswith("system cost: GBP ") and "of which capital GBP " in lines[1]
+    assert lines[2] == "unmet-demand penalty: none"
+    assert lines[3].startswith("objective: GBP ")
+    assert "bought by country (rare-earth content, expected, all years): CN 100 %" in lines
+    assert ("  recycled share at least 20 % from 2030, all domestic regions: holds in every "
+            "scenario; achieved 2030: 40.0 %") in lines
+    assert result.output.count("share of domestic magnet demand by loop") == 1
+    assert lines[-1] == f"next: planner report {out}"
+    status = pd.read_csv(out / "policy_status.csv")
+    assert status["achieved"].tolist() == pytest.approx([0.4])

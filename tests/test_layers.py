@@ -3,8 +3,8 @@
 The layer map, lowest first. A module may import planner modules of its own layer and of the
 layers before it, never of a later one:
 
-  base         planner, planner.errors, planner.scratch, planner.bundled: errors, scratch
-               folders, bundled files
+  base         planner, planner.errors, planner.scratch, planner.bundled, planner.suggest:
+               errors, scratch folders, bundled files, names like a misspelt one
   data         planner.data.*, planner.chain, planner.rare_earths, planner.stocks,
                planner.arrivals, planner.tree: reading, checking and holding input; the value
                chain and its rare-earth content; end-of-life arrivals; the scenario tree
@@ -38,7 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "planner"
 
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("base", ("planner", "planner.errors", "planner.scratch", "planner.bundled")),
+    ("base", ("planner", "planner.errors", "planner.scratch", "planner.bundled",
+              "planner.suggest")),
     ("data", ("planner.data", "planner.data.*", "planner.chain", "planner.rare_earths",
               "planner.stocks", "planner.arrivals", "planner.tree")),
     ("formulation", ("planner.formulation", "planner.formulation.*")),

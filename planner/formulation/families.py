@@ -171,6 +171,12 @@ FAMILIES: tuple[Family, ...] = (
            "capital and fixed O&M of the builds: the first-stage cost of a scenario subproblem"),
     Family("stage_cost", "expression", "ph", "solve/ph.py",
            "cost of the decisions of each stage of a scenario subproblem on a tree"),
+    Family("nonant_<stage>", "variable", "ph", "solve/ph.py",
+           "the decisions of stage k of a scenario subproblem on a tree, mirrored in one block "
+           "of the same name and length in every scenario (padded with zeros): what mpi-sppy "
+           "holds nonanticipative"),
+    Family("nonant_<stage>_is", "row", "ph", "solve/ph.py",
+           "nonant_<stage>[i] = the i-th decision of stage k"),
     Family("_mpisppy_data", "block", "ph", "mpisppy",
            "mpi-sppy's bookkeeping of the scenario (nonanticipative variables, probability)"),
     Family("_mpisppy_model", "block", "ph", "mpisppy",
@@ -181,6 +187,7 @@ _BY_NAME = {f.name: f for f in FAMILIES}
 _PARTS = {
     "measure": "|".join(map(re.escape, OBJECTIVES)),
     "facility": ".+",
+    "stage": "[0-9]+",
     "row": "|".join(re.escape(f.name) for f in FAMILIES if f.kind == "row" and "<" not in f.name),
 }
 

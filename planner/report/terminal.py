@@ -1,9 +1,12 @@
-"""The short human summary printed after a solve."""
+"""The short human summary printed after a solve: the answer first (what it costs, where
+supply comes from, shares against targets, whether each policy holds, unmet demand, what to
+build), then the loop table and the model's size and timings."""
 
 from __future__ import annotations
 
 import pandas as pd
 
+from planner.chain import RECYCLED_LOOPS
 from planner.report.units import money, percent
 from planner.results.summary import report_years
 
@@ -11,98 +14,275 @@ LOOP_NAMES = {"primary_import": "primary import", "domestic_primary": "domestic 
               "reuse": "reuse", "remanufacture": "remanufacture", "short_loop": "short loop",
               "long_loop": "long loop", "kept_in_use": "kept in use",
               "substituted": "substituted", "from_stock": "from stock", "unmet": "unmet"}
+DOMESTIC_LOOPS = ("domestic_primary", *RECYCLED_LOOPS)
+POLICY_WORDS = {"min_recycled_share": "recycled share at least",
+                "min_domestic_share": "domestic share at least",
+                "max_country_share": "any one country's share at most",
+                "emissions_cap_t": "emissions at most", "min_stock_days": "stock at least",
+                "carbon_price_per_t": "carbon price"}
+SHARE_GAP = 0.01  # a scenario's loop shares are listed when they differ by more than this
 
 
-def format_summary(summary: dict, tables: dict[str, pd.DataFrame]) -> str:
+def format_summary(summary: dict, tables: dict[str, pd.DataFrame], instance=None) -> str:
+    """The summary of a run (`instance`, when given, names sites and processes in words)."""
     lines = [f"status: {summary['status']} ({summary['termination']})"]
-    cur = summary["currency"]
-    obj = summary.get("objectives")
-    if obj:
-        gap = summary.get("mip_gap")
-        penalty = summary.get("unmet_penalty")
-        if penalty is not None:
-            lines.append(f"system cost: {money(summary['system_cost'], cur)} (what the plan "
-                         "spends, discounted, expected over scenarios)")
-            lines.append("unmet-demand penalty: " + (
-                f"{money(penalty, cur)} (not spending: unmet tonnes x the shortage penalty)"
-                if penalty > 0.5 else "none"))
-        lines.append(f"objective: {money(obj['cost'], cur)} (system cost + penalty)"
-                     + (f"   MIP gap: {percent(gap, 2)}" if gap is not None else ""))
-        lines.append(f"emissions: {obj['emissions_t_co2e']:,.0f} t CO2e   risk: "
-                     f"{obj['risk']:,.0f} risk-weighted imported t"
-                     + (f"   responsible sourcing: score {score:.2f} (deficit "
-                        f"{obj['responsible_sourcing']:,.0f} t)" if (
-                            score := summary.get("responsible_sourcing_score")) is not None
-                        and "responsible_sourcing" in obj else ""))
-    t = summary["timings"]
-    m = summary["model"]
-    lines.append(f"model: {m.get('variables', 0):,} variables ({m.get('integer_variables', 0):,} "
-                 f"integer), {m.get('constraints', 0):,} constraints, {m.get('nonzeros', 0):,} "
-                 f"nonzeros; load {t['load_s']:.2f} s, build {t['build_s']:.2f} s, hand-over "
-                 f"{t['handover_s']:.2f} s, solve {t['solve_s']:.2f} s, total {t['total_s']:.2f} s")
+    lines += _money_lines(summary, tables)
+    for message in summary.get("diagnosis", []):
+        lines.append(f"  - {message}")
+    if tables:
+        lines += _import_lines(summary, tables)
+        lines += _share_lines(tables)
+        lines += _policy_lines(tables)
+        lines += _unmet_lines(summary, tables)
+        lines += _build_lines(tables, instance)
+        lines += _loop_lines(tables)
+        lines += _in_use_lines(summary.get("in_use_stock") or [])
+    lines += _scenario_lines(summary)
+    lines += _model_lines(summary)
+    return "\n".join(lines)
+
+
+def _money_lines(summary: dict, tables) -> list[str]:
+    obj, cur = summary.get("objectives"), summary["currency"]
+    if not obj:
+        return []
+    lines = []
+    penalty = summary.get("unmet_penalty")
+    if penalty is not None:
+        spent = f"system cost: {money(summary['system_cost'], cur)} (what the plan spends, " \
+                "discounted, expected over scenarios)"
+        costs = (tables or {}).get("costs")
+        if costs is not None and len(costs):
+            value = [c for c in costs.columns if c.startswith("value_")][0]
+            by = (costs["probability"] * costs[value]).groupby(costs["component"]).sum()
+            parts = [f"{name} {money(by[key], cur)}" for key, name in (
+                ("capital", "capital"), ("purchases", "purchases"),
+                ("collection", "collection")) if abs(by.get(key, 0.0)) > 0.5]
+            spent += "; of which " + ", ".join(parts) if parts else ""
+        lines.append(spent)
+        lines.append("unmet-demand penalty: " + (
+            f"{money(penalty, cur)} (not spending: unmet t x the shortage penalty)"
+            if penalty > 0.5 else "none"))
+    gap = summary.get("mip_gap")
+    lines.append(f"objective: {money(obj['cost'], cur)} (system cost + penalty)"
+                 + (f"   MIP gap: {percent(gap, 2)}" if gap is not None else ""))
+    score = summary.get("responsible_sourcing_score")
+    lines.append(f"emissions: {obj['emissions_t_co2e']:,.0f} t CO2e   risk: {obj['risk']:,.0f} "
+                 "risk-weighted imported t"
+                 + (f"   responsible sourcing: score {score:.2f} (deficit "
+                    f"{obj['responsible_sourcing']:,.0f} t)"
+                    if score is not None and "responsible_sourcing" in obj else ""))
+    return lines
+
+
+def _expected(frame: pd.DataFrame, summary: dict) -> pd.Series:
+    """Each row's scenario probability."""
+    prob = {s["scenario"]: s["probability"] for s in summary.get("scenarios") or []}
+    return frame["scenario"].map(prob).fillna(1.0 if len(prob) <= 1 else 0.0)
+
+
+def _import_lines(summary: dict, tables) -> list[str]:
+    """Where supply comes from: purchases by country on rare-earth content (mass where the
+    chain has none), expected over scenarios, over the whole horizon."""
+    bought = tables.get("purchases")
+    dims = summary.get("dimensions") or {}
+    if bought is None or not len(bought) or "regions" not in dims:
+        return []
+    country = {r: d["country"] for r, d in dims["regions"].items()}
+    content = {c: d.get("re_t_per_t", 1.0) for c, d in dims.get("commodities", {}).items()}
+    basis = "rare-earth content" if any(content.values()) else "t"
+    weight = bought["commodity"].map(content).fillna(1.0) if any(content.values()) else 1.0
+    tonnes = bought["bought_t"] * weight * _expected(bought, summary)
+    by = tonnes.groupby(bought["region"].map(country)).sum().sort_values(ascending=False)
+    by = by[by > 0]
+    if by.empty:
+        return ["bought: nothing"]
+    shown = ", ".join(f"{k} {percent(v / by.sum(), 0)}" for k, v in by.head(6).items())
+    rest = f", {len(by) - 6} more" if len(by) > 6 else ""
+    return [f"bought by country ({basis}, expected, all years): {shown}{rest}"]
+
+
+def _share_lines(tables) -> list[str]:
+    """Recycled and domestic shares of the first scenario's demand in the report years, as
+    traced through the loops (the policies' own measure is under policies)."""
+    loops = tables.get("loop_shares")
+    if loops is None or not len(loops):
+        return []
+    first = loops["scenario"].iloc[0]
+    years = report_years(sorted(loops["year"].unique()))
+    picked = loops[(loops["scenario"] == first) & loops["year"].isin(years)]
+    lines = []
+    for commodity, group in picked.groupby("commodity"):
+        share = group.pivot_table(index="loop", columns="year", values="share", aggfunc="sum")
+        recycled = share.reindex(list(RECYCLED_LOOPS)).sum()
+        domestic = share.reindex(list(DOMESTIC_LOOPS)).sum()
+        counted = "rare-earth content" if group["basis"].iloc[0] == "rare_earth" else "mass"
+        lines.append(f"shares of {commodity} demand (traced, {counted}, scenario {first}): "
+                     + "; ".join(f"{y}: recycled {percent(recycled[y])}, domestic "
+                                 f"{percent(domestic[y])}" for y in share.columns))
+    return lines
+
+
+def _policy_lines(tables) -> list[str]:
+    """Each policy: what it asks, whether it holds in every scenario, what is achieved in
+    the report years (its own measure), and what it costs at the margin where it binds."""
+    status = tables.get("policy_status")
+    if status is None or not len(status):
+        return []
+    prices = tables.get("shadow_prices")
+    lines = ["policies (measured as the constraint counts):"]
+    for (policy, region, group), rows in status.groupby(["policy", "region", "group"],
+                                                        sort=False):
+        first = rows.sort_values("year").iloc[0]
+        unit = rows["unit"].iloc[0]
+        target = percent(first["target"], 0) if unit == "share" else \
+            f"{first['target']:,.0f} {unit}"
+        where = region or ("all regions" if policy == "emissions_cap_t" else
+                           "all domestic regions")
+        what = f"{POLICY_WORDS.get(policy, policy)} {target} from {first['year']}, {where}" + \
+            (f" ({group})" if group else "")
+        held = "holds in every scenario" if rows["holds"].all() else (
+            f"fails in {int((~rows['holds']).sum())} scenario-years")
+        years = report_years(sorted(rows["year"].unique()))
+        got = rows[rows["year"].isin(years)].groupby("year")["achieved"].agg(["min", "max"])
+        fmt = (lambda v: percent(v)) if unit == "share" else (lambda v: f"{v:,.0f}")
+        shown = "; ".join(f"{y}: {fmt(r['min'])}" + (f"-{fmt(r['max'])}" if
+                          r["max"] - r["min"] > 1e-6 else "") for y, r in got.iterrows())
+        lines.append(f"  {what}: {held}; achieved {shown}")
+        if prices is not None and len(prices):
+            item = f"{policy}:{group}" if group else policy
+            binding = prices[(prices["kind"] == "policy") & (prices["item"] == item) &
+                             (prices["region"].fillna("") == region)]
+            if len(binding):
+                lines[-1] += f"; binds in {len(binding)} scenario-years"
+    return lines
+
+
+def _unmet_lines(summary: dict, tables) -> list[str]:
+    short = tables["shortfall"]
+    if not len(short):
+        return ["unmet demand: none"]
+    by = summary.get("unmet_by_scenario_t") or {}
+    named = ", ".join(f"{s} {t:,.1f} t" for s, t in by.items() if t > 0.05)
+    lines = [f"unmet demand: expected {summary.get('expected_unmet_t', 0):,.1f} t "
+             f"(probability-weighted); by scenario: {named}; largest:"]
+    for r in short.sort_values("shortfall_t", ascending=False).head(5).itertuples():
+        where = f" in scenario {r.scenario}" if "scenario" in short else ""
+        lines.append(f"  {r.commodity} at {r.region} in {r.year}{where}: "
+                     f"{r.shortfall_t:,.1f} t")
+    return lines
+
+
+def _names(instance) -> tuple[dict, dict]:
+    """(facility -> its description, region -> the place, the part before ' - ')."""
+    if instance is None:
+        return {}, {}
+    facilities = instance.facilities
+    described = dict(zip(facilities["facility"], facilities.get(
+        "description", pd.Series([""] * len(facilities))).fillna("")))
+    regions = instance.regions
+    places = dict(zip(regions["region"], regions.get(
+        "description", pd.Series([""] * len(regions))).fillna("").str.split(" - ").str[0]))
+    return described, places
+
+
+def _build_lines(tables, instance) -> list[str]:
+    """What to build, in words: one line per site and branch of the tree."""
+    plan = tables.get("build_plan")
+    if plan is None or not len(plan):
+        return ["what to build: nothing"]
+    described, places = _names(instance)
+    lines = []
+    for (scenarios, probability), decided in plan.groupby(["scenarios", "probability"],
+                                                         sort=False):
+        head = ("whatever happens" if scenarios == "all scenarios" else
+                f"if {scenarios} (p = {probability:.2f})")
+        lines.append(f"builds {head} (decision year: modules; capacity added):")
+        for (facility, process, region), group in decided.groupby(
+                ["facility", "process", "region"], sort=False):
+            if len(group) <= 3:
+                years = ", ".join(f"{y}: {m}" for y, m in zip(group["year"], group["modules"]))
+            else:
+                years = (f"{group['modules'].sum()} modules in {len(group)} steps, "
+                         f"{group['year'].min()}-{group['year'].max()}")
+            name = _short(described.get(facility) or process)
+            place = places.get(region) or region
+            where = "" if place.lower() in name.lower() else f", {place}"
+            lines.append(f"  {name}{where} ({facility}) {years}; "
+                         f"+{group['capacity_added_t'].sum():,.0f} t/yr, first online "
+                         f"{group['online_year'].min()}")
+    return lines
+
+
+def _short(description: str) -> str:
+    """A description's first clause: up to its first comma, semicolon or bracket."""
+    for mark in (",", ";", " ("):
+        description = description.split(mark)[0]
+    return description.strip()
+
+
+def _loop_lines(tables) -> list[str]:
+    """The loop table of the first scenario, once; then the scenarios whose shares differ
+    from it by more than SHARE_GAP in a report year, with their largest difference."""
+    loops = tables.get("loop_shares")
+    if loops is None or not len(loops):
+        return []
+    years = report_years(sorted(loops["year"].unique()))
+    picked = loops[loops["year"].isin(years)]
+    first = picked["scenario"].iloc[0]
+    lines = []
+    for commodity, group in picked.groupby("commodity"):
+        counted = "rare-earth content" if group["basis"].iloc[0] == "rare_earth" else "mass"
+        pivot = group.pivot_table(index=["scenario", "loop"], columns="year", values="share")
+        own = pivot.loc[first].reindex([k for k in LOOP_NAMES if k in pivot.loc[first].index])
+        lines.append(f"share of domestic {commodity} demand by loop, on {counted} "
+                     f"(scenario {first}):")
+        lines.append("  " + f"{'loop':<18}" + "".join(f"{y:>9}" for y in own.columns))
+        for loop, row in own.iterrows():
+            lines.append("  " + f"{LOOP_NAMES[loop]:<18}" + "".join(f"{v:>9.1%}" for v in row))
+        differ = []
+        for scenario in pivot.index.get_level_values("scenario").unique():
+            if scenario == first:
+                continue
+            delta = (pivot.loc[scenario].reindex(own.index).fillna(0.0) - own).abs()
+            if delta.to_numpy().max() > SHARE_GAP:
+                loop, year = delta.stack().idxmax()
+                differ.append(f"{scenario} ({LOOP_NAMES[loop]} {year}: "
+                              f"{percent(pivot.loc[(scenario, loop), year])} against "
+                              f"{percent(own.loc[loop, year])})")
+        if pivot.index.get_level_values("scenario").nunique() > 1:
+            lines.append("  other scenarios: " + ("; ".join(differ) if differ else
+                                                  f"within {percent(SHARE_GAP, 0)} of {first}"))
+    return lines
+
+
+def _scenario_lines(summary: dict) -> list[str]:
     scenarios = summary.get("scenarios") or []
-    if len(scenarios) > 1:
-        lines.append("per scenario (probability: system cost, penalty, emissions, risk, unmet):")
-        for s in scenarios:
-            penalty = s.get("unmet_penalty", 0.0)
-            lines.append(f"  {s['scenario']:<20} {s['probability']:>6.1%}: "
-                         f"{money(s.get('system_cost', s['cost']), cur)}, "
-                         f"penalty {money(penalty, cur) if penalty > 0.5 else 'none'}, "
-                         f"{s['emissions_t_co2e']:,.0f} t CO2e, {s['risk']:,.0f}, "
-                         f"{s['unmet_t']:,.1f} t unmet")
+    if len(scenarios) < 2:
+        return []
+    cur = summary["currency"]
+    lines = ["per scenario (probability: system cost, penalty, emissions, risk, unmet):"]
+    for s in scenarios:
+        penalty = s.get("unmet_penalty", 0.0)
+        lines.append(f"  {s['scenario']:<20} {s['probability']:>6.1%}: "
+                     f"{money(s.get('system_cost', s['cost']), cur)}, "
+                     f"penalty {money(penalty, cur) if penalty > 0.5 else 'none'}, "
+                     f"{s['emissions_t_co2e']:,.0f} t CO2e, {s['risk']:,.0f}, "
+                     f"{s['unmet_t']:,.1f} t unmet")
     if "stochastic" in summary:
         st = summary["stochastic"]
         lines.append(f"value of the stochastic solution (VSS): {st['vss']:,.0f}; expected value "
                      f"of perfect information (EVPI): {st['evpi']:,.0f} (RP {st['rp']:,.0f}, "
                      f"EEV {st['eev']:,.0f}, WS {st['ws']:,.0f})")
-    for message in summary.get("diagnosis", []):
-        lines.append(f"  - {message}")
-    if not tables:
-        return "\n".join(lines)
-    plan = tables.get("build_plan")
-    if plan is not None and len(plan):
-        for (scenarios, probability), decided in plan.groupby(["scenarios", "probability"],
-                                                             sort=False):
-            head = ("whatever happens" if scenarios == "all scenarios" else
-                    f"if {scenarios} (p = {probability:.2f})")
-            lines.append(f"builds {head} (decision year: modules; capacity added):")
-            for (facility, process, region), group in decided.groupby(
-                    ["facility", "process", "region"], sort=False):
-                years = ", ".join(f"{y}: {m}" for y, m in zip(group["year"], group["modules"]))
-                lines.append(f"  {facility} ({process} at {region}) {years}; "
-                             f"+{group['capacity_added_t'].sum():,.0f} t/yr, first online "
-                             f"{group['online_year'].min()}")
-    else:
-        lines.append("builds: none")
-    loops = tables.get("loop_shares")
-    if loops is not None and len(loops):
-        years = report_years(sorted(loops["year"].unique()))
-        for (scenario, commodity), group in loops[loops["year"].isin(years)].groupby(
-                ["scenario", "commodity"]):
-            basis = group["basis"].iloc[0] if "basis" in group else "mass"
-            counted = "rare-earth content" if basis == "rare_earth" else "mass"
-            lines.append(f"share of domestic {commodity} demand by loop, on {counted} "
-                         f"(scenario {scenario}):")
-            pivot = group.pivot(index="loop", columns="year", values="share")
-            pivot = pivot.reindex([k for k in LOOP_NAMES if k in pivot.index])
-            lines.append("  " + f"{'loop':<18}" + "".join(f"{y:>9}" for y in pivot.columns))
-            for loop, row in pivot.iterrows():
-                lines.append("  " + f"{LOOP_NAMES[loop]:<18}" +
-                             "".join(f"{v:>9.1%}" for v in row))
-    lines += _in_use_lines(summary.get("in_use_stock") or [])
-    short = tables["shortfall"]
-    if len(short):
-        by = summary.get("unmet_by_scenario_t") or {}
-        named = ", ".join(f"{s} {t:,.1f} t" for s, t in by.items() if t > 0.05)
-        lines.append(f"unmet demand: expected {summary.get('expected_unmet_t', 0):,.1f} t "
-                     f"(probability-weighted); by scenario: {named}; largest:")
-        for r in short.sort_values("shortfall_t", ascending=False).head(5).itertuples():
-            where = f" in scenario {r.scenario}" if "scenario" in short else ""
-            lines.append(f"  {r.commodity} at {r.region} in {r.year}{where}: "
-                         f"{r.shortfall_t:,.1f} t")
-    else:
-        lines.append("unmet demand: none")
-    return "\n".join(lines)
+    return lines
+
+
+def _model_lines(summary: dict) -> list[str]:
+    t, m = summary["timings"], summary["model"]
+    return [f"model: {m.get('variables', 0):,} variables ({m.get('integer_variables', 0):,} "
+            f"integer), {m.get('constraints', 0):,} constraints, {m.get('nonzeros', 0):,} "
+            f"nonzeros; load {t['load_s']:.2f} s, build {t['build_s']:.2f} s, hand-over "
+            f"{t['handover_s']:.2f} s, solve {t['solve_s']:.2f} s, total {t['total_s']:.2f} s"]
 
 
 def _in_use_lines(stock: list[dict]) -> list[str]:

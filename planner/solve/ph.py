@@ -38,6 +38,7 @@ from planner.tree import ScenarioTree
 
 FIRST_STAGE_COST = family_named("first_stage_cost").component()
 STAGE_COST = family_named("stage_cost").component()
+MIRROR, MIRROR_IS = family_named("nonant_<stage>"), family_named("nonant_<stage>_is")
 
 
 @dataclass(frozen=True)
@@ -180,8 +181,8 @@ def aligned_nonants(models: dict, stages: Stages) -> None:
     data agree up to the branch year, which `planner validate` checks; refused otherwise), but
     their sparse sets may differ in other years (a plant one path cannot use), which shifts
     the variables' names. So each stage's decisions are mirrored by a variable block of one
-    name and length in every model, `_planner_nonant_k[i] == i-th decision`, padded with
-    zeros to the stage's longest list."""
+    name and length in every model, `nonant_k[i] == i-th decision`, padded with zeros to the
+    stage's longest list."""
     import pyomo.environ as pyo
 
     for k in range(1, len(stages.starts)):
@@ -200,8 +201,8 @@ def aligned_nonants(models: dict, stages: Stages) -> None:
         for model in models.values():
             real = model._planner_nonants[k]
             mirror = pyo.Var(range(longest))
-            model.add_component(f"_planner_nonant_{k}", mirror)
-            model.add_component(f"_planner_nonant_{k}_is", pyo.Constraint(
+            model.add_component(MIRROR.component(stage=str(k)), mirror)
+            model.add_component(MIRROR_IS.component(stage=str(k)), pyo.Constraint(
                 range(len(real)), rule=lambda _, i, real=real, mirror=mirror:
                 mirror[i] == real[i]))
             for i in range(len(real), longest):
