@@ -173,3 +173,25 @@ def test_bad_policies_are_named(tmp_path):
     assert any(m.startswith(f"{folder}/policies.csv:3:region: 'A' is not a domestic region")
                for m in found)
     assert any(m.startswith(f"{folder}/policies.csv:4:value: share 1.5 above 1") for m in found)
+
+
+def test_every_policy_is_a_pain_point_with_its_cost_where_it_binds(tmp_path):
+    """The 30 % recycled floor binds: each tonne more of recycled supply costs 150 - 100 = 50.
+    The report's pain points and the terminal say so in words."""
+    from planner.report.painpoints import policies
+    from planner.report.rundata import load_run
+
+    folder = write_instance(tmp_path / "case", CHAIN, {
+        **BASE, "policies.csv": "policy,region,from_year,value\nmin_recycled_share,,2025,0.3\n"},
+        settings=SETTINGS)
+    out = tmp_path / "run"
+    result = CliRunner().invoke(main, ["solve", str(folder), "--out", str(out), "--mip-gap",
+                                       "0"])
+    assert result.exit_code == 0, result.output
+    assert ("  recycled share of demand at least 30 % from 2025, all domestic regions: holds "
+            "in every scenario; achieved 2025: 30.0 %; binds in 1 scenario-years") in \
+        result.output.splitlines()
+    assert policies(load_run(out)) == [
+        "recycled share of demand at least 30 % from 2025, all domestic regions: holds in "
+        "every scenario; binds in 1 of 1 scenario-years, where one t more of it would cost "
+        "GBP 50.00 in expectation"]

@@ -333,3 +333,25 @@ def test_uk_report_lists_what_product_options_met(uk_run):
     assert "<h3>Product options</h3>" in html
     assert "life_extension" in html and "industrial_repair" in html
     assert "reused_industrial_magnet" in html
+
+
+def test_a_share_plotted_against_its_target_is_the_measure_the_target_constrains(tmp_path):
+    """The toy with a 30 % recycled floor from 2030: the chart's policy series is the share
+    policy_status.csv gives (the constraint's own measure), next to the target in words; the
+    traced share is labelled as such."""
+    from planner.report.figures import shares_figure
+
+    out = tmp_path / "run"
+    assert run_cli("solve", ROOT / "instances/toy", "--out", out, "--mip-gap", "0",
+                   "--policy", "min_recycled_share=0.3@2030").exit_code == 0
+    run = load_run(out)
+    figure = shares_figure(run, "base")
+    series = {t["name"]: t for t in figure["data"]}
+    counted = series["recycled share of demand as the target counts it (rare-earth content)"]
+    status = pd.read_csv(out / "policy_status.csv")
+    assert counted["x"] == status["year"].tolist()
+    assert counted["y"] == pytest.approx(status["achieved"].tolist())
+    target = series["target: recycled share of demand at least 30 % from 2030, all domestic "
+                    "regions"]
+    assert target["y"] == [0.3]
+    assert "recycled, traced through the loops" in series

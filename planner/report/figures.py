@@ -20,6 +20,7 @@ from planner.report.sankey import (
     coloured_links,
     value_stream,
 )
+from planner.results.wording import policy_text
 
 LOOP_COLOURS = {"primary": "#4c78a8", "collection": "#9d755d", "reuse": "#2e8b57",
                 "remanufacture": "#8cd17d", "short_loop": "#17becf", "long_loop": "#b279a2",
@@ -212,21 +213,35 @@ def shares_figure(run: Run, scenario: str) -> dict:
     recycled = loops[loops["loop"].isin(RECYCLED_LOOPS)].groupby("year")[col].sum()
     recycled = (recycled.reindex(met.index, fill_value=0.0) / met.where(met > 0)).fillna(0.0)
     domestic = domestic_share(run, scenario)
-    data = [{"type": "scatter", "mode": "lines+markers", "name": "recycled share (traced)",
-             "x": recycled.index.tolist(), "y": recycled.tolist(),
-             "line": {"color": LOOP_COLOURS["short_loop"]}},
-            {"type": "scatter", "mode": "lines+markers", "name": "domestic share",
+    counted = "rare-earth content" if run.dims.get("share_basis") == "rare_earth" else "mass"
+    colour = {"min_recycled_share": LOOP_COLOURS["short_loop"], "min_domestic_share": "#12324a"}
+    data = [{"type": "scatter", "mode": "lines+markers", "name": "recycled, traced through "
+             "the loops", "x": recycled.index.tolist(), "y": recycled.tolist(),
+             "line": {"color": colour["min_recycled_share"], "dash": "dot"}},
+            {"type": "scatter", "mode": "lines+markers", "name": "domestic (made at home)",
              "x": domestic.index.tolist(), "y": domestic.tolist(),
-             "line": {"color": "#12324a"}}]
+             "line": {"color": colour["min_domestic_share"], "dash": "dot"}}]
+    # each share policy: the share exactly as its constraint counts it, and its target
+    status = run.tables.get("policy_status")
+    status = pick(status, scenario) if status is not None and len(status) else None
     targets = pd.DataFrame(run.dims["policy_targets"], columns=["policy", "region", "year",
                                                                 "value"])
     for (policy, region), part in targets.groupby(["policy", "region"], sort=True):
-        if policy in ("min_recycled_share", "min_domestic_share"):
-            data.append({"type": "scatter", "mode": "lines", "line": {"dash": "dash",
-                         "shape": "hv", "color": LOOP_COLOURS["short_loop"] if "recycled" in
-                         policy else "#12324a"}, "name": plot_text(f"target {policy} ({region})"),
-                         "x": part["year"].tolist(), "y": part["value"].tolist()})
-    counted = "rare-earth content" if run.dims.get("share_basis") == "rare_earth" else "mass"
+        if policy not in colour:
+            continue
+        first = part.sort_values("year").iloc[0]
+        words = policy_text(policy, region, "", first["value"], "share", int(first["year"]))
+        if status is not None:
+            own = status[(status["policy"] == policy) &
+                         (status["region"].astype(object).fillna("") == region)]
+            data.append({"type": "scatter", "mode": "lines+markers", "name": plot_text(
+                f"{words.split(' at least')[0]} as the target counts it ({counted})"),
+                "x": own["year"].tolist(), "y": own["achieved"].tolist(),
+                "line": {"color": colour[policy], "width": 3}})
+        data.append({"type": "scatter", "mode": "lines", "line": {
+            "dash": "dash", "shape": "hv", "color": colour[policy]},
+            "name": plot_text(f"target: {words}"), "x": part["year"].tolist(),
+            "y": part["value"].tolist()})
     return {"data": data, "layout": layout(f"Recycled and domestic shares of demand (on {counted})",
                                            "share",
                                            yaxis={"tickformat": ".0%", "rangemode": "tozero",

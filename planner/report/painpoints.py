@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from planner.report.rundata import Run
-from planner.results.wording import money, relaxation
+from planner.results.wording import money, policy_text, relaxation
 
 
 def year_ranges(years) -> str:
@@ -42,6 +42,48 @@ def unmet_demand(run: Run) -> pd.DataFrame:
     return short[["scenario", "commodity", "region", "year", "demand_t", "shortfall_t"]
                  ].sort_values(["scenario", "commodity", "region", "year"]).reset_index(
         drop=True)
+
+
+def policy_prices(prices: pd.DataFrame | None, policy: str, region: str,
+                  group: str) -> pd.DataFrame:
+    """The shadow-price rows of one policy (of one country/stage group), every binding year
+    and scenario."""
+    if prices is None or prices.empty:
+        return pd.DataFrame(columns=["saving_per_unit"])
+    item = f"{policy}:{group}" if group else policy
+    return prices[(prices["kind"] == "policy") & (prices["item"] == item) &
+                  (prices["region"].astype(object).fillna("") == region)]
+
+
+def policies(run: Run) -> list[str]:
+    """Every policy in force, in words: what it asks, whether it holds, and where it binds,
+    what one unit more of it would cost (its shadow prices summed over years and
+    scenarios, in the constraint's unit: t of recycled or domestic supply, t of a country's
+    imports, t in stock, t CO2e)."""
+    status = run.tables.get("policy_status")
+    if status is None or status.empty:
+        return []
+    prices = run.tables.get("shadow_prices")
+    objective = str(run.summary.get("objective", ""))
+    out = []
+    for (policy, region, group), rows in status.groupby(
+            ["policy", status["region"].astype(object).fillna(""),
+             status["group"].astype(object).fillna("")], sort=False):
+        first = rows.sort_values("year").iloc[0]
+        text = policy_text(policy, region, group, first["target"], first["unit"],
+                           int(first["year"]))
+        held = "holds in every scenario" if rows["holds"].all() else (
+            f"fails in {int((~rows['holds'].astype(bool)).sum())} scenario-years")
+        binding = policy_prices(prices, policy, region, group)
+        if len(binding):
+            unit = binding["unit"].iloc[0]
+            cost = money(binding["saving_per_unit"].sum(), run.currency, objective)
+            held += (f"; binds in {len(binding)} of {len(rows)} scenario-years, where one "
+                     f"{unit} more of it would cost {cost} in expectation")
+        else:
+            held += "; never binds"
+        out.append(f"{text}: {held}")
+    return out
 
 
 KEY = ["kind", "item", "process", "region", "commodity", "year", "unit"]

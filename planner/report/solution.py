@@ -8,7 +8,7 @@ import pandas as pd
 
 from planner.report import figures as fig
 from planner.report.html import esc, page, table
-from planner.report.painpoints import dependencies, ranked_constraints, unmet_demand
+from planner.report.painpoints import dependencies, policies, ranked_constraints, unmet_demand
 from planner.report.rundata import Front, Run, is_front, load_front, load_run
 from planner.report.units import money
 
@@ -211,7 +211,10 @@ def fig_chart(element_id: str) -> str:
 
 
 def pains_section(run: Run, threshold: float) -> str:
-    parts = ["<h3>Binding constraints, by shadow price</h3>", shadow_block(run),
+    rules = policies(run)
+    parts = (["<h3>Policies</h3>", '<ul class="pains" id="pain-policies">' +
+              "".join(f"<li>{esc(line)}</li>" for line in rules) + "</ul>"] if rules else [])
+    parts += ["<h3>Binding constraints, by shadow price</h3>", shadow_block(run),
              f"<h3>Single-country dependencies (at least {threshold:.0%} of a stage's imports)"
              "</h3>", '<div class="scroll">',
              table(dependencies(run, threshold), {"max_share": 3, "imported_t": 1},
@@ -220,9 +223,10 @@ def pains_section(run: Run, threshold: float) -> str:
              table(unmet_demand(run), {"demand_t": 1, "shortfall_t": 1},
                    empty="all demand is met in every scenario"), "</div>"]
     return section("pains", "Pain points", "".join(parts),
-                   "What holds the plan back: the constraints whose relaxation would save most "
-                   "(from the LP with the build decisions fixed), dependencies on one country, "
-                   "and demand left unmet.")
+                   "What holds the plan back: every policy, whether it holds and what it costs "
+                   "where it binds; the constraints whose relaxation would save most (from the "
+                   "LP with the build decisions fixed), dependencies on one country, and demand "
+                   "left unmet.")
 
 
 def shadow_block(run: Run, top: int = 25) -> str:

@@ -7,19 +7,16 @@ from __future__ import annotations
 import pandas as pd
 
 from planner.chain import RECYCLED_LOOPS
+from planner.report.painpoints import policy_prices
 from planner.report.units import money, percent
 from planner.results.summary import report_years
+from planner.results.wording import policy_text
 
 LOOP_NAMES = {"primary_import": "primary import", "domestic_primary": "domestic primary",
               "reuse": "reuse", "remanufacture": "remanufacture", "short_loop": "short loop",
               "long_loop": "long loop", "kept_in_use": "kept in use",
               "substituted": "substituted", "from_stock": "from stock", "unmet": "unmet"}
 DOMESTIC_LOOPS = ("domestic_primary", *RECYCLED_LOOPS)
-POLICY_WORDS = {"min_recycled_share": "recycled share at least",
-                "min_domestic_share": "domestic share at least",
-                "max_country_share": "any one country's share at most",
-                "emissions_cap_t": "emissions at most", "min_stock_days": "stock at least",
-                "carbon_price_per_t": "carbon price"}
 SHARE_GAP = 0.01  # a scenario's loop shares are listed when they differ by more than this
 
 
@@ -125,7 +122,7 @@ def _share_lines(tables) -> list[str]:
 
 def _policy_lines(tables) -> list[str]:
     """Each policy: what it asks, whether it holds in every scenario, what is achieved in
-    the report years (its own measure), and what it costs at the margin where it binds."""
+    the report years (its own measure), and in how many scenario-years it binds."""
     status = tables.get("policy_status")
     if status is None or not len(status):
         return []
@@ -134,27 +131,22 @@ def _policy_lines(tables) -> list[str]:
     for (policy, region, group), rows in status.groupby(["policy", "region", "group"],
                                                         sort=False):
         first = rows.sort_values("year").iloc[0]
-        unit = rows["unit"].iloc[0]
-        target = percent(first["target"], 0) if unit == "share" else \
-            f"{first['target']:,.0f} {unit}"
-        where = region or ("all regions" if policy == "emissions_cap_t" else
-                           "all domestic regions")
-        what = f"{POLICY_WORDS.get(policy, policy)} {target} from {first['year']}, {where}" + \
-            (f" ({group})" if group else "")
+        unit = first["unit"]
         held = "holds in every scenario" if rows["holds"].all() else (
             f"fails in {int((~rows['holds']).sum())} scenario-years")
         years = report_years(sorted(rows["year"].unique()))
         got = rows[rows["year"].isin(years)].groupby("year")["achieved"].agg(["min", "max"])
-        fmt = (lambda v: percent(v)) if unit == "share" else (lambda v: f"{v:,.0f}")
+
+        def fmt(v, unit=unit):
+            return percent(v) if unit == "share" else f"{v:,.0f}"
         shown = "; ".join(f"{y}: {fmt(r['min'])}" + (f"-{fmt(r['max'])}" if
                           r["max"] - r["min"] > 1e-6 else "") for y, r in got.iterrows())
-        lines.append(f"  {what}: {held}; achieved {shown}")
-        if prices is not None and len(prices):
-            item = f"{policy}:{group}" if group else policy
-            binding = prices[(prices["kind"] == "policy") & (prices["item"] == item) &
-                             (prices["region"].fillna("") == region)]
-            if len(binding):
-                lines[-1] += f"; binds in {len(binding)} scenario-years"
+        line = (f"  {policy_text(policy, region, group, first['target'], unit, first['year'])}"
+                f": {held}; achieved {shown}")
+        binding = policy_prices(prices, policy, region, group)
+        if len(binding):
+            line += f"; binds in {len(binding)} scenario-years"
+        lines.append(line)
     return lines
 
 

@@ -38,6 +38,27 @@ def money(amount: float, currency: str, objective: str) -> str:
     return f"{currency} {number}" if plain else f"{number} objective units"
 
 
+POLICY_ASKS = {"min_recycled_share": "recycled share of demand at least",
+               "min_domestic_share": "domestic share of demand at least",
+               "max_country_share": "any one country's share of a stage's supply at most",
+               "emissions_cap_t": "emissions at most", "min_stock_days": "stock of at least",
+               "carbon_price_per_t": "carbon price of"}
+
+
+def policy_text(policy: str, region: str, group: str, target: float, unit: str,
+                from_year: int) -> str:
+    """A policy in words: "recycled share of demand at least 20 % from 2035, all domestic
+    regions" (`unit` as policy_status.csv gives it: share, days, t CO2e)."""
+    value = f"{target * 100:.0f} %" if unit == "share" else f"{target:,.0f} {unit}"
+    scope = region or ("all regions" if policy == "emissions_cap_t" else
+                       "all domestic regions")
+    asks = POLICY_ASKS.get(policy, policy)
+    if policy == "max_country_share" and group:
+        country, _, stage = group.partition("/")
+        asks = f"{country}'s share of {stage}-stage supply at most"
+    return f"{asks} {value} from {from_year}, {scope}"
+
+
 def _policy_words(r) -> str:
     """What relaxing a policy row by one unit means, in words (without the year)."""
     policy, _, group = str(r.item).partition(":")
