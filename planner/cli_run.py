@@ -168,7 +168,7 @@ def finish(outcome, out: Path, as_json: bool, with_report: bool) -> None:
     if as_json:
         click.echo(json.dumps(summary, indent=2, default=str))
     else:
-        click.echo(format_summary(summary, outcome.tables, outcome.instance))
+        click.echo(format_summary(summary, outcome.tables))
         click.echo(f"results written to {out}")
         if with_report and outcome.solution.has_solution:
             click.echo(f"report written to {out / 'report.html'}")

@@ -20,8 +20,8 @@ DOMESTIC_LOOPS = ("domestic_primary", *RECYCLED_LOOPS)
 SHARE_GAP = 0.01  # a scenario's loop shares are listed when they differ by more than this
 
 
-def format_summary(summary: dict, tables: dict[str, pd.DataFrame], instance=None) -> str:
-    """The summary of a run (`instance`, when given, names sites and processes in words)."""
+def format_summary(summary: dict, tables: dict[str, pd.DataFrame]) -> str:
+    """The summary of a run, sites and processes named in words from its dimensions."""
     lines = [f"status: {summary['status']} ({summary['termination']})"]
     lines += _money_lines(summary, tables)
     for message in summary.get("diagnosis", []):
@@ -31,7 +31,7 @@ def format_summary(summary: dict, tables: dict[str, pd.DataFrame], instance=None
         lines += _share_lines(tables)
         lines += _policy_lines(tables)
         lines += _unmet_lines(summary, tables)
-        lines += _build_lines(tables, instance)
+        lines += _build_lines(summary, tables)
         lines += _loop_lines(tables)
         lines += _in_use_lines(summary.get("in_use_stock") or [])
     lines += _scenario_lines(summary)
@@ -165,25 +165,14 @@ def _unmet_lines(summary: dict, tables) -> list[str]:
     return lines
 
 
-def _names(instance) -> tuple[dict, dict]:
-    """(facility -> its description, region -> the place, the part before ' - ')."""
-    if instance is None:
-        return {}, {}
-    facilities = instance.facilities
-    described = dict(zip(facilities["facility"], facilities.get(
-        "description", pd.Series([""] * len(facilities))).fillna("")))
-    regions = instance.regions
-    places = dict(zip(regions["region"], regions.get(
-        "description", pd.Series([""] * len(regions))).fillna("").str.split(" - ").str[0]))
-    return described, places
-
-
-def _build_lines(tables, instance) -> list[str]:
+def _build_lines(summary: dict, tables) -> list[str]:
     """What to build, in words: one line per site and branch of the tree."""
     plan = tables.get("build_plan")
     if plan is None or not len(plan):
         return ["what to build: nothing"]
-    described, places = _names(instance)
+    dims = summary.get("dimensions") or {}
+    facilities, regions = dims.get("facilities", {}), dims.get("regions", {})
+    processes = dims.get("processes", {})
     lines = []
     for (scenarios, probability), decided in plan.groupby(["scenarios", "probability"],
                                                          sort=False):
@@ -197,20 +186,14 @@ def _build_lines(tables, instance) -> list[str]:
             else:
                 years = (f"{group['modules'].sum()} modules in {len(group)} steps, "
                          f"{group['year'].min()}-{group['year'].max()}")
-            name = _short(described.get(facility) or process)
-            place = places.get(region) or region
+            name = (facilities.get(facility, {}).get("name") or
+                    processes.get(process, {}).get("name", process))
+            place = regions.get(region, {}).get("place", region)
             where = "" if place.lower() in name.lower() else f", {place}"
             lines.append(f"  {name}{where} ({facility}) {years}; "
                          f"+{group['capacity_added_t'].sum():,.0f} t/yr, first online "
                          f"{group['online_year'].min()}")
     return lines
-
-
-def _short(description: str) -> str:
-    """A description's first clause: up to its first comma, semicolon or bracket."""
-    for mark in (",", ";", " ("):
-        description = description.split(mark)[0]
-    return description.strip()
 
 
 def _loop_lines(tables) -> list[str]:

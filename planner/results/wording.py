@@ -38,6 +38,15 @@ def money(amount: float, currency: str, objective: str) -> str:
     return f"{currency} {number}" if plain else f"{number} objective units"
 
 
+def short(description: str, fallback: str) -> str:
+    """A description's first clause, up to its first comma, semicolon, bracket or " - "
+    ("Birmingham - Tyseley Energy Park" -> "Birmingham"); `fallback` when there is none."""
+    text = description if isinstance(description, str) else ""  # NaN: no description
+    for mark in (" - ", ",", ";", " ("):
+        text = text.split(mark)[0]
+    return text.strip() or fallback
+
+
 POLICY_ASKS = {"min_recycled_share": "recycled share of demand at least",
                "min_domestic_share": "domestic share of demand at least",
                "max_country_share": "any one country's share of a stage's supply at most",
