@@ -227,16 +227,24 @@ def report(run_dir: Path, excel: bool, point: int | None, dependency_threshold: 
                 type=click.Path(path_type=Path, exists=True, file_okay=False))
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path),
               help="Folder to create: compare.html and compare_*.csv.")
+@click.option("--label", "labels", multiple=True, metavar="NAME",
+              help="A name for each run, in order (one per run, or none: the folder names), "
+                   "in the tables' headers, the charts and the page's title.")
 @click.option("--force", is_flag=True, help="Replace the --out folder if it already exists.")
-def compare(run_dirs: tuple[Path, ...], out: Path, force: bool) -> None:
+def compare(run_dirs: tuple[Path, ...], out: Path, labels: tuple[str, ...], force: bool) -> None:
     """Compare two or more run folders side by side: objectives, builds, sourcing mix and loop
     shares; differences are against the first."""
     from planner.report.compare import write_compare
 
     if len(run_dirs) < 2:
         raise click.UsageError("compare needs at least two run folders")
+    if labels and len(labels) != len(run_dirs):
+        raise click.UsageError(f"{len(run_dirs)} runs but {len(labels)} label"
+                               f"{'' if len(labels) == 1 else 's'}: give one --label per run, "
+                               "in order, or none")
     with user_errors():
-        click.echo(f"comparison written to {write_compare(list(run_dirs), out, force)}")
+        path = write_compare(list(run_dirs), out, force, labels)
+        click.echo(f"comparison written to {path}")
 
 
 

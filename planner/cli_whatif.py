@@ -56,13 +56,18 @@ def inherit(ctx: click.Context, given: RunRequest, base: RunRequest) -> RunReque
                    "whatif_*.csv: the deltas against the baseline.")
 @solver_options
 @objective_options
+@click.option("--label", "labels", multiple=True, metavar="NAME",
+              help="A name for the changed case in the deltas' headers, charts and title "
+                   "(default what-if); given twice, the first names the baseline (default "
+                   "baseline).")
 @click.option("--report", "with_report", is_flag=True,
               help="Also write report.html into the run folder.")
 @change_options
 @decision_options
 @click.pass_context
 def whatif(ctx: click.Context, instance_dir: Path, baseline: Path, out: Path, force: bool,
-           with_report: bool, overlays, sets, policies=(), **_) -> None:
+           labels: tuple[str, ...], with_report: bool, overlays, sets, policies=(),
+           **_) -> None:
     """Solve INSTANCE_DIR as the baseline run was solved, with the changes and decisions
     given here on top, and write the deltas against the baseline: objectives, builds, sourcing
     mix and loop shares.
@@ -71,10 +76,17 @@ def whatif(ctx: click.Context, instance_dir: Path, baseline: Path, out: Path, fo
     decisions are used unless this command line gives them.
     """
     from planner.data.overrides import parse_change
-    from planner.report.compare import write_comparison
+    from planner.report.compare import numbered, objectives_text, write_comparison
     from planner.report.rundata import load_run
     from planner.runs import read_record
 
+    if len(labels) > 2:
+        raise click.UsageError(f"{len(labels)} labels: give at most two, the what-if's, or "
+                               "the baseline's and then the what-if's")
+    # the labels given name the last runs: one names the what-if
+    names = numbered([*("baseline", "what-if")[:2 - len(labels)], *labels])
+    changes = ", ".join((*sets, *policies)) or "changed case"
+    title = f"What if: {names[1]} ({changes})" if labels else f"What if: {changes}"
     with user_errors():
         base = load_run(baseline)
         request = request_of(ctx.params)
@@ -88,19 +100,17 @@ def whatif(ctx: click.Context, instance_dir: Path, baseline: Path, out: Path, fo
         request = replace(request, changes=base_changes + request.changes)
         deltas = {}
 
-        title = f"What if: {', '.join((*sets, *policies)) or 'changed case'}"
-
         def compare(folder: Path) -> None:
-            deltas.update(write_comparison(folder, [base, load_run(folder)], "whatif",
-                                           ["baseline", "what-if"], title))
+            deltas.update(write_comparison(folder, [base, load_run(folder)], "whatif", names,
+                                           title))
 
         outcome = solve_run(request, out, force, command="whatif",
                             options={"report": with_report, "baseline": str(baseline)},
                             with_report=with_report, then=compare,
                             reads=[baseline, *overlays])
     if deltas:
-        click.echo(deltas["objectives"].to_string(index=False,
-                                                  float_format=lambda v: f"{v:,.6g}"))
+        shown = objectives_text(deltas["objectives"], names, base.currency)
+        click.echo(shown.to_string(index=False))
         click.echo(f"deltas written to {out / 'whatif.html'} and {out}/whatif_*.csv")
     finish(outcome, out, False, with_report)
 

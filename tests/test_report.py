@@ -70,15 +70,21 @@ def bands_by(graph, mode: str, target: str) -> dict[str, float]:
 
 def test_value_stream_of_a_hand_built_year():
     g = value_stream(HAND_TABLES, HAND_DIMS, "s", 2030)
-    assert len(g.node_id) == 12 and len(g.value) == 11
+    assert len(g.node_id) == 13 and len(g.value) == 12
     assert g.totals() == pytest.approx({
         "purchase": 100, "arrival": 50, "transport": 90, "transport_loss": 10, "input": 140,
-        "output": 130, "process_loss": 10, "use": 130, "unmet": 10})
-    # what reaches use: 90 t primary (bought in CN) and 40 t short loop (arrived in GB)
+        "output": 130, "process_loss": 10, "use": 130, "in_use": 130, "unmet": 10})
+    # what reaches the demand: 90 t primary (bought in CN) and 40 t short loop (arrived in GB);
+    # the 10 t unmet leave the demand node as a gap of their own, never as supply
     assert bands_by(g, "loop", "use:UK:magnet") == pytest.approx(
-        {"primary": 90, "short_loop": 40, "unmet": 10})
-    assert bands_by(g, "country", "use:UK:magnet") == pytest.approx(
-        {"CN": 90, "GB": 40, "unmet": 10})
+        {"primary": 90, "short_loop": 40})
+    assert bands_by(g, "country", "use:UK:magnet") == pytest.approx({"CN": 90, "GB": 40})
+    for mode in ("loop", "country"):
+        assert bands_by(g, mode, "unmet:UK:magnet") == pytest.approx({"unmet": 10})
+        assert bands_by(g, mode, "in_use:UK:magnet") == pytest.approx(
+            bands_by(g, mode, "use:UK:magnet"))
+    assert g.node_kind[g.node_id.index("unmet:UK:magnet")] == "unmet"
+    assert g.node_id.index("unmet:UK:magnet") not in g.source  # a sink: no supply leaves it
     assert bands_by(g, "loop", "loss:transport") == {"loss": pytest.approx(10)}
 
 

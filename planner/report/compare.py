@@ -1,8 +1,11 @@
 """Comparison of runs side by side: objectives, builds, sourcing mix and loop shares, with the
-solution report's look. Differences are against the first run."""
+solution report's look. Differences are against the first run. The tables are written numeric
+(CSV) and shown in words (the page and the terminal): money as `GBP 915.7 m`, shares as
+`21.4 %`, changes as `+3.4 %`."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +15,7 @@ from planner.errors import PlannerError
 from planner.report import figures as fig
 from planner.report.html import esc, page, plot_text, table
 from planner.report.rundata import Run, load_run
+from planner.report.units import money, percent
 
 OBJECTIVE_ROWS = (("cost", "cost incl. penalty"),
                   ("emissions_t_co2e", "emissions (t CO2e)"),
@@ -22,14 +26,29 @@ RISK_ROWS = (("expected_shortfall_t", "expected shortfall (t)"),
              ("max_country_share", "largest single-country share"))
 
 
-def labels(runs: list[Run]) -> list[str]:
-    """Each run's folder name, numbered where two are the same."""
-    names = [r.path.name or str(r.path) for r in runs]
+def labels(runs: list[Run], given: Sequence[str] = ()) -> list[str]:
+    """The `given` labels (one per run, in order), else each run's folder name; numbered where
+    two are the same."""
+    if given and len(given) != len(runs):
+        raise PlannerError(f"{len(runs)} runs but {len(given)} label"
+                           f"{'' if len(given) == 1 else 's'}: give one label per run, in "
+                           "order, or none")
+    return numbered(list(given) or [r.path.name or str(r.path) for r in runs])
+
+
+def numbered(names: list[str]) -> list[str]:
+    """`names`, numbered where two are the same."""
     return [f"{n} ({i + 1})" if names.count(n) > 1 else n for i, n in enumerate(names)]
 
 
+def change_column(name: str, first: str) -> str:
+    """The column of `name`'s difference from the first run in % of the first run's value."""
+    return f"{name} vs {first} (%)"
+
+
 def objectives(runs: list[Run], names: list[str]) -> pd.DataFrame:
-    """measure, one column per run, and the change of each later run against the first."""
+    """measure, one column per run, and for each later run its difference from the first and
+    that difference in % of the first run's value (empty where that value is 0)."""
     rows = []
     currency = runs[0].currency
     rows.append([f"system cost ({currency}, discounted)"] + [
@@ -44,9 +63,76 @@ def objectives(runs: list[Run], names: list[str]) -> pd.DataFrame:
     for key, label in RISK_ROWS:
         rows.append([label] + [(r.summary.get("risk_measures") or {}).get(key) for r in runs])
     frame = pd.DataFrame(rows, columns=["measure", *names])
+    first = frame[names[0]]
     for name in names[1:]:
-        frame[f"{name} - {names[0]}"] = frame[name] - frame[names[0]]
+        delta = frame[name] - first
+        frame[f"{name} - {names[0]}"] = delta
+        frame[change_column(name, names[0])] = delta / first.where(first != 0) * 100
     return frame
+
+
+def unsigned_zero(text: str) -> str:
+    """`text` without its sign where all its digits are 0: no `-0` or `+0.0 %`."""
+    if any(c in "123456789" for c in text):
+        return text
+    return text.replace("-", "").replace("+", "")
+
+
+def quantity(value: float) -> str:
+    """A number with thousands separators and at most 1 decimal: `15,400`, `2,071.5`."""
+    return f"{value:,.1f}".removesuffix(".0")
+
+
+def cell(value: float | None, measure: str, currency: str) -> str:
+    """One value of the objectives table for reading: money where `measure` is in `currency`,
+    a percentage where it is a share, else a number; `n/a` where missing."""
+    if value is None or pd.isna(value):
+        return "n/a"
+    if currency and f"({currency}" in measure:
+        return unsigned_zero(money(value, currency))
+    if "share" in measure:
+        return unsigned_zero(percent(value))
+    return unsigned_zero(quantity(value))
+
+
+def change(value: float | None) -> str:
+    """A % change as `+3.4 %`; blank where there is none (the first run's value is 0)."""
+    return "" if value is None or pd.isna(value) else unsigned_zero(f"{value:+,.1f} %")
+
+
+def objectives_text(frame: pd.DataFrame, names: list[str], currency: str) -> pd.DataFrame:
+    """The objectives table (from `objectives`) in words, for the page and the terminal: money
+    as `GBP 915.7 m`, shares as `21.4 %`, other numbers with thousands separators and at most
+    1 decimal, % changes as `+3.4 %`."""
+    changes = {change_column(n, names[0]) for n in names[1:]}
+    deltas = {f"{n} - {names[0]}" for n in names[1:]}
+    text = {c: frame[c].map(change) if c in changes else
+            [points(v) if c in deltas and "share" in m else cell(v, m, currency)
+             for v, m in zip(frame[c], frame["measure"])]
+            for c in frame.columns[1:]}
+    return pd.DataFrame({"measure": frame["measure"], **text})
+
+
+def points(value: float | None) -> str:
+    """A difference of two shares in percentage points: `+3.6 pp`."""
+    return "n/a" if value is None or pd.isna(value) else unsigned_zero(f"{value * 100:+.1f} pp")
+
+
+def shares_text(frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """A table of shares (from `shares`) with each run's share as `21.4 %`."""
+    return frame.assign(**{n: frame[n].map(percent) for n in names})
+
+
+def text_table(frame: pd.DataFrame) -> str:
+    """An HTML table of a table in words: the first column as text, the others right-aligned
+    like numbers."""
+    if frame.empty:
+        return table(frame)
+    head = "".join(f"<th>{esc(c)}</th>" for c in frame.columns)
+    cells = ("<td>{}</td>", '<td class="n">{}</td>')  # the first column, the others
+    rows = "\n".join("<tr>" + "".join(cells[i > 0].format(esc(v)) for i, v in enumerate(record))
+                     + "</tr>" for record in frame.itertuples(index=False))
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
 def expected_builds(run: Run) -> pd.DataFrame:
@@ -132,10 +218,10 @@ def builds_figure(runs: list[Run], names: list[str]) -> dict:
 
 def compare_report(runs: list[Run], names: list[str] | None = None,
                    title: str = "") -> tuple[str, dict[str, pd.DataFrame]]:
-    """The comparison page and the tables it shows; runs are named by their folders unless
-    `names` are given."""
-    names = names or labels(runs)
-    title = title or f"Comparison of {len(runs)} runs"
+    """The comparison page and the tables it shows (numeric); runs are named by their folders
+    unless `names` are given, and the page is titled by their names unless `title` is."""
+    names = labels(runs, names or ())
+    title = title or f"Comparison: {' vs '.join(names)}"
     obj, bld, src, loops = objectives(runs, names), builds(runs, names), \
         sourcing(runs, names), loop_mix(runs, names)
     facts = "".join(
@@ -145,13 +231,13 @@ def compare_report(runs: list[Run], names: list[str] | None = None,
               f"{esc(names[0])}.</p><dl>{facts}</dl></header>")
     countries = sorted({r["country"] for run in runs for r in run.dims["regions"].values()})
     sections = [
-        ("objectives", "Objectives", table(obj, {c: 3 for c in obj.columns if c != "measure"})),
+        ("objectives", "Objectives", text_table(objectives_text(obj, names, runs[0].currency))),
         ("builds", "Builds", '<div class="chart" id="chart-builds"></div>' + table(
             bld, {f"{n} built_t": 0 for n in names}, empty="the runs build the same")),
         ("sourcing", "Sourcing mix", '<div class="chart" id="chart-sourcing"></div>' +
-         table(src, {n: 3 for n in names})),
+         text_table(shares_text(src, names))),
         ("loops", "Loop shares", '<div class="chart" id="chart-loops"></div>' +
-         table(loops, {n: 3 for n in names})),
+         text_table(shares_text(loops, names))),
     ]
     nav = "<nav>" + "".join(f'<a href="#{k}">{esc(t)}</a>' for k, t, _ in sections) + "</nav>"
     body = header + nav + "<main>" + "".join(
@@ -179,8 +265,10 @@ def write_comparison(folder: Path, runs: list[Run], stem: str = "compare",
     return tables
 
 
-def write_compare(run_dirs: list[str | Path], out: str | Path, force: bool = False) -> Path:
-    """DIR/compare.html and the compared tables as compare_<name>.csv, all or nothing."""
+def write_compare(run_dirs: list[str | Path], out: str | Path, force: bool = False,
+                  names: Sequence[str] = ()) -> Path:
+    """DIR/compare.html and the compared tables as compare_<name>.csv, all or nothing; the
+    runs are named `names` (one per run, in order) or by their folders."""
     from planner.runs import atomic_folder
 
     if len(run_dirs) < 2:
@@ -188,5 +276,5 @@ def write_compare(run_dirs: list[str | Path], out: str | Path, force: bool = Fal
     runs = [load_run(d) for d in run_dirs]
     out = Path(out)
     with atomic_folder(out, force, reads=run_dirs) as tmp:
-        write_comparison(tmp, runs)
+        write_comparison(tmp, runs, names=list(names))
     return out / "compare.html"

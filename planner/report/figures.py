@@ -33,8 +33,9 @@ FATE_SHADES = {"collected": ("#1b7837", "#5aae61", "#a6dba0", "#d9f0d3"),
 PALETTE = ("#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#eeca3b", "#b279a2",
            "#ff9da6", "#9d755d", "#bab0ac", "#1f77b4", "#8c564b", "#17becf", "#bcbd22",
            "#7f7f7f", "#aec7e8", "#ffbb78", "#98df8a", "#c5b0d5", "#c49c94")
-NEUTRAL = {"hub": "#9aa5b1", "use": "#12324a", "loss": "#c7c1bd", "facility": "#4c78a8",
-           "disposal": "#6b6b6b"}
+NEUTRAL = {"hub": "#9aa5b1", "use": "#12324a", "in_use": "#12324a", "loss": "#c7c1bd",
+           "facility": "#4c78a8", "disposal": "#6b6b6b"}
+GAP = "#ffffff"  # unmet demand in the value-stream map: a gap at the demand end, not a supply
 
 
 def colours(names) -> dict[str, str]:
@@ -87,9 +88,7 @@ def sankey_data(run: Run) -> dict:
     across views and referenced by index ([label, kind, country, loop, description])."""
     dims = run.dims
     countries = sorted({r["country"] for r in dims["regions"].values()}) + [STOCK, "unmet"]
-    country_colours = [colours(countries[:-2]).get(c, LOOP_COLOURS[c] if c in LOOP_COLOURS
-                                                   else LOOP_COLOURS["unmet"])
-                       for c in countries]
+    country_colours = [*colours(countries[:-2]).values(), LOOP_COLOURS[STOCK], GAP]
     nodes: dict[str, int] = {}
     node_rows: list[list] = []
     views: dict[str, dict] = {}
@@ -105,7 +104,7 @@ def sankey_data(run: Run) -> dict:
                         nodes[key] = len(node_rows)
                         node_rows.append(_node_row(graph, i))
                     ids.append(nodes[key])
-                view = {"n": ids, "caption": _caption(graph)}
+                view = {"n": ids, "t": _throughput(graph), "caption": _caption(graph)}
                 for mode in ("loop", "country"):
                     labels, bands = coloured_links(graph, mode)
                     to_global = [countries.index(lb) if mode == "country" else
@@ -114,11 +113,22 @@ def sankey_data(run: Run) -> dict:
                 views.setdefault(detail, {}).setdefault(scenario, {})[str(year)] = view
     return {"nodes": node_rows, "views": views,
             "labels": {"loop": list(LOOP_LABELS), "country": [plot_text(c) for c in countries]},
-            "colours": {"loop": [LOOP_COLOURS[k] for k in LOOP_LABELS],
+            "colours": {"loop": [GAP if k == "unmet" else LOOP_COLOURS[k] for k in LOOP_LABELS],
                         "country": country_colours},
             "neutral": NEUTRAL, "title": "Value-stream map (t)",
-            "layout": {"margin": {"l": 10, "r": 10, "t": 50, "b": 10}, "height": 860,
+            "gap_band": "rgba(179,38,30,0.12)", "label_share": 0.03,
+            # the right margin holds the labels of the demand nodes (drawn right of them)
+            "layout": {"margin": {"l": 10, "r": 190, "t": 50, "b": 10}, "height": 860,
                        "font": {"family": "system-ui, sans-serif", "size": 11}}}
+
+
+def _throughput(graph) -> list[float]:
+    """Tonnes through each node: the larger of what enters and what leaves it."""
+    inflow, outflow = [0.0] * len(graph.node_id), [0.0] * len(graph.node_id)
+    for s, t, v in zip(graph.source, graph.target, graph.value):
+        outflow[s] += v
+        inflow[t] += v
+    return [round(max(a, b), 1) for a, b in zip(inflow, outflow)]
 
 
 def _node_row(graph, i: int) -> list:

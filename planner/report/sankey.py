@@ -1,13 +1,14 @@
 """The value-stream map: one year and scenario of a solution as a Sankey graph of tonnes.
 
 Nodes: purchases (commodity bought in a region), end-of-life arrivals, hubs (a commodity in a
-region, where the model's mass balance holds), facilities, use (met demand), unmet demand,
-sales (commodity sold in a region: exports of scrap, say), disposal and losses (in transport,
-and in processes whose outputs weigh less than their inputs).
+region, where the model's mass balance holds), facilities, use (demand; where some is unmet it
+splits into what is in use and the unmet demand, so unmet demand is a gap at the demand end,
+never a source of supply), sales (commodity sold in a region: exports of scrap, say), disposal
+and losses (in transport, and in processes whose outputs weigh less than their inputs).
 Links carry tonnes: purchases and arrivals into hubs, hub to hub along links (delivered tonnes,
 the loss in transit to the transport-loss node), hub to facility (inputs), facility to hub
-(outputs), hub to use (met demand), unmet to use, hub to sale, hub to disposal. Every hub's
-inflow equals its outflow, as in the model.
+(outputs), hub to use (met demand), use to in-use and to unmet, hub to sale, hub to disposal.
+Every hub's inflow equals its outflow, as in the model.
 
 Colours trace where tonnes came from by proportional flow tracing on this graph (each node mixes
 all it receives and passes that mix on): by loop (primary purchase, end-of-life collection, or
@@ -34,8 +35,8 @@ LOOP_LABELS = ("primary", "collection", *RECYCLED_LOOPS, *OPTION_KINDS.values(),
                "disposal", "leakage", "loss")
 LINK_KINDS = ("purchase", "arrival", "leakage", "uncollected", "transport", "transport_loss",
               "input", "output",
-              "process_loss", "use", "unmet", "sale", "disposal", "serve", *OPTION_KINDS.values(),
-              "stock_in", "stock_out")
+              "process_loss", "use", "in_use", "unmet", "sale", "disposal", "serve",
+              *OPTION_KINDS.values(), "stock_in", "stock_out")
 
 
 @dataclass
@@ -91,11 +92,22 @@ class _Builder:
         """Where a node sits: its region, or its region's country at country detail."""
         return self.country(region) if self.detail == "country" else region
 
+    def where(self, region: str) -> str:
+        """The place in words: the region's place name (its id in runs without names), or its
+        country at country detail."""
+        if self.detail == "country":
+            return self.country(region)
+        return self.dims["regions"].get(region, {}).get("place", region)
+
+    def name(self, commodity: str) -> str:
+        """The commodity in words (its id in runs without names)."""
+        return self.dims["commodities"].get(commodity, {}).get("name", commodity)
+
     def hub(self, region: str, commodity: str) -> int:
         stage = self.dims["commodities"].get(commodity, {}).get("stage", "other")
         at = self.place(region)
-        return self.node(f"hub:{at}:{commodity}", f"{commodity} in {at}", "hub", stage,
-                         self.country(region))
+        return self.node(f"hub:{at}:{commodity}", f"{self.name(commodity)}, {self.where(region)}",
+                         "hub", stage, self.country(region))
 
     def link(self, source: int, target: int, value: float, kind: str) -> None:
         if value > TOL:
@@ -151,7 +163,8 @@ def value_stream(tables: dict[str, pd.DataFrame] | Slices, dims: dict, scenario:
 
     for region, commodity, t in rows(pick("purchases"), "region", "commodity", "bought_t"):
         hub, at = b.hub(region, commodity), b.place(region)
-        src = b.node(f"buy:{at}:{commodity}", f"{commodity} bought in {at}", "purchase",
+        src = b.node(f"buy:{at}:{commodity}", f"{b.name(commodity)} bought, {b.where(region)}",
+                     "purchase",
                      b.graph.node_stage[hub], b.country(region))
         b.link(src, hub, t, "purchase")
     if slices.has("collection"):  # each product's end of life: collected, leaked, uncollected
@@ -164,15 +177,15 @@ def value_stream(tables: dict[str, pd.DataFrame] | Slices, dims: dict, scenario:
     for region, commodity, collected, leaked, uncollected in rows(
             fate, "region", "commodity", "collected_t", "leaked_t", "uncollected_t"):
         hub, at = b.hub(region, commodity), b.place(region)
-        src = b.node(f"eol:{at}:{commodity}", f"end-of-life {commodity} in {at}", "arrival",
-                     "end of life", b.country(region))
+        src = b.node(f"eol:{at}:{commodity}", f"{b.name(commodity)}, {b.where(region)}",
+                     "arrival", "end of life", b.country(region))
         b.link(src, hub, collected, "arrival")
         if leaked > TOL:
             b.link(src, b.node("leakage", "leaked (exported, lost before collection)",
                                "loss", "end of life", ""), leaked, "leakage")
         if uncollected > TOL:
-            sink = b.node(f"disposal:{at}", f"disposal in {at}", "disposal", "disposal",
-                          b.country(region))
+            sink = b.node(f"disposal:{at}", f"disposal, {b.where(region)}", "disposal",
+                          "disposal", b.country(region))
             b.link(src, sink, uncollected, "uncollected")
     for origin, destination, commodity, sent, delivered in rows(
             pick("flows"), "origin", "destination", "commodity", "flow_t", "delivered_t"):
@@ -189,7 +202,10 @@ def value_stream(tables: dict[str, pd.DataFrame] | Slices, dims: dict, scenario:
     for facility, part in pf.groupby("facility", sort=True):
         process_name, region = part["process"].iloc[0], part["region"].iloc[0]
         process = dims["processes"].get(process_name, {"stage": "other", "loop": ""})
-        label = facility if detail == "country" else f"{facility} ({process_name})"
+        named = dims.get("facilities", {}).get(facility, {}).get("name") or \
+            process.get("name", process_name)
+        label = (f"{process.get('name', process_name)}, {b.country(region)}"
+                 if detail == "country" else f"{named}, {b.where(region)}")
         fac = b.node(f"facility:{facility}", label, "facility", process["stage"],
                      b.country(region), process["loop"])
         balance = 0.0
@@ -212,42 +228,47 @@ def value_stream(tables: dict[str, pd.DataFrame] | Slices, dims: dict, scenario:
                 b.link(b.hub(region, commodity), hub, t, "serve")
                 continue
             label = OPTION_KINDS[kind]
-            src = b.node(f"{label}:{at}:{product}", f"{product} {label.replace('_', ' ')} in "
-                         f"{at}", label, "use", b.country(region))
+            src = b.node(f"{label}:{at}:{product}", f"{product} {label.replace('_', ' ')}, "
+                         f"{b.where(region)}", label, "use", b.country(region))
             b.link(src, hub, t, label)
     if slices.has("inventory"):  # runs from before stockpiles have none
         for region, commodity, added, drawn in rows(pick("inventory"), "region", "commodity",
                                                     "added_t", "drawn_t"):
             hub, at = b.hub(region, commodity), b.place(region)
             if drawn > TOL:
-                src = b.node(f"stock_out:{at}:{commodity}", f"{commodity} drawn from stock in "
-                             f"{at}", STOCK, b.graph.node_stage[hub], "")
+                src = b.node(f"stock_out:{at}:{commodity}", f"{b.name(commodity)} drawn from "
+                             f"stock, {b.where(region)}", STOCK, b.graph.node_stage[hub], "")
                 b.link(src, hub, drawn, "stock_out")
             if added > TOL:
-                sink = b.node(f"stock_in:{at}:{commodity}", f"{commodity} put into stock in "
-                              f"{at}", "stock_in", b.graph.node_stage[hub], "")
+                sink = b.node(f"stock_in:{at}:{commodity}", f"{b.name(commodity)} put into "
+                              f"stock, {b.where(region)}", "stock_in", b.graph.node_stage[hub],
+                              "")
                 b.link(hub, sink, added, "stock_in")
     for region, commodity, met, short in rows(pick("demand"), "region", "commodity", "met_t",
                                               "shortfall_t"):
         at = b.place(region)
-        use = b.node(f"use:{at}:{commodity}", f"{commodity} used in {at}", "use", "use",
-                     b.country(region))
+        use = b.node(f"use:{at}:{commodity}", f"{b.name(commodity)} demanded, "
+                     f"{b.where(region)}", "use", "use", b.country(region))
         if met > TOL:
             b.link(b.hub(region, commodity), use, met, "use")
-        if short > TOL:
-            unmet = b.node(f"unmet:{at}:{commodity}", f"unmet {commodity} in {at}", "unmet",
-                           "use", b.country(region))
-            b.link(unmet, use, short, "unmet")
+        if short > TOL:  # demand splits into what is used and what is not: a gap, not supply
+            used = b.node(f"in_use:{at}:{commodity}", f"{b.name(commodity)} in use, "
+                          f"{b.where(region)}", "in_use", "use", b.country(region))
+            b.link(use, used, met, "in_use")
+            unmet = b.node(f"unmet:{at}:{commodity}", f"unmet demand, {b.where(region)}",
+                           "unmet", "use", b.country(region))
+            b.link(use, unmet, short, "unmet")
     if slices.has("sales"):  # runs from before sell offers have no sales table
         for region, commodity, t in rows(pick("sales"), "region", "commodity", "sold_t"):
             hub, at = b.hub(region, commodity), b.place(region)
-            sink = b.node(f"sale:{at}:{commodity}", f"{commodity} sold in {at}", "sale",
-                          b.graph.node_stage[hub], b.country(region))
+            sink = b.node(f"sale:{at}:{commodity}", f"{b.name(commodity)} sold, "
+                          f"{b.where(region)}", "sale", b.graph.node_stage[hub],
+                          b.country(region))
             b.link(hub, sink, t, "sale")
     for region, commodity, t in rows(pick("disposal"), "region", "commodity", "disposed_t"):
         at = b.place(region)
-        sink = b.node(f"disposal:{at}", f"disposal in {at}", "disposal", "disposal",
-                      b.country(region))
+        sink = b.node(f"disposal:{at}", f"disposal, {b.where(region)}", "disposal",
+                      "disposal", b.country(region))
         b.link(b.hub(region, commodity), sink, t, "disposal")
     return _tidy(b.graph)
 
@@ -297,21 +318,21 @@ def coloured_links(graph: Graph, colour_by: str) -> tuple[list[str], list[tuple]
     kinds = graph.node_kind
     if colour_by == "loop":
         labels = list(LOOP_LABELS)
-        start = {"purchase": "primary", "arrival": "collection", "unmet": "unmet", STOCK: STOCK,
+        start = {"purchase": "primary", "arrival": "collection", STOCK: STOCK,
                  **{v: v for v in OPTION_KINDS.values()}}
         origin = {i: start[k] for i, k in enumerate(kinds) if k in start}
         # the reverse-loop processes label what they make with their loop
         origin.update({i: loop for i, loop in enumerate(graph.node_loop)
                        if loop in RECYCLED_LOOPS})
         fixed_label = {"disposal": "disposal", "uncollected": "disposal", "leakage": "leakage",
-                       "transport_loss": "loss", "process_loss": "loss"}
+                       "transport_loss": "loss", "process_loss": "loss", "unmet": "unmet"}
     else:
         sources = ("purchase", "arrival", *OPTION_KINDS.values())
         labels = sorted({graph.node_country[i] for i, k in enumerate(kinds)
                          if k in sources}) + [STOCK, "unmet"]
-        origin = {i: graph.node_country[i] if k not in ("unmet", STOCK) else k
-                  for i, k in enumerate(kinds) if k in (*sources, STOCK, "unmet")}
-        fixed_label = {}
+        origin = {i: graph.node_country[i] if k != STOCK else k
+                  for i, k in enumerate(kinds) if k in (*sources, STOCK)}
+        fixed_label = {"unmet": "unmet"}
     mix = trace(graph, origin, labels)
     bands = []
     for k, (s, t, v, kind) in enumerate(zip(graph.source, graph.target, graph.value,

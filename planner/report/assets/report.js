@@ -6,6 +6,7 @@
   var scenarioSelect = document.getElementById("scenario-select");
 
   var pending = [];
+  var S_WIDE = 1500;  // px: below this the value-stream map leaves its hubs unlabelled
 
   function draw(id, figure) {
     var element = document.getElementById(id);
@@ -19,15 +20,22 @@
     return "rgba(" + (n >> 16) + "," + ((n >> 8) & 255) + "," + (n & 255) + "," + a + ")";
   }
 
-  function sankeyTrace(view, mode) {
+  // a node is labelled (name and tonnes) when it carries at least S.label_share of the
+  // largest node's tonnes; every node's name shows on hover
+  function sankeyTrace(view, mode, narrow) {
     var S = D.sankey, colours = S.colours[mode], labels = S.labels[mode];
     var node = {label: [], color: [], customdata: [], pad: 10,
                 thickness: 14, line: {width: 0.5, color: "#51606f"},
-                hovertemplate: "%{label}<br>%{customdata}<br>%{value:,.1f} t<extra></extra>"};
-    view.n.forEach(function (g) {
-      var n = S.nodes[g];
-      node.label.push(n[0]);
-      node.customdata.push(n[4]);
+                hovertemplate: "%{customdata}<br>%{value:,.1f} t<extra></extra>"};
+    var largest = Math.max.apply(null, view.t.concat([0]));
+    view.n.forEach(function (g, k) {
+      var n = S.nodes[g], t = view.t[k];
+      // on a narrow page the commodity hubs between the stages go unlabelled (hover names them)
+      var named = (t >= S.label_share * largest && !(narrow && n[1] === "hub")) ||
+                  n[1] === "unmet";
+      node.label.push(named ? n[0] + " \u00b7 " + Math.round(t).toLocaleString("en-GB") + " t"
+                            : "");
+      node.customdata.push(n[0] + "<br>" + n[4]);
       var key = mode === "loop" ? n[3] : n[2];
       var i = labels.indexOf(key);
       node.color.push(i >= 0 ? colours[i] : S.neutral[n[1]] || "#9aa5b1");
@@ -37,7 +45,9 @@
                                "<br>%{label}<extra></extra>"};
     view[mode].forEach(function (b) {
       link.source.push(b[0]); link.target.push(b[1]); link.value.push(b[2]);
-      link.color.push(alpha(colours[b[3]], 0.55)); link.label.push(labels[b[3]]);
+      var gap = labels[b[3]] === "unmet";
+      link.color.push(gap ? S.gap_band : alpha(colours[b[3]], 0.55));
+      link.label.push(labels[b[3]]);
     });
     return {type: "sankey", arrangement: "snap", node: node, link: link, valueformat: ",.1f",
             valuesuffix: " t"};
@@ -54,8 +64,9 @@
     layout.title = {text: D.sankey.title + " \u2014 " + scenario + ", " + year};
     var element = document.getElementById("chart-sankey");
     element.removeAttribute("data-view");
+    var narrow = element.clientWidth < S_WIDE;
     // a fresh plot, not an animated update: the old year's links must not linger
-    var drawn = Plotly.newPlot(element, [sankeyTrace(view, mode)], layout, CONFIG);
+    var drawn = Plotly.newPlot(element, [sankeyTrace(view, mode, narrow)], layout, CONFIG);
     pending.push(drawn);
     drawn.then(function () {
       element.setAttribute("data-nodes", String(view.n.length));
