@@ -361,3 +361,24 @@ def test_a_share_plotted_against_its_target_is_the_measure_the_target_constrains
                     "regions"]
     assert target["y"] == [0.3]
     assert "recycled, traced through the loops" in series
+
+
+def test_capacity_is_drawn_per_stage_and_scenarios_on_one_axis(toy_run):
+    """Capacity as small multiples: one panel (its own y-axis) per stage, so tonnes of
+    different stages are never stacked together; the scenario chart has a single axis."""
+    from planner.report.figures import capacity_figure, scenario_figure, site_names
+
+    run = load_run(toy_run)
+    figure = capacity_figure(run, "base")
+    cap = run.tables["capacity"]
+    stage_of = {p: v["stage"] for p, v in run.dims["processes"].items()}
+    stage_of_site = {site_names(run)[f]: stage_of[p] for f, p in zip(cap["facility"],
+                                                                       cap["process"])}
+    stages = sorted(set(stage_of_site.values()))
+    assert figure["layout"]["grid"]["rows"] == len(stages) >= 2
+    panels: dict[str, set] = {}
+    for trace in figure["data"]:
+        if trace["type"] == "bar":
+            panels.setdefault(trace["yaxis"], set()).add(stage_of_site[trace["name"]])
+    assert len(panels) == len(stages) and all(len(s) == 1 for s in panels.values())
+    assert "yaxis2" not in scenario_figure(run)["layout"]

@@ -52,9 +52,9 @@ def browser():
 class Page:
     """A report opened in a fresh page, with its console messages, errors and requests."""
 
-    def __init__(self, browser, file: Path):
+    def __init__(self, browser, file: Path, width: int = 1400):
         self.file = file
-        self.page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        self.page = browser.new_page(viewport={"width": width, "height": 1000})
         self.messages, self.requests, self.dialogs = [], [], []
         self.page.on("console", lambda m: self.messages.append(f"{m.type}: {m.text}"))
         self.page.on("pageerror", lambda e: self.messages.append(f"pageerror: {e}"))
@@ -117,7 +117,7 @@ def test_selectors_redraw_the_sankey(browser, uk_run, uk_report):
     unmet = bool(((short["scenario"] == "escalation_2027") & (short["year"] == 2027) &
                   (short["region"] == "GB_BHM") & (short["shortfall_t"] > 0)).any())
     labels = view.page.locator("#chart-sankey .sankey-node .node-label").all_text_contents()
-    assert any(x.startswith("unmet demand, Birmingham \u00b7 ") for x in labels) == unmet
+    assert any(x.startswith("unmet demand, Birmingham") for x in labels) == unmet
     view.page.select_option("#sankey-detail", "country")
     assert_sankey_matches(view, run, "escalation_2027", 2027, "country", "country")
     labels = view.page.locator("#chart-sankey .sankey-node .node-label").all_text_contents()
@@ -163,3 +163,53 @@ def test_comparison_report_renders(browser, toy_run, tmp_path):
     view = Page(browser, write_compare([toy_run, second], tmp_path / "cmp"))
     assert_clean(view)
     assert view.count("div.chart .main-svg") >= view.count("div.chart") == 3
+
+
+def overlap(a: dict | None, b: dict | None) -> bool:
+    """Whether two bounding boxes ({x, y, width, height}) share any area."""
+    if not a or not b or not a["width"] or not b["width"]:
+        return False
+    return (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"] and
+            a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])
+
+
+@pytest.mark.parametrize("width", [800, 1400])
+def test_charts_keep_titles_and_labels_clear_at_both_widths(browser, uk_report, width):
+    """No chart's title lies under its toolbar, and every label of the value-stream map lies
+    inside the chart."""
+    view = Page(browser, uk_report, width)
+    for chart in view.page.locator("div.chart").all():
+        chart.hover()  # the toolbar shows on hover
+        title, bar = chart.locator(".gtitle"), chart.locator(".modebar")
+        if title.count() and bar.count():
+            assert not overlap(title.first.bounding_box(), bar.first.bounding_box()), \
+                chart.get_attribute("id")
+    area = view.page.locator("#chart-sankey .main-svg").first.bounding_box()
+    for label in view.page.locator("#chart-sankey .node-label").all():
+        box = label.bounding_box()
+        if box and box["width"]:
+            assert area["x"] - 1 <= box["x"] and box["x"] + box["width"] <= \
+                area["x"] + area["width"] + 1, label.text_content()
+    assert_clean(view)
+
+
+def test_unmet_demand_is_a_gap_at_the_demand_end(browser, tmp_path):
+    """The toy with China's offers capped leaves magnets unmet: the unmet-demand node sits to
+    the right of the demand node it leaves, never among the sources on the left."""
+    out = tmp_path / "short"
+    result = CliRunner().invoke(main, [
+        "solve", str(ROOT / "instances/toy"), "--out", str(out), "--mip-gap", "0", "--report",
+        "--set", "offers.cn_magnets.max_t=30", "--set", "offers.cn_oxide.max_t=30"])
+    assert result.exit_code == 0, result.output
+    view = Page(browser, out / "report.html", 800)
+    view.page.select_option("#sankey-year", "2030")
+    view.page.wait_for_selector('#chart-sankey[data-view="base|2030|loop|region"]')
+
+    def left(prefix: str) -> float:
+        label = view.page.locator("#chart-sankey .sankey-node", has=view.page.locator(
+            ".node-label", has_text=prefix)).first
+        return label.locator(".node-rect").bounding_box()["x"]
+
+    # "Sintered NdFeB magnet demanded, UK", shortened on a narrow page
+    assert left("unmet demand, UK") > left("Sintered NdFeB magnet dem")
+    assert_clean(view)

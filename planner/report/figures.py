@@ -43,9 +43,16 @@ def colours(names) -> dict[str, str]:
 
 
 def layout(title: str, ytitle: str = "", xtitle: str = "", **extra) -> dict:
-    base = {"title": {"text": title, "font": {"size": 15}}, "margin": {"l": 70, "r": 20,
-            "t": 50, "b": 50}, "legend": {"orientation": "v"}, "hovermode": "closest",
-            "xaxis": {"title": {"text": xtitle}}, "yaxis": {"title": {"text": ytitle}},
+    """A chart's layout: the title on the left (the toolbar sits on the right, clear of it),
+    the legend in rows below the plot (it wraps, never scrolls), one y-axis."""
+    base = {"title": {"text": title, "font": {"size": 15}, "x": 0.01, "xanchor": "left",
+                      "y": 0.98, "yanchor": "top"},
+            "margin": {"l": 70, "r": 20, "t": 60, "b": 50},
+            "legend": {"orientation": "h", "x": 0, "xanchor": "left", "y": -0.15,
+                       "yanchor": "top"},
+            "hovermode": "closest",
+            "xaxis": {"title": {"text": xtitle}, "automargin": True},
+            "yaxis": {"title": {"text": ytitle}, "automargin": True},
             "font": {"family": "system-ui, sans-serif", "size": 12}}
     base.update(extra)
     return base
@@ -157,31 +164,66 @@ def _caption(graph) -> str:
 # --- capacity, sourcing, costs, emissions, risk ---------------------------------------------
 
 def capacity_figure(run: Run, scenario: str) -> dict:
-    """Capacity by site in a scenario (stacked, coloured by facility type) with each of its
-    builds marked at the year its modules come online."""
+    """Capacity in place by site in a scenario, as small multiples: one panel per stage of the
+    chain (its own t/yr axis: dismantling, sintering and HPMS tonnes are not added up), sites
+    stacked in distinct colours and named in words; triangles mark the year a build comes
+    online."""
     cap = pick(run.tables["capacity"], scenario)
-    by_process = colours(cap["process"])
-    data = []
-    for (process, facility), part in cap.groupby(["process", "facility"], sort=True):
-        data.append({"type": "bar", "x": part["year"].tolist(), "y": part["capacity_t"].tolist(),
-                     "name": plot_text(f"{facility} ({process})"),
-                     "legendgroup": plot_text(process),
-                     "marker": {"color": by_process[process], "line": {"width": 0.5,
-                                                                       "color": "#ffffff"}}})
+    stage_of = {p: v["stage"] for p, v in run.dims["processes"].items()}
+    names = site_names(run)
+    cap = cap.assign(stage=cap["process"].map(stage_of).fillna("other"))
+    stages = sorted(cap["stage"].unique())
     builds = pick(run.tables["builds"], scenario)
-    if len(builds):
-        total = cap.groupby("year")["capacity_t"].sum()
-        data.append({"type": "scatter", "mode": "markers", "name": "build comes online",
-                     "x": builds["online_year"].tolist(),
-                     "y": [float(total.get(y, 0.0)) for y in builds["online_year"]],
-                     "marker": {"symbol": "triangle-down", "size": 11, "color": "#d62728"},
-                     "text": [plot_text(f"{b.facility}: +{b.modules} module(s), "
-                                        f"{b.capacity_added_t:,.0f} t/yr, decided {b.year}, "
-                                        f"online {b.online_year}")
-                              for b in builds.itertuples()],
-                     "hovertemplate": "%{text}<extra></extra>"})
-    return {"data": data, "layout": layout("Capacity by site and facility type", "t/yr",
-                                           barmode="stack", height=520)}
+    data, annotations = [], []
+    for k, stage in enumerate(stages, start=1):
+        axis = "" if k == 1 else str(k)
+        part = cap[cap["stage"] == stage]
+        palette = colours(part["facility"])
+        for i, (facility, rows) in enumerate(part.groupby("facility", sort=True)):
+            data.append({"type": "bar", "x": rows["year"].tolist(),
+                         "y": rows["capacity_t"].tolist(), "xaxis": f"x{axis}",
+                         "yaxis": f"y{axis}", "legendgroup": plot_text(stage),
+                         "legendgrouptitle": {"text": plot_text(stage)} if i == 0 else {},
+                         "name": plot_text(names.get(facility, facility)),
+                         "hovertemplate": plot_text(f"{names.get(facility, facility)} "
+                                                    f"({facility})") +
+                         "<br>%{x}: %{y:,.0f} t/yr<extra></extra>",
+                         "marker": {"color": palette[facility]}})
+        built = builds[builds["facility"].isin(set(part["facility"]))]
+        if len(built):
+            total = part.groupby("year")["capacity_t"].sum()
+            data.append({"type": "scatter", "mode": "markers", "showlegend": k == 1,
+                         "name": "build comes online", "legendgroup": "builds",
+                         "xaxis": f"x{axis}", "yaxis": f"y{axis}",
+                         "x": built["online_year"].tolist(),
+                         "y": [float(total.get(y, 0.0)) for y in built["online_year"]],
+                         "marker": {"symbol": "triangle-down", "size": 10, "color": "#b3261e"},
+                         "text": [plot_text(f"{names.get(b.facility, b.facility)}: +{b.modules} "
+                                            f"module(s), {b.capacity_added_t:,.0f} t/yr, "
+                                            f"decided {b.year}, online {b.online_year}")
+                                  for b in built.itertuples()],
+                         "hovertemplate": "%{text}<extra></extra>"})
+        annotations.append({"text": plot_text(f"{stage} (t/yr)"), "showarrow": False,
+                            "xref": f"x{axis} domain", "yref": f"y{axis} domain", "x": 0,
+                            "y": 1.02, "xanchor": "left", "yanchor": "bottom",
+                            "font": {"size": 12}})
+    panels = max(len(stages), 1)
+    extra = {f"yaxis{'' if k == 1 else k}": {"rangemode": "tozero", "automargin": True}
+             for k in range(1, panels + 1)}
+    extra.update({f"xaxis{k}": {"matches": "x"} for k in range(2, panels + 1)})
+    return {"data": data, "layout": layout(
+        "Capacity in place by stage and site", barmode="stack", height=170 * panels + 160,
+        grid={"rows": panels, "columns": 1, "pattern": "independent",
+              "roworder": "top to bottom", "ygap": 0.35},
+        annotations=annotations, **extra)}
+
+
+def site_names(run: Run) -> dict[str, str]:
+    """facility -> its name in words (from the data's descriptions; the id where it has none,
+    or where two sites share a name)."""
+    named = {f: v.get("name") or f for f, v in run.dims.get("facilities", {}).items()}
+    taken = pd.Series(list(named.values())).value_counts()
+    return {f: n if taken[n] == 1 else f"{n} ({f})" for f, n in named.items()}
 
 
 def sourcing_figure(run: Run, scenario: str) -> dict:
@@ -373,17 +415,25 @@ def risk_figure(run: Run, scenario: str) -> dict:
 
 
 def scenario_figure(run: Run) -> dict:
-    """Cost and unmet demand in each scenario (first-stage decisions shared)."""
+    """What each scenario costs, on one axis (currency m): the system cost and, stacked on it,
+    the unmet-demand penalty; the unmet tonnes in the hover and on the penalty bar."""
     rows = pd.DataFrame(run.summary.get("scenarios") or [])
     names = [plot_text(s) for s in rows["scenario"]]
+    spent = rows["system_cost"] if "system_cost" in rows else rows["cost"]
+    penalty = rows["unmet_penalty"] if "unmet_penalty" in rows else 0.0 * rows["cost"]
+    unmet = [f"{t:,.0f} t unmet" if t > 0.05 else "" for t in rows["unmet_t"]]
     return {"data": [
-        {"type": "bar", "x": names, "y": rows["cost"].tolist(), "name": f"cost ({run.currency})",
-         "marker": {"color": "#4c78a8"}, "offsetgroup": "1"},
-        {"type": "bar", "x": names, "y": rows["unmet_t"].tolist(), "name": "unmet demand (t)",
-         "yaxis": "y2", "marker": {"color": LOOP_COLOURS["unmet"]}, "offsetgroup": "2"}],
-        "layout": layout("Outcome by scenario", run.currency, barmode="group",
-                         yaxis2={"title": {"text": "t unmet"}, "overlaying": "y",
-                                 "side": "right", "rangemode": "tozero"})}
+        {"type": "bar", "x": names, "y": (spent / 1e6).tolist(),
+         "name": f"system cost ({run.currency} m)", "marker": {"color": "#4c78a8"},
+         "hovertemplate": "%{x}: %{y:,.1f} m<extra>system cost</extra>"},
+        {"type": "bar", "x": names, "y": (penalty / 1e6).tolist(), "text": unmet,
+         "textposition": "outside", "name": f"unmet-demand penalty ({run.currency} m)",
+         "marker": {"color": "#e0e0e0", "line": {"color": "#b3261e", "width": 1}},
+         "hovertemplate": "%{x}: %{y:,.1f} m, %{text}<extra>penalty</extra>"}],
+        "layout": layout("Cost by scenario", f"{run.currency} m", barmode="stack",
+                         # below the scenarios' names, which may be turned
+                         legend={"orientation": "h", "x": 0, "y": -0.5, "yanchor": "top"},
+                         margin={"l": 70, "r": 20, "t": 60, "b": 110})}
 
 
 OBJECTIVE_COLUMNS = {"cost": "cost", "emissions": "emissions_t_co2e", "risk": "risk",

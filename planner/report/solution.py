@@ -114,10 +114,27 @@ def build_plan_block(run: Run) -> str:
                                                         sort=False):
         heading = ("Build whatever happens" if scenarios == "all scenarios" else
                    f"If {scenarios} (p = {probability:.2f})")
-        parts.append(f"<h4>{esc(heading)}</h4>" + table(
-            group[["year", "facility", "process", "region", "online_year", "modules",
-                   "capacity_added_t"]], {"capacity_added_t": 0}))
+        parts.append(f"<h4>{esc(heading)}</h4>" + table(by_site(run, group),
+                                                         {"capacity_added_t": 0}))
     return "".join(parts)
+
+
+def by_site(run: Run, plan: pd.DataFrame) -> pd.DataFrame:
+    """One row per site of a branch of the build plan: the site in words, where, the modules
+    decided each year ("2032: 1, 2038: 2"), the capacity added and when it first comes
+    online."""
+    facilities = run.dims.get("facilities", {})
+    places = {r: v.get("place", r) for r, v in run.dims["regions"].items()}
+    rows = []
+    for (facility, process, region), group in plan.groupby(["facility", "process", "region"],
+                                                           sort=False):
+        rows.append({"site": facilities.get(facility, {}).get("name") or process,
+                     "facility": facility, "where": places.get(region, region),
+                     "decided (year: modules)": ", ".join(
+                         f"{y}: {m}" for y, m in zip(group["year"], group["modules"])),
+                     "capacity_added_t": group["capacity_added_t"].sum(),
+                     "first online": int(group["online_year"].min())})
+    return pd.DataFrame(rows)
 
 
 def productivity_block(run: Run) -> str:

@@ -2,11 +2,16 @@
 (function () {
   "use strict";
   var D = JSON.parse(document.getElementById("report-data").textContent);
-  var CONFIG = {displaylogo: false, responsive: true};
+  // a short toolbar (save, zoom, pan, reset), so it stays clear of the titles on the left
+  var CONFIG = {displaylogo: false, responsive: true,
+                modeBarButtonsToRemove: ["select2d", "lasso2d", "zoomIn2d", "zoomOut2d",
+                                         "autoScale2d", "toggleSpikelines",
+                                         "hoverClosestCartesian", "hoverCompareCartesian"]};
   var scenarioSelect = document.getElementById("scenario-select");
 
   var pending = [];
   var S_WIDE = 1500;  // px: below this the value-stream map leaves its hubs unlabelled
+  var S_SHORT = 26;   // characters of a node's name shown on a narrower page
 
   function draw(id, figure) {
     var element = document.getElementById(id);
@@ -33,7 +38,9 @@
       // on a narrow page the commodity hubs between the stages go unlabelled (hover names them)
       var named = (t >= S.label_share * largest && !(narrow && n[1] === "hub")) ||
                   n[1] === "unmet";
-      node.label.push(named ? n[0] + " \u00b7 " + Math.round(t).toLocaleString("en-GB") + " t"
+      // on a narrow page long names are shortened (hover shows them whole)
+      var text = narrow && n[0].length > S_SHORT ? n[0].slice(0, S_SHORT - 1) + "\u2026" : n[0];
+      node.label.push(named ? text + " \u00b7 " + Math.round(t).toLocaleString("en-GB") + " t"
                             : "");
       node.customdata.push(n[0] + "<br>" + n[4]);
       var key = mode === "loop" ? n[3] : n[2];
@@ -61,7 +68,8 @@
     var detail = document.getElementById("sankey-detail").value;
     var view = D.sankey.views[detail][scenario][year];
     var layout = JSON.parse(JSON.stringify(D.sankey.layout));
-    layout.title = {text: D.sankey.title + " \u2014 " + scenario + ", " + year};
+    layout.title = {text: D.sankey.title + " \u2014 " + scenario + ", " + year, x: 0.01,
+                    xanchor: "left"};
     var element = document.getElementById("chart-sankey");
     element.removeAttribute("data-view");
     var narrow = element.clientWidth < S_WIDE;
