@@ -115,8 +115,8 @@ def _share_lines(tables) -> list[str]:
         domestic = share.reindex(list(DOMESTIC_LOOPS)).sum()
         counted = "rare-earth content" if group["basis"].iloc[0] == "rare_earth" else "mass"
         lines.append(f"shares of {commodity} demand (traced, {counted}, scenario {first}): "
-                     + "; ".join(f"{y}: recycled {percent(recycled[y])}, domestic "
-                                 f"{percent(domestic[y])}" for y in share.columns))
+                     + "; ".join(f"{y}: recycled {percent(recycled[y])}, UK primary and "
+                                 f"recycled {percent(domestic[y])}" for y in share.columns))
     return lines
 
 
