@@ -135,6 +135,14 @@ def text_table(frame: pd.DataFrame) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
+def changed(run: Run) -> str:
+    """What a run changed in its instance, in its own words ("as the instance is" if nothing),
+    and the decisions it imposed."""
+    summary = run.summary
+    given = [*summary.get("instance", {}).get("changes", []), *summary.get("decisions", [])]
+    return ", ".join(map(str, given)) or "as the instance is"
+
+
 def expected_builds(run: Run) -> pd.DataFrame:
     """The run's builds with capacity_added_t weighted by each scenario's probability (the
     expected build; the plan itself where builds are shared by all scenarios)."""
@@ -226,7 +234,8 @@ def compare_report(runs: list[Run], names: list[str] | None = None,
         sourcing(runs, names), loop_mix(runs, names)
     facts = "".join(
         f"<div><dt>{esc(n)}</dt><dd>{esc(r.name)} &middot; {esc(r.summary.get('status'))} "
-        f"&middot; {esc(r.summary.get('created', ''))}</dd></div>" for n, r in zip(names, runs))
+        f"&middot; {esc(changed(r))} &middot; {esc(r.summary.get('created', ''))}</dd></div>"
+        for n, r in zip(names, runs))
     header = (f"<header><h1>{esc(title)}</h1><p>Differences are against "
               f"{esc(names[0])}.</p><dl>{facts}</dl></header>")
     countries = sorted({r["country"] for run in runs for r in run.dims["regions"].values()})
