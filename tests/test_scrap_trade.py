@@ -206,7 +206,7 @@ def test_the_value_stream_map_shows_sales(tmp_path, solve_case):
     graph = value_stream(out.tables, out.summary["dimensions"], "base", 2025)
     sales = [(graph.node_label[s], graph.node_label[t], v) for s, t, v, k in zip(
         graph.source, graph.target, graph.value, graph.kind) if k == "sale"]
-    assert sales == [("s in A", "s sold in A", pytest.approx(40))]
+    assert sales == [("scrap, A", "scrap sold, A", pytest.approx(40))]  # named in words
     for i, kind in enumerate(graph.node_kind):
         if kind == "hub":
             into = sum(v for t, v in zip(graph.target, graph.value) if t == i)

@@ -141,6 +141,7 @@ def _policy_lines(tables) -> list[str]:
             return percent(v) if unit == "share" else f"{v:,.0f}"
         shown = "; ".join(f"{y}: {fmt(r['min'])}" + (f"-{fmt(r['max'])}" if
                           r["max"] - r["min"] > 1e-6 else "") for y, r in got.iterrows())
+        shown += "" if unit == "share" else f" {unit}"
         line = (f"  {policy_text(policy, region, group, first['target'], unit, first['year'])}"
                 f": {held}; achieved {shown}")
         binding = policy_prices(prices, policy, region, group)
