@@ -16,6 +16,7 @@ from planner.report import figures as fig
 from planner.report.html import esc, page, plot_text, table
 from planner.report.rundata import Run, load_run
 from planner.report.units import money, percent
+from planner.results.wording import LOOP_NAMES
 
 OBJECTIVE_ROWS = (("cost", "cost incl. penalty"),
                   ("emissions_t_co2e", "emissions (t CO2e)"),
@@ -207,7 +208,8 @@ def loop_mix(runs: list[Run], names: list[str]) -> pd.DataFrame:
 
 def share_figure(frame: pd.DataFrame, key: str, names: list[str], title: str,
                  palette: dict[str, str]) -> dict:
-    data = [{"type": "bar", "name": plot_text(row[key]), "x": [plot_text(n) for n in names],
+    data = [{"type": "bar", "name": plot_text(LOOP_NAMES.get(row[key], row[key])),
+             "x": [plot_text(n) for n in names],
              "y": [row[n] for n in names], "marker": {"color": palette.get(row[key], "#9aa5b1")}}
             for _, row in frame.iterrows() if row[key] != "all recycled loops"]
     return {"data": data, "layout": fig.layout(title, "share", barmode="stack",
@@ -246,7 +248,8 @@ def compare_report(runs: list[Run], names: list[str] | None = None,
         ("sourcing", "Sourcing mix", '<div class="chart" id="chart-sourcing"></div>' +
          text_table(shares_text(src, names))),
         ("loops", "Loop shares", '<div class="chart" id="chart-loops"></div>' +
-         text_table(shares_text(loops, names))),
+         text_table(shares_text(loops.assign(loop=[LOOP_NAMES.get(k, k) for k in loops["loop"]]),
+                                names))),
     ]
     nav = "<nav>" + "".join(f'<a href="#{k}">{esc(t)}</a>' for k, t, _ in sections) + "</nav>"
     body = header + nav + "<main>" + "".join(

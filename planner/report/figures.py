@@ -20,7 +20,7 @@ from planner.report.sankey import (
     coloured_links,
     value_stream,
 )
-from planner.results.wording import policy_text
+from planner.results.wording import COST_NAMES, policy_text
 
 LOOP_COLOURS = {"primary": "#4c78a8", "collection": "#9d755d", "reuse": "#2e8b57",
                 "remanufacture": "#8cd17d", "short_loop": "#17becf", "long_loop": "#b279a2",
@@ -378,8 +378,9 @@ def cost_figures(run: Run, scenario: str) -> dict[str, dict]:
     costs = pick(run.tables["costs"], scenario)
     undiscounted, value = f"undiscounted_{cur}", f"value_{cur}"
     return {
-        "chart-cost-year": stacked(costs, "year", undiscounted, "component",
-                                   f"Cost by component and year ({cur}, undiscounted)", cur),
+        "chart-cost-year": stacked(costs.assign(component=costs["component"].map(
+            COST_NAMES).fillna(costs["component"])), "year", undiscounted, "component",
+            f"Cost by component and year ({cur}, undiscounted)", cur),
         "chart-cost-stage": horizontal(costs.groupby("stage")[value].sum(),
                                        f"Cost by stage ({cur}, discounted)", cur),
         "chart-cost-region": horizontal(costs.groupby("region")[value].sum(),

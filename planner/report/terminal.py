@@ -10,12 +10,8 @@ from planner.chain import RECYCLED_LOOPS
 from planner.report.painpoints import policy_prices
 from planner.report.units import money, percent
 from planner.results.summary import report_years
-from planner.results.wording import policy_text
+from planner.results.wording import LOOP_NAMES, policy_text
 
-LOOP_NAMES = {"primary_import": "primary import", "domestic_primary": "domestic primary",
-              "reuse": "reuse", "remanufacture": "remanufacture", "short_loop": "short loop",
-              "long_loop": "long loop", "kept_in_use": "kept in use",
-              "substituted": "substituted", "from_stock": "from stock", "unmet": "unmet"}
 DOMESTIC_LOOPS = ("domestic_primary", *RECYCLED_LOOPS)
 SHARE_GAP = 0.01  # a scenario's loop shares are listed when they differ by more than this
 

@@ -14,6 +14,17 @@ import pandas as pd
 from planner.rare_earths import RARE_EARTH_UNIT
 
 POLICY_SUPPLY = {"min_recycled_share": "recycled", "min_domestic_share": "domestic"}
+LOOP_NAMES = {"primary_import": "primary import", "domestic_primary": "domestic primary",
+              "reuse": "reuse", "remanufacture": "remanufacture", "short_loop": "short loop",
+              "long_loop": "long loop", "kept_in_use": "kept in use",
+              "substituted": "substituted", "from_stock": "from stock", "unmet": "unmet"}
+COST_NAMES = {"capital": "capital charges", "fixed_om": "fixed O&M", "variable_om": "variable O&M",
+              "transport": "transport", "tariffs": "tariffs", "purchases": "purchases",
+              "sales": "sales (revenue)", "collection": "collection",
+              "life_extension": "life extension", "substitution": "substitution",
+              "storage_capital": "stockpile capital", "storage_holding": "stockpile holding",
+              "disposal": "disposal", "carbon": "carbon price",
+              "shortage": "unmet-demand penalty"}
 POLICY_UNITS = {"min_recycled_share": "t of recycled supply",
                 "min_domestic_share": "t of domestic supply",
                 "max_country_share": "t imported", "emissions_cap_t": "t CO2e",
