@@ -210,3 +210,22 @@ def test_the_terminal_summary_answers_first(tmp_path):
     assert lines[-1] == f"next: planner report {out}"
     status = pd.read_csv(out / "policy_status.csv")
     assert status["achieved"].tolist() == pytest.approx([0.4])
+
+
+def test_a_long_build_plan_lists_the_first_sites_of_each_branch_and_counts_the_rest():
+    from planner.report.terminal import SITES_SHOWN, format_summary
+
+    plan = pd.DataFrame({"node": "base", "scenarios": "all scenarios", "probability": 1.0,
+                         "year": range(2025, 2031), "facility": [f"f{i}" for i in range(6)],
+                         "process": "make", "region": "H", "online_year": range(2026, 2032),
+                         "modules": 1, "capacity_added_t": 10.0})
+    summary = {"status": "optimal", "termination": "Optimal", "currency": "GBP",
+               "timings": {k: 0.0 for k in ("load_s", "build_s", "handover_s", "solve_s",
+                                            "total_s")}, "model": {}}
+    lines = format_summary(summary, {"build_plan": plan, "shortfall": pd.DataFrame()}
+                           ).splitlines()
+    first = lines.index("builds whatever happens (decision year: modules; capacity added):")
+    shown = lines[first + 1:first + 1 + SITES_SHOWN]
+    assert [line.split("(")[1].split(")")[0] for line in shown] == ["f0", "f1", "f2", "f3"]
+    assert lines[first + 1 + SITES_SHOWN] == ("  and 2 more sites decided from 2029 "
+                                              "(build_plan.csv, planner report)")

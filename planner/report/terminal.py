@@ -14,6 +14,7 @@ from planner.results.wording import LOOP_NAMES, policy_text
 
 DOMESTIC_LOOPS = ("domestic_primary", *RECYCLED_LOOPS)
 SHARE_GAP = 0.01  # a scenario's loop shares are listed when they differ by more than this
+SITES_SHOWN = 4  # sites listed per branch of the build plan; the rest are counted
 
 
 def format_summary(summary: dict, tables: dict[str, pd.DataFrame]) -> str:
@@ -163,7 +164,8 @@ def _unmet_lines(summary: dict, tables) -> list[str]:
 
 
 def _build_lines(summary: dict, tables) -> list[str]:
-    """What to build, in words: one line per site and branch of the tree."""
+    """What to build, in words: one line per site and branch of the tree, the first
+    SITES_SHOWN sites of a branch (by their first decision), then how many more."""
     plan = tables.get("build_plan")
     if plan is None or not len(plan):
         return ["what to build: nothing"]
@@ -176,8 +178,8 @@ def _build_lines(summary: dict, tables) -> list[str]:
         head = ("whatever happens" if scenarios == "all scenarios" else
                 f"if {scenarios} (p = {probability:.2f})")
         lines.append(f"builds {head} (decision year: modules; capacity added):")
-        for (facility, process, region), group in decided.groupby(
-                ["facility", "process", "region"], sort=False):
+        sites = list(decided.groupby(["facility", "process", "region"], sort=False))
+        for (facility, process, region), group in sites[:SITES_SHOWN]:
             if len(group) <= 3:
                 years = ", ".join(f"{y}: {m}" for y, m in zip(group["year"], group["modules"]))
             else:
@@ -190,6 +192,10 @@ def _build_lines(summary: dict, tables) -> list[str]:
             lines.append(f"  {name}{where} ({facility}) {years}; "
                          f"+{group['capacity_added_t'].sum():,.0f} t/yr, first online "
                          f"{group['online_year'].min()}")
+        if len(sites) > SITES_SHOWN:
+            later = min(int(g["year"].min()) for _, g in sites[SITES_SHOWN:])
+            lines.append(f"  and {len(sites) - SITES_SHOWN} more sites decided from {later} "
+                         "(build_plan.csv, planner report)")
     return lines
 
 
