@@ -213,3 +213,26 @@ def test_unmet_demand_is_a_gap_at_the_demand_end(browser, tmp_path):
     # "Sintered NdFeB magnet demanded, UK", shortened on a narrow page
     assert left("unmet demand, UK") > left("Sintered NdFeB magnet dem")
     assert_clean(view)
+
+
+def test_the_drawn_recycled_share_is_the_policy_measure(browser, tmp_path):
+    """In the page as drawn, the recycled-share series set against a 30 % target is the share
+    policy_status.csv gives, year by year."""
+    import pandas as pd
+
+    out = tmp_path / "mandate"
+    result = CliRunner().invoke(main, [
+        "solve", str(ROOT / "instances/toy"), "--out", str(out), "--mip-gap", "0", "--report",
+        "--policy", "min_recycled_share=0.3@2028"])
+    assert result.exit_code == 0, result.output
+    view = Page(browser, out / "report.html", 800)
+    drawn = view.page.evaluate(
+        "() => document.getElementById('chart-shares').data.map(t => [t.name, t.x, t.y])")
+    series = {name: (x, y) for name, x, y in drawn}
+    x, y = series["recycled share of demand as the target counts it (rare-earth content)"]
+    status = pd.read_csv(out / "policy_status.csv")
+    assert x == status["year"].tolist()
+    assert y == pytest.approx(status["achieved"].tolist(), abs=1e-5)  # the page keeps 6 digits
+    assert "target: recycled share of demand at least 30 % from 2028, all domestic regions" \
+        in series
+    assert_clean(view)
