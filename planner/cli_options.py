@@ -129,7 +129,7 @@ decision_options = stacked(
 
 def changes_of(instance_dir: Path, variants, overlays, sets, policies=()) -> list:
     """The changes of --variant, --overlay, --set and --policy, in the order they apply."""
-    from planner.data.overrides import parse_change, parse_policy, read_overlay, variant_changes
+    from planner.data.changes import parse_change, parse_policy, read_overlay, variant_changes
 
     changes = [c for name in variants for c in variant_changes(instance_dir, name)]
     changes += [c for file in overlays for c in read_overlay(file)]

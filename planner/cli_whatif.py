@@ -75,7 +75,7 @@ def whatif(ctx: click.Context, instance_dir: Path, baseline: Path, out: Path, fo
     The baseline's own changes apply first; its objective, limits, solver options and
     decisions are used unless this command line gives them.
     """
-    from planner.data.overrides import parse_change
+    from planner.data.changes import parse_change
     from planner.report.compare import numbered, objectives_text, write_comparison
     from planner.report.rundata import load_run
     from planner.runs import read_record

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 from planner.errors import PlannerError
 
 if TYPE_CHECKING:
+    from planner.data.changes import Change
     from planner.data.instance import ObjectiveSpec
-    from planner.data.overrides import Change
     from planner.formulation.decisions import Decisions
 
 DEFAULT_MIP_GAP = 1e-3  # relative (0.001 = 0.1 %): the one default of every command and the API
@@ -108,7 +108,7 @@ class RunRequest:
     @classmethod
     def from_record(cls, data: Any, where: str) -> RunRequest:
         """Read `record()`'s output back; `where` names the file in errors."""
-        from planner.data.overrides import Change
+        from planner.data.changes import Change
 
         try:
             decisions, solver = data["decisions"], data["solver"]

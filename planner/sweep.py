@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from planner.data.overrides import Change, parse_change
+from planner.data.changes import Change, parse_change
 from planner.errors import InputError, PlannerError, Problem
 from planner.request import RECORD_VERSION, RunRequest
 

@@ -11,8 +11,9 @@ import pandas as pd
 
 from planner.chain import process_stages
 from planner.data import Instance
+from planner.data.changes import Change
 from planner.data.instance import ObjectiveSpec
-from planner.data.overrides import Change, load_resolved
+from planner.data.overrides import load_resolved
 from planner.errors import PlannerError
 from planner.formulation.build import PlanningModel, build_model
 from planner.formulation.decisions import Decisions, apply_decisions

@@ -8,7 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from planner.cli import main
-from planner.data.overrides import load_resolved, parse_change
+from planner.data.changes import parse_change
+from planner.data.overrides import load_resolved
 from planner.solve import SolveOptions
 from planner.solve.inplace import Resolver
 from planner.workflow import solve_instance, solve_reusing

@@ -12,7 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from planner.cli import main
-from planner.data.overrides import SETTING_KEYS, TABLES, load_resolved, parse_change
+from planner.data.changes import parse_change
+from planner.data.overrides import SETTING_KEYS, TABLES, load_resolved
 from planner.data.schema import FACILITIES
 from planner.errors import InputError
 from planner.suggest import ranked
