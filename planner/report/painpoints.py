@@ -55,6 +55,22 @@ def policy_prices(prices: pd.DataFrame | None, policy: str, region: str,
                   (prices["region"].astype(object).fillna("") == region)]
 
 
+def policy_groups(status: pd.DataFrame, prices: pd.DataFrame | None):
+    """Per policy in force (and region, and country/stage group): its text in words, whether
+    it holds in words, its rows of policy_status.csv and the shadow-price rows where it
+    binds."""
+    for (policy, region, group), rows in status.groupby(
+            ["policy", status["region"].astype(object).fillna(""),
+             status["group"].astype(object).fillna("")], sort=False):
+        first = rows.sort_values("year").iloc[0]
+        text = policy_text(policy, region, group, first["target"], first["unit"],
+                           int(first["year"]))
+        holds = rows["holds"].astype(bool)
+        held = "holds in every scenario" if holds.all() else (
+            f"fails in {int((~holds).sum())} scenario-years")
+        yield text, held, rows, policy_prices(prices, policy, region, group)
+
+
 def policies(run: Run) -> list[str]:
     """Every policy in force, in words: what it asks, whether it holds, and where it binds,
     what one unit more of it would cost (its shadow prices summed over years and
@@ -63,18 +79,9 @@ def policies(run: Run) -> list[str]:
     status = run.tables.get("policy_status")
     if status is None or status.empty:
         return []
-    prices = run.tables.get("shadow_prices")
     objective = str(run.summary.get("objective", ""))
     out = []
-    for (policy, region, group), rows in status.groupby(
-            ["policy", status["region"].astype(object).fillna(""),
-             status["group"].astype(object).fillna("")], sort=False):
-        first = rows.sort_values("year").iloc[0]
-        text = policy_text(policy, region, group, first["target"], first["unit"],
-                           int(first["year"]))
-        held = "holds in every scenario" if rows["holds"].all() else (
-            f"fails in {int((~rows['holds'].astype(bool)).sum())} scenario-years")
-        binding = policy_prices(prices, policy, region, group)
+    for text, held, rows, binding in policy_groups(status, run.tables.get("shadow_prices")):
         if len(binding):
             unit = binding["unit"].iloc[0]
             cost = money(binding["saving_per_unit"].sum(), run.currency, objective)

@@ -7,10 +7,10 @@ from __future__ import annotations
 import pandas as pd
 
 from planner.chain import RECYCLED_LOOPS
-from planner.report.painpoints import policy_prices
+from planner.report.painpoints import policy_groups
 from planner.report.units import money, percent
 from planner.results.summary import report_years
-from planner.results.wording import LOOP_NAMES, policy_text
+from planner.results.wording import LOOP_NAMES
 
 DOMESTIC_LOOPS = ("domestic_primary", *RECYCLED_LOOPS)
 SHARE_GAP = 0.01  # a scenario's loop shares are listed when they differ by more than this
@@ -123,14 +123,9 @@ def _policy_lines(tables) -> list[str]:
     status = tables.get("policy_status")
     if status is None or not len(status):
         return []
-    prices = tables.get("shadow_prices")
     lines = ["policies (measured as the constraint counts):"]
-    for (policy, region, group), rows in status.groupby(["policy", "region", "group"],
-                                                        sort=False):
-        first = rows.sort_values("year").iloc[0]
-        unit = first["unit"]
-        held = "holds in every scenario" if rows["holds"].all() else (
-            f"fails in {int((~rows['holds']).sum())} scenario-years")
+    for text, held, rows, binding in policy_groups(status, tables.get("shadow_prices")):
+        unit = rows["unit"].iloc[0]
         years = report_years(sorted(rows["year"].unique()))
         got = rows[rows["year"].isin(years)].groupby("year")["achieved"].agg(["min", "max"])
 
@@ -139,12 +134,8 @@ def _policy_lines(tables) -> list[str]:
         shown = "; ".join(f"{y}: {fmt(r['min'])}" + (f"-{fmt(r['max'])}" if
                           r["max"] - r["min"] > 1e-6 else "") for y, r in got.iterrows())
         shown += "" if unit == "share" else f" {unit}"
-        line = (f"  {policy_text(policy, region, group, first['target'], unit, first['year'])}"
-                f": {held}; achieved {shown}")
-        binding = policy_prices(prices, policy, region, group)
-        if len(binding):
-            line += f"; binds in {len(binding)} scenario-years"
-        lines.append(line)
+        lines.append(f"  {text}: {held}; achieved {shown}" +
+                     (f"; binds in {len(binding)} scenario-years" if len(binding) else ""))
     return lines
 
 
