@@ -76,7 +76,13 @@ def whatif(ctx: click.Context, instance_dir: Path, baseline: Path, out: Path, fo
     decisions are used unless this command line gives them.
     """
     from planner.data.changes import parse_change
-    from planner.report.compare import numbered, objectives_text, write_comparison
+    from planner.report.compare import (
+        change_column,
+        numbered,
+        objectives_text,
+        plain_table,
+        write_comparison,
+    )
     from planner.report.rundata import load_run
     from planner.runs import read_record
 
@@ -109,8 +115,9 @@ def whatif(ctx: click.Context, instance_dir: Path, baseline: Path, out: Path, fo
                             with_report=with_report, then=compare,
                             reads=[baseline, *overlays])
     if deltas:
-        shown = objectives_text(deltas["objectives"], names, base.currency)
-        click.echo(shown.to_string(index=False))
+        shown = objectives_text(deltas["objectives"], names, base.currency).rename(columns={
+            f"{names[1]} - {names[0]}": "change", change_column(names[1], names[0]): "%"})
+        click.echo(plain_table(shown))
         click.echo(f"deltas written to {out / 'whatif.html'} and {out}/whatif_*.csv")
     finish(outcome, out, False, with_report)
 

@@ -203,7 +203,7 @@ def test_the_terminal_summary_answers_first(tmp_path):
     assert lines[1].startswith("system cost: GBP ") and "of which capital GBP " in lines[1]
     assert lines[2] == "unmet-demand penalty: none"
     assert lines[3].startswith("objective: GBP ")
-    assert "bought by country (rare-earth content, expected, all years): CN 100 %" in lines
+    assert "bought by country (rare-earth content, expected, all years): China 100 %" in lines
     assert ("  recycled share of demand at least 20 % from 2030, all domestic regions: holds "
             "in every scenario; achieved 2030: 40.0 %") in lines
     assert result.output.count("share of domestic magnet demand by loop") == 1

@@ -122,7 +122,10 @@ def test_whatif_labels_and_terminal_table(toy_run, tmp_path):
     assert deltas.loc[COST, "dear magnets vs baseline (%)"] == pytest.approx(
         delta / deltas.loc[COST, "baseline"] * 100)
     printed = result.output.split("deltas written")[0]
-    assert "dear magnets vs baseline (%)" in printed and re.search(r"GBP [\d.]+ m", printed)
+    head = printed.splitlines()[0].split()
+    assert head == ["measure", "baseline", "dear", "magnets", "change", "%"]
+    assert max(map(len, printed.splitlines())) <= 100  # fits a terminal
+    assert re.search(r"^system cost \(GBP, discounted\) +GBP [\d.]+ m", printed, re.M)
     assert re.search(r"\+[\d.]+ %", printed) and "e+" not in printed
     assert "<h1>What if: dear magnets (" in (out / "whatif.html").read_text(encoding="utf-8")
     result = run_cli("whatif", TOY, "--baseline", toy_run, "--out", tmp_path / "x",

@@ -19,6 +19,7 @@ from planner.report.painpoints import dependencies, year_ranges
 from planner.report.rundata import load_run
 from planner.report.sankey import coloured_links, value_stream
 from planner.report.solution import write_report
+from planner.results.wording import country_names
 from tests.conftest import ROOT
 
 
@@ -235,12 +236,24 @@ def test_pareto_report_has_the_front_and_each_point(tmp_path):
         assert f'id="pareto-point-{p}"' in html
 
 
+def test_countries_are_named_in_words(toy_run):
+    """ISO names first (Namibia's code NA is not a missing value), then the place of the region
+    whose id is the code, then the code; the run's summary carries the names of its countries."""
+    regions = {"CN": {"country": "CN", "place": "Chinese mainland"},
+               "GB_BHM": {"country": "GB", "place": "Birmingham"},
+               "NA": {"country": "NA", "place": "Walvis Bay"},
+               "XQ": {"country": "XQ", "place": "Atlantis"}, "XZ_1": {"country": "XZ"}}
+    assert country_names(regions) == {"CN": "China", "GB": "United Kingdom", "NA": "Namibia",
+                                      "XQ": "Atlantis", "XZ": "XZ"}
+    assert load_run(toy_run).dims["countries"]["CN"] == "China"
+
+
 def test_dependencies_and_year_ranges(toy_run):
     assert year_ranges([2027, 2028, 2029, 2035, 2037, 2038]) == "2027-2029, 2035, 2037-2038"
     run = load_run(toy_run)
     deps = dependencies(run, 0.5)
     conc = run.tables["concentration"]
-    assert set(deps["country"]) == {"CN"}  # the toy imports only from China
+    assert set(deps["country"]) == {"China"}  # the toy imports only from China
     assert deps["imported_t"].sum() == pytest.approx(conc["imported_t"].sum())
     assert dependencies(run, 1.0 + 1e-9).empty
 

@@ -210,8 +210,8 @@ def test_unmet_demand_is_a_gap_at_the_demand_end(browser, tmp_path):
             ".node-label", has_text=prefix)).first
         return label.locator(".node-rect").bounding_box()["x"]
 
-    # "Sintered NdFeB magnet demanded, UK", shortened on a narrow page
-    assert left("unmet demand, UK") > left("Sintered NdFeB magnet dem")
+    # "Sintered NdFeB magnet demanded, UK", shortened on a narrow page at a word, its place kept
+    assert left("unmet demand, UK") > left("Sintered NdFeB magnet\u2026, UK")
     assert_clean(view)
 
 

@@ -136,6 +136,16 @@ def text_table(frame: pd.DataFrame) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
 
 
+def plain_table(frame: pd.DataFrame) -> str:
+    """A table in words as terminal text: the first column left-aligned, the others
+    right-aligned like numbers, two spaces apart."""
+    columns = [[str(c), *map(str, frame[c])] for c in frame.columns]
+    widths = [max(map(len, col)) for col in columns]
+    lines = zip(*[[v.ljust(w) if i == 0 else v.rjust(w) for v in col]
+                  for i, (col, w) in enumerate(zip(columns, widths))])
+    return "\n".join("  ".join(line).rstrip() for line in lines)
+
+
 def changed(run: Run) -> str:
     """What a run changed in its instance, in its own words ("as the instance is" if nothing),
     and the decisions it imposed."""

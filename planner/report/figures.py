@@ -119,7 +119,8 @@ def sankey_data(run: Run) -> dict:
                     view[mode] = [[s, t, v, to_global[c]] for s, t, v, c, _ in bands]
                 views.setdefault(detail, {}).setdefault(scenario, {})[str(year)] = view
     return {"nodes": node_rows, "views": views,
-            "labels": {"loop": list(LOOP_LABELS), "country": [plot_text(c) for c in countries]},
+            "labels": {"loop": list(LOOP_LABELS),
+                       "country": [plot_text(country_name(run, c)) for c in countries]},
             "colours": {"loop": [GAP if k == "unmet" else LOOP_COLOURS[k] for k in LOOP_LABELS],
                         "country": country_colours},
             "neutral": NEUTRAL, "title": "Value-stream map (t)",
@@ -226,6 +227,11 @@ def site_names(run: Run) -> dict[str, str]:
     return {f: n if taken[n] == 1 else f"{n} ({f})" for f, n in named.items()}
 
 
+def country_name(run: Run, code: str) -> str:
+    """A country in words (its code in runs without names)."""
+    return run.dims.get("countries", {}).get(code, code)
+
+
 def sourcing_figure(run: Run, scenario: str) -> dict:
     """Imported tonnes (or shares) by origin country and year; menus pick the stage and the
     scale."""
@@ -238,7 +244,8 @@ def sourcing_figure(run: Run, scenario: str) -> dict:
         for country, rows in part.groupby("country", sort=True):
             rows = rows.groupby("year", as_index=False)["imported_t"].sum()
             data.append({"type": "bar", "x": rows["year"].tolist(),
-                         "y": rows["imported_t"].tolist(), "name": plot_text(country),
+                         "y": rows["imported_t"].tolist(),
+                         "name": plot_text(country_name(run, country)),
                          "marker": {"color": palette.get(country, "#9aa5b1")},
                          "visible": stage == "all stages"})
             groups.append(stage)

@@ -23,8 +23,9 @@ def year_ranges(years) -> str:
 
 
 def dependencies(run: Run, threshold: float) -> pd.DataFrame:
-    """scenario, stage, country, years, max_share, imported_t: each origin country that supplies
-    at least `threshold` of a stage's imports in some year (tonnes summed over those years)."""
+    """scenario, stage, country, years, max_share, imported_t: each origin country (in words)
+    that supplies at least `threshold` of a stage's imports in some year (tonnes summed over
+    those years)."""
     conc = run.tables["concentration"]
     high = conc[(conc["share"] >= threshold) & (conc["imported_t"] > 0)]
     if high.empty:
@@ -33,6 +34,8 @@ def dependencies(run: Run, threshold: float) -> pd.DataFrame:
     out = high.groupby(["scenario", "stage", "country"], sort=True).agg(
         years=("year", year_ranges), max_share=("share", "max"),
         imported_t=("imported_t", "sum")).reset_index()
+    names = run.dims.get("countries", {})
+    out["country"] = out["country"].map(lambda c: names.get(c, c))
     return out.sort_values(["max_share", "imported_t"], ascending=False, kind="stable")
 
 

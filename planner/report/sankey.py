@@ -96,7 +96,8 @@ class _Builder:
         """The place in words: the region's place name (its id in runs without names), or its
         country at country detail."""
         if self.detail == "country":
-            return self.country(region)
+            code = self.country(region)
+            return self.dims.get("countries", {}).get(code, code)
         return self.dims["regions"].get(region, {}).get("place", region)
 
     def name(self, commodity: str) -> str:
@@ -228,7 +229,8 @@ def value_stream(tables: dict[str, pd.DataFrame] | Slices, dims: dict, scenario:
                 b.link(b.hub(region, commodity), hub, t, "serve")
                 continue
             label = OPTION_KINDS[kind]
-            src = b.node(f"{label}:{at}:{product}", f"{product} {label.replace('_', ' ')}, "
+            named = b.dims.get("products", {}).get(product, {}).get("name", product)
+            src = b.node(f"{label}:{at}:{product}", f"{named} {label.replace('_', ' ')}, "
                          f"{b.where(region)}", label, "use", b.country(region))
             b.link(src, hub, t, label)
     if slices.has("inventory"):  # runs from before stockpiles have none

@@ -25,7 +25,7 @@ def format_summary(summary: dict, tables: dict[str, pd.DataFrame]) -> str:
         lines.append(f"  - {message}")
     if tables:
         lines += _import_lines(summary, tables)
-        lines += _share_lines(tables)
+        lines += _share_lines(tables, summary)
         lines += _policy_lines(tables)
         lines += _unmet_lines(summary, tables)
         lines += _build_lines(summary, tables)
@@ -82,7 +82,8 @@ def _import_lines(summary: dict, tables) -> list[str]:
     dims = summary.get("dimensions") or {}
     if bought is None or not len(bought) or "regions" not in dims:
         return []
-    country = {r: d["country"] for r, d in dims["regions"].items()}
+    names = dims.get("countries", {})
+    country = {r: names.get(d["country"], d["country"]) for r, d in dims["regions"].items()}
     content = {c: d.get("re_t_per_t", 1.0) for c, d in dims.get("commodities", {}).items()}
     basis = "rare-earth content" if any(content.values()) else "t"
     weight = bought["commodity"].map(content).fillna(1.0) if any(content.values()) else 1.0
@@ -96,7 +97,7 @@ def _import_lines(summary: dict, tables) -> list[str]:
     return [f"bought by country ({basis}, expected, all years): {shown}{rest}"]
 
 
-def _share_lines(tables) -> list[str]:
+def _share_lines(tables, summary: dict) -> list[str]:
     """Recycled and domestic shares of the first scenario's demand in the report years, as
     traced through the loops (the policies' own measure is under policies)."""
     loops = tables.get("loop_shares")
@@ -111,7 +112,9 @@ def _share_lines(tables) -> list[str]:
         recycled = share.reindex(list(RECYCLED_LOOPS)).sum()
         domestic = share.reindex(list(DOMESTIC_LOOPS)).sum()
         counted = "rare-earth content" if group["basis"].iloc[0] == "rare_earth" else "mass"
-        lines.append(f"shares of {commodity} demand (traced, {counted}, scenario {first}): "
+        named = (summary.get("dimensions") or {}).get("commodities", {}).get(
+            commodity, {}).get("name", commodity)
+        lines.append(f"shares of {named} demand (traced, {counted}, scenario {first}): "
                      + "; ".join(f"{y}: recycled {percent(recycled[y])}, UK primary and "
                                  f"recycled {percent(domestic[y])}" for y in share.columns))
     return lines

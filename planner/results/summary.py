@@ -15,7 +15,7 @@ from planner.chain import commodity_stages, process_stages
 from planner.formulation.build import PlanningModel
 from planner.formulation.objectives import purchased_content
 from planner.rare_earths import effective_basis, re_content
-from planner.results.wording import short
+from planner.results.wording import country_names, short
 from planner.solve import Solution
 
 REPORT_YEARS = (2030, 2035, 2050)
@@ -98,13 +98,18 @@ def dimensions(pm: PlanningModel) -> dict:
     """What a report needs to describe the tables without the instance: each process's stage and
     loop, each commodity's stage and rare-earth content (t/t), the basis shares are counted on
     (rare_earth or mass), each region's country, risk score and whether it is domestic,
-    short human names (commodities, processes, facilities; a region's place),
+    short human names (commodities, processes, products, facilities; a region's place;
+    countries),
     the policy targets in force each year and the scenario probabilities."""
     inst = pm.instance
     stages = commodity_stages(inst.chain)
     process_stage = process_stages(inst.chain)
     regions = inst.regions.set_index("region")
     facilities = inst.facilities.set_index("facility")
+    region_names = {r: {"country": str(row["country"]), "domestic": bool(row["domestic"]),
+                        "risk": float(row["risk"]),
+                        "place": short(row.get("description", ""), str(r))}
+                    for r, row in regions.iterrows()}
     return {
         "processes": {n: {"stage": process_stage[n], "loop": p.loop,
                           "name": short(p.description, n)}
@@ -112,11 +117,10 @@ def dimensions(pm: PlanningModel) -> dict:
         "commodities": {c: {"stage": stages[c], "re_t_per_t": re_content(inst.chain, c),
                             "name": short(v.description, c)}
                         for c, v in inst.chain.commodities.items()},
+        "products": {e: {"name": short(p.description, e)} for e, p in inst.chain.products.items()},
         "share_basis": effective_basis(inst.settings.share_basis, inst.chain),
-        "regions": {r: {"country": str(row["country"]), "domestic": bool(row["domestic"]),
-                        "risk": float(row["risk"]),
-                        "place": short(row.get("description", ""), str(r))}
-                    for r, row in regions.iterrows()},
+        "regions": region_names,
+        "countries": country_names(region_names),
         "facilities": {f: {"name": short(row.get("description", ""), ""),
                            "process": str(row["process"]), "region": str(row["region"])}
                        for f, row in facilities.iterrows()},

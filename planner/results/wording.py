@@ -7,7 +7,10 @@ here, and only here.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
 
 import pandas as pd
 
@@ -33,6 +36,7 @@ POLICY_RARE_EARTH_UNITS = {"min_recycled_share": "t of recycled rare earths",
                            "min_domestic_share": "t of domestic rare earths",
                            "max_country_share": "t of rare earths imported",
                            "min_stock_days": "t of rare earths in stock"}
+COUNTRIES_FILE = Path(__file__).with_name("countries.csv")
 UNBOUNDED = "the objective can decrease without limit: check for negative prices or costs"
 
 
@@ -56,6 +60,21 @@ def short(description: str, fallback: str) -> str:
     for mark in (" - ", ",", ";", " ("):
         text = text.split(mark)[0]
     return text.strip() or fallback
+
+
+@cache
+def iso_countries() -> dict[str, str]:
+    """ISO 3166-1 alpha-2 code -> short country name (countries.csv beside this module)."""
+    with COUNTRIES_FILE.open(encoding="utf-8") as f:
+        rows = csv.DictReader(line for line in f if not line.startswith("#"))
+        return {r["country"]: r["name"] for r in rows}
+
+
+def country_names(regions: dict[str, dict]) -> dict[str, str]:
+    """Each country code of `regions` (region -> {"country", "place"}) -> its name: the ISO
+    short name, else the place of the region whose id is the code, else the code itself."""
+    codes = sorted({v["country"] for v in regions.values()})
+    return {c: iso_countries().get(c) or regions.get(c, {}).get("place") or c for c in codes}
 
 
 POLICY_ASKS = {"min_recycled_share": "recycled share of demand at least",

@@ -11,7 +11,26 @@
 
   var pending = [];
   var S_WIDE = 1500;  // px: below this the value-stream map leaves its hubs unlabelled
-  var S_SHORT = 26;   // characters of a node's name shown on a narrower page
+  var S_NARROW = 1000;  // px: below this node names are cut to S_SHORT characters, else S_LONG
+  var S_SHORT = 26, S_LONG = 44;
+
+  // a node's name cut to `limit` characters at a word; its place (after the last comma) is kept
+  // whole where at least 20 characters of the rest still fit, else left to the hover:
+  // "NdFeB magnets from the sintering plant, Birmingham" -> "NdFeB magnets from the…, Birmingham"
+  // (44) or "NdFeB magnets from the…" (26)
+  function shorten(text, limit) {
+    if (text.length <= limit) { return text; }
+    var comma = text.lastIndexOf(", ");
+    var tail = comma > 0 ? text.slice(comma) : "";
+    if (limit - tail.length - 1 < 20) { tail = ""; }
+    var head = comma > 0 ? text.slice(0, comma) : text;
+    var room = limit - tail.length - 1;
+    if (head.length > room) {
+      var space = head.lastIndexOf(" ", room);
+      head = head.slice(0, space > room / 2 ? space : room);
+    }
+    return head.replace(/[\s,;:-]+$/, "") + "\u2026" + tail;
+  }
 
   function draw(id, figure) {
     var element = document.getElementById(id);
@@ -27,7 +46,8 @@
 
   // a node is labelled (name and tonnes) when it carries at least S.label_share of the
   // largest node's tonnes; every node's name shows on hover
-  function sankeyTrace(view, mode, narrow) {
+  function sankeyTrace(view, mode, width) {
+    var narrow = width < S_WIDE;
     var S = D.sankey, colours = S.colours[mode], labels = S.labels[mode];
     var node = {label: [], color: [], customdata: [], pad: 10,
                 thickness: 14, line: {width: 0.5, color: "#51606f"},
@@ -38,8 +58,8 @@
       // on a narrow page the commodity hubs between the stages go unlabelled (hover names them)
       var named = (t >= S.label_share * largest && !(narrow && n[1] === "hub")) ||
                   n[1] === "unmet";
-      // on a narrow page long names are shortened (hover shows them whole)
-      var text = narrow && n[0].length > S_SHORT ? n[0].slice(0, S_SHORT - 1) + "\u2026" : n[0];
+      // on a narrower page long names are shortened (hover shows them whole)
+      var text = narrow ? shorten(n[0], width < S_NARROW ? S_SHORT : S_LONG) : n[0];
       node.label.push(named ? text + " \u00b7 " + Math.round(t).toLocaleString("en-GB") + " t"
                             : "");
       node.customdata.push(n[0] + "<br>" + n[4]);
@@ -72,9 +92,9 @@
                     xanchor: "left"};
     var element = document.getElementById("chart-sankey");
     element.removeAttribute("data-view");
-    var narrow = element.clientWidth < S_WIDE;
     // a fresh plot, not an animated update: the old year's links must not linger
-    var drawn = Plotly.newPlot(element, [sankeyTrace(view, mode, narrow)], layout, CONFIG);
+    var drawn = Plotly.newPlot(element, [sankeyTrace(view, mode, element.clientWidth)], layout,
+                               CONFIG);
     pending.push(drawn);
     drawn.then(function () {
       element.setAttribute("data-nodes", String(view.n.length));
