@@ -277,7 +277,8 @@ def shares_figure(run: Run, scenario: str) -> dict:
     data = [{"type": "scatter", "mode": "lines+markers", "name": "recycled, traced through "
              "the loops", "x": recycled.index.tolist(), "y": recycled.tolist(),
              "line": {"color": colour["min_recycled_share"], "dash": "dot"}},
-            {"type": "scatter", "mode": "lines+markers", "name": "domestic (made at home)",
+            {"type": "scatter", "mode": "lines+markers",
+             "name": "made at domestic plants (the domestic-share policy's measure)",
              "x": domestic.index.tolist(), "y": domestic.tolist(),
              "line": {"color": colour["min_domestic_share"], "dash": "dot"}}]
     # each share policy: the share exactly as its constraint counts it, and its target
