@@ -1,7 +1,8 @@
-"""HiGHS through Pyomo's contrib persistent interface: hand-over, solve and read-back, timed apart.
+"""HiGHS: hand-over, solve and read-back, timed apart.
 
-The model goes to HiGHS in memory (no files). Values are read back as numpy arrays straight from
-the HiGHS solution, one array per variable family, in the order of the family's index frame.
+The model goes to HiGHS in memory (no files), by default as arrays made from the numbers the
+formulation recorded (planner.solve.handover). Values are read back as numpy arrays straight
+from the HiGHS solution, one array per variable family, in the order of the family's index frame.
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ from enum import StrEnum
 
 import highspy
 import numpy as np
-from pyomo.contrib.solver.common.factory import SolverFactory
 
 from planner.data.instance import OBJECTIVES
 from planner.formulation.build import PlanningModel
 from planner.formulation.families import family_named, names
 from planner.formulation.rows import alias_shares, specs_of
 from planner.request import SolveOptions
+from planner.solve.handover import HANDOVERS
 
 # the row families of every built model (balance, capacity, build_limit, policy): their HiGHS
 # rows are recorded, each described by pm.frames[name]; and the measure bounds
@@ -77,13 +78,15 @@ class HighsSession:
     only those changes are pushed to the in-memory HiGHS model.
     """
 
-    def __init__(self, pm: PlanningModel, options: SolveOptions = SolveOptions()):
+    def __init__(self, pm: PlanningModel, options: SolveOptions = SolveOptions(),
+                 handover: str = "arrays"):
+        """`handover`: "arrays" (from the formulation's numbers) or "pyomo" (Pyomo's
+        persistent interface, which walks every expression); both give HiGHS the same model."""
         self.pm, self.options = pm, options
-        self.opt = SolverFactory("highs")
         start = time.perf_counter()
-        self.opt.set_instance(pm.model)
+        self.route = HANDOVERS[handover](pm)
         self.handover_s = time.perf_counter() - start
-        self.highs: highspy.Highs = self.opt._solver_model  # the in-memory HiGHS model
+        self.highs: highspy.Highs = self.route.highs  # the in-memory HiGHS model
         self._configure()
 
     def _configure(self) -> None:
@@ -101,13 +104,13 @@ class HighsSession:
             self.highs.setOptionValue(key, value)
 
     def add_constraints(self, constraints) -> None:
-        self.opt.add_constraints(list(constraints))
+        self.route.add_constraints(constraints)
 
     def set_objective(self) -> None:
-        self.opt.set_objective(self.pm.model.objective)
+        self.route.set_objective()
 
     def update_parameters(self) -> None:
-        self.opt.update_parameters()
+        self.route.update_parameters()
 
     def _run(self) -> None:
         self.highs.HandleKeyboardInterrupt = True  # Ctrl-C cancels the solve promptly
@@ -126,31 +129,27 @@ class HighsSession:
         return abs(value - reported) <= 1e-7 * max(1.0, abs(reported))
 
     def column_map(self) -> dict[str, np.ndarray]:
-        """The HiGHS column of each variable of every family (-1: fixed, so not in HiGHS)."""
-        var_map = self.opt._pyomo_var_to_solver_var_map
-        return {family: np.fromiter((var_map.get(id(v), -1) for v in objects), dtype=np.int64,
-                                    count=len(objects))
-                for family, objects in self.pm.variables.items()}
+        """The HiGHS column of each variable of every family (-1: fixed, so not in HiGHS, or
+        in no row and not in the objective)."""
+        return self.route.column_map()
 
     def row_map(self) -> dict[str, np.ndarray]:
         """The HiGHS row of each constraint of ROW_FAMILIES (-1: none, e.g. an empty row; a
         row added once for a node: the row that stands for it) and of each measure bound
         `bound_<measure>` (an array of one)."""
-        pm, con_map = self.pm, self.opt._pyomo_con_to_solver_con_map
+        pm = self.pm
         row_alias = specs_of(pm.model).row_alias
         rows = {}
         for name in ROW_FAMILIES:
-            component = pm.model.component(name)
-            found = np.full(len(pm.frames[name]), -1, dtype=np.int64)
-            if component is not None:
-                for i, con in component.items():
-                    found[i] = con_map.get(con, -1)
+            found = self.route.family_rows(name)
+            if found is None:
+                found = np.full(len(pm.frames[name]), -1, dtype=np.int64)
             rows[name] = found[row_alias[name]] if name in row_alias else found
         for measure in OBJECTIVES:
             bound = BOUND.component(measure=measure)
             component = pm.model.component(bound)
             if component is not None:
-                rows[bound] = np.array([con_map.get(component, -1)])
+                rows[bound] = np.array([self.route.constraint_row(component)])
         return rows
 
     def solve(self, start_from: Solution | None = None) -> Solution:
@@ -189,9 +188,8 @@ class HighsSession:
                 cols = solution.cols[family]
                 values = np.where(cols >= 0, col_value[np.maximum(cols, 0)], 0.0)
                 # fixed variables are not in HiGHS: they keep their fixed value
-                fixed = np.fromiter((v.fixed for v in objects), dtype=bool, count=len(objects))
-                if fixed.any():
-                    values[fixed] = [v.value for v in objects[fixed]]
+                fixed, fixed_values = self.route.fixed(family)
+                values[fixed] = fixed_values[fixed]
                 if family == "build" and len(objects) and objects[0].is_integer():
                     values = np.round(values)
                 solution.values[family] = np.maximum(values, 0.0)
@@ -230,6 +228,7 @@ def shares(pm: PlanningModel) -> tuple[dict[str, np.ndarray], dict[str, np.ndarr
     return cols, rows
 
 
-def solve(pm: PlanningModel, options: SolveOptions = SolveOptions()) -> Solution:
-    """Hand `pm` to HiGHS and solve it once."""
-    return HighsSession(pm, options).solve()
+def solve(pm: PlanningModel, options: SolveOptions = SolveOptions(),
+          handover: str = "arrays") -> Solution:
+    """Hand `pm` to HiGHS (HighsSession's `handover`) and solve it once."""
+    return HighsSession(pm, options, handover).solve()
