@@ -5,9 +5,11 @@ and compared with the model in HiGHS. When the two have the same variables and t
 constraint matrix, and differ only in objective coefficients, variable bounds or right-hand
 sides, those differences are written straight into HiGHS (changeColsCost, changeColsBounds,
 changeRowsBounds) and the model is solved again from where it was: an LP from its last basis,
-a MIP from its last solution as a start. Anything else (a new variable, a changed coefficient in
-a row, an objective with auxiliary variables) is reported as not updatable, and the caller
-rebuilds.
+a MIP from its last solution as a start. Fixed variables (imposed decisions) are no columns:
+their part of a row moves into its bounds and their costs into the objective's offset, and both
+follow the changed numbers. Anything else (a new variable, a changed coefficient in a row, an
+objective with auxiliary variables, a model not handed over as arrays) is reported as not
+updatable, and the caller rebuilds.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from planner.formulation.build import PlanningModel, build_model
 from planner.formulation.decisions import Decisions, apply_decisions
 from planner.formulation.rows import specs_of
 from planner.solve.highs import HighsSession, Solution, SolveOptions
+from planner.solve.matrix import objective_costs, used
 
 INDEX_FRAMES = ("build", "act", "flow", "buy", "short", "dispose")
 # the columns that name a variable's element (the others hold data: bounds, multipliers)
@@ -74,8 +77,12 @@ def update_in_place(session: HighsSession, base: PlanningModel,
                     new: PlanningModel) -> Update | None:
     """Write into `session` (which holds `base`) what differs in `new` (a dry build of the
     changed instance); None when `new` is not `base` with other numbers."""
-    if not _same_structure(base, new):
+    layout = getattr(session.route, "layout", None)  # the arrays hand-over's (handover.py)
+    if layout is None or not _same_structure(base, new):
         return None
+    wanted = used(layout, [], new.objective.coefs)
+    if any((wanted[name] & ~f.fixed & (f.col < 0)).any() for name, f in layout.families.items()):
+        return None  # a variable that was in no row and had no cost now has one
     highs, cols, rows = session.highs, session.column_map(), session.row_map()
     a, b = specs_of(base.model), specs_of(new.model)
     update = Update()
@@ -105,23 +112,22 @@ def update_in_place(session: HighsSession, base: PlanningModel,
                 return None
         keep = where >= 0
         if keep.any():
+            # HiGHS holds the bounds less what the row's fixed variables contribute
+            shift = layout.shift[name][changed][keep]
             lo = np.where(np.isnan(lower_b[changed][keep]), -highspy.kHighsInf,
-                          lower_b[changed][keep])
+                          lower_b[changed][keep] - shift)
             highs.changeRowsBounds(int(keep.sum()), where[keep].astype(np.int32), lo,
-                                   _bound(upper_b[changed][keep]))
+                                   _bound(upper_b[changed][keep] - shift))
             update.row_bounds += int(keep.sum())
-    families = set(base.objective.coefs) | set(new.objective.coefs)
-    for family in families:
-        n = a.vars[family][0]
-        old = base.objective.coefs.get(family, np.zeros(n))
-        now = new.objective.coefs.get(family, np.zeros(n))
-        changed = np.flatnonzero(old != now)
-        where = cols[family][changed]
-        keep = where >= 0
-        if keep.any():
-            highs.changeColsCost(int(keep.sum()), where[keep].astype(np.int32),
-                                 now[changed][keep].astype(float))
-            update.costs += int(keep.sum())
+    # costs of the columns, and of the fixed variables (the offset)
+    old_cost, old_offset = objective_costs(layout, base.objective.coefs)
+    cost, offset = objective_costs(layout, new.objective.coefs)
+    changed = np.flatnonzero(old_cost != cost)
+    if len(changed):
+        highs.changeColsCost(len(changed), changed.astype(np.int32), cost[changed])
+        update.costs += len(changed)
+    if offset != old_offset:
+        highs.changeObjectiveOffset(offset)
     return update
 
 

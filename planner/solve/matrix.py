@@ -57,10 +57,12 @@ class Family:
 @dataclass
 class Layout:
     """Where the model's variables and rows are in HiGHS: `families` by variable family; `rows`
-    the HiGHS row of each row of a row family (-1: none), in frame order before row_alias."""
+    the HiGHS row of each row of a row family (-1: none), in frame order before row_alias;
+    `shift` what each such row's fixed variables contribute (taken off its bounds)."""
 
     families: dict[str, Family] = field(default_factory=dict)
     rows: dict[str, np.ndarray] = field(default_factory=dict)
+    shift: dict[str, np.ndarray] = field(default_factory=dict)
     num_col: int = 0
     num_row: int = 0
 
@@ -191,7 +193,7 @@ def row_block(layout: Layout, name: str, table: pd.DataFrame, groups: list, lowe
         j = np.searchsorted(family.own, pos[idx])
         col[idx] = family.col[j]
         fixed_part[idx] = np.where(family.fixed[j], coef[idx] * family.value[j], 0.0)
-    shift = np.bincount(row, weights=fixed_part, minlength=n)
+    shift = layout.shift[name] = np.bincount(row, weights=fixed_part, minlength=n)
     entry = keep[row] & (col >= 0)
     return Block(np.zeros(0), np.zeros(0), np.zeros(0, bool),
                  np.nan_to_num(lower[keep] - shift[keep], nan=-INF),
