@@ -16,6 +16,7 @@ from planner.data.load import load_instance
 from planner.formulation.build import build_model
 from planner.formulation.decisions import Decisions, FixBuild, apply_decisions
 from planner.formulation.measures import Linear, measure, objective_of
+from planner.formulation.rows import pyomo_rows
 from planner.solve.duals import fixed_lp_duals
 from planner.solve.highs import HighsSession, SolveOptions
 from planner.solve.tradeoffs import EPSILON, EPSILON_VALUE, Optimiser
@@ -46,6 +47,7 @@ def held(session: HighsSession) -> dict:
     itself enters the row bounds and the offset): such columns are checked to be exactly that
     and left out, as the array route leaves them out."""
     model, route = session.pm.model, session.route
+    pyomo_rows(model)  # made on demand: the arrays went to HiGHS without them
     variables = list(model.component_data_objects(pyo.Var, descend_into=True))
     cols = {key(v): route.variable_column(v) for v in variables}
     fixed = np.array([route.variable_column(v) for v in variables if v.fixed], dtype=int)

@@ -1,7 +1,10 @@
 """Turning term tables (row, family, pos, coef) into Pyomo variables and constraints, fast.
 
 The formulation computes every coefficient with pandas; this module is the only place that loops
-over rows in Python, creating one LinearExpression per constraint.
+over rows in Python, creating one LinearExpression per constraint. Those Pyomo constraints are
+made on demand (`pyomo_rows`), for what walks the Pyomo model (Pyomo's persistent interface,
+mpi-sppy): HiGHS gets the numbers recorded in the specs (planner.solve.matrix), and making a
+Pyomo object per row and term costs more than everything else the hand-over does.
 
 Non-anticipativity (planner.tree) enters here as aliasing: a family's `alias[i]` is the
 position of the element that element i stands for (the same decision in the node of its year),
@@ -32,6 +35,13 @@ class Specs:
     rows: dict[str, tuple[pd.DataFrame, np.ndarray, np.ndarray]] = field(default_factory=dict)
     alias: dict[str, np.ndarray] = field(default_factory=dict)      # variable families
     row_alias: dict[str, np.ndarray] = field(default_factory=dict)  # row families
+
+
+def pyomo_rows(model: pyo.ConcreteModel) -> None:
+    """Make the Pyomo constraints of every row family added so far that has none yet."""
+    pending = getattr(model, "_planner_pending_rows", None) or {}
+    while pending:
+        pending.pop(next(iter(pending)))()
 
 
 def specs_of(model) -> Specs:
@@ -145,7 +155,8 @@ def linear_expression(variables, coefs) -> LinearExpression:
 def add_rows(model: pyo.ConcreteModel, name: str, table: pd.DataFrame, n_rows: int,
              lower, upper, variables: dict[str, np.ndarray]) -> None:
     """Add constraints `lower[i] <= sum of row i's terms <= upper[i]` (NaN bound: none), each
-    distinct row once (module docstring)."""
+    distinct row once: recorded in the specs now, made in Pyomo by pyomo_rows (module
+    docstring)."""
     specs = specs_of(model)
     table = aliased_terms(table[table["coef"] != 0], specs.alias)
     table = table[table["coef"] != 0][["row", "family", "pos", "coef"]].reset_index(drop=True)
@@ -155,6 +166,20 @@ def add_rows(model: pyo.ConcreteModel, name: str, table: pd.DataFrame, n_rows: i
         specs.row_alias[name] = same
     if isinstance(model, DryModel):
         return
+    # a row no variable touches but whose bounds exclude 0 cannot hold: keep it, on a variable
+    # fixed at zero, so that HiGHS reports the infeasibility and diagnosis can name the row
+    anchor = pyo.Var(initialize=0.0)
+    model.add_component(family_named("<row>_anchor").component(row=name), anchor)
+    anchor.fix(0.0)
+    if getattr(model, "_planner_pending_rows", None) is None:
+        model._planner_pending_rows = {}
+    model._planner_pending_rows[name] = lambda: _make_rows(
+        model, name, table, n_rows, lower, upper, variables, same, anchor)
+
+
+def _make_rows(model: pyo.ConcreteModel, name: str, table: pd.DataFrame, n_rows: int, lower,
+               upper, variables: dict[str, np.ndarray], same: np.ndarray | None, anchor) -> None:
+    """The Pyomo constraints of add_rows: one LinearExpression per distinct row."""
     objects = np.empty(len(table), dtype=object)
     for family, idx in table.groupby("family", sort=False).indices.items():
         objects[idx] = variables[family][table["pos"].to_numpy()[idx]]
@@ -164,11 +189,6 @@ def add_rows(model: pyo.ConcreteModel, name: str, table: pd.DataFrame, n_rows: i
     starts = np.searchsorted(rows, np.arange(n_rows + 1)).tolist()
     lo = [None if np.isnan(x) else x for x in np.asarray(lower, dtype=float).tolist()]
     hi = [None if np.isnan(x) else x for x in np.asarray(upper, dtype=float).tolist()]
-    # a row no variable touches but whose bounds exclude 0 cannot hold: keep it, on a variable
-    # fixed at zero, so that HiGHS reports the infeasibility and diagnosis can name the row
-    anchor = pyo.Var(initialize=0.0)
-    model.add_component(family_named("<row>_anchor").component(row=name), anchor)
-    anchor.fix(0.0)
 
     def rule(_, i):
         if same is not None and same[i] != i:

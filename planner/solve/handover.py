@@ -5,7 +5,8 @@
                  added later, and constraints made in Pyomo alone (a decision's module total, a
                  limit on a measure), are read from their Pyomo expressions
   PyomoHandover  Pyomo's contrib persistent HiGHS interface (set_instance), which walks every
-                 Pyomo expression: kept to check the arrays against
+                 Pyomo expression (made for it: planner.formulation.rows.pyomo_rows): kept to
+                 check the arrays against
 
 Both keep the model in HiGHS up to date as the Pyomo model changes: `add_constraints` (new
 rows, and any variables they bring), `set_objective` (pm.objective, the Linear that the Pyomo
@@ -27,7 +28,7 @@ from pyomo.core.expr.numvalue import is_constant
 from pyomo.repn import generate_standard_repn
 
 from planner.formulation.build import PlanningModel
-from planner.formulation.rows import specs_of
+from planner.formulation.rows import pyomo_rows, specs_of
 from planner.solve.matrix import (
     INF,
     Block,
@@ -83,10 +84,8 @@ class ArrayHandover:
                     self._components[id(objects[0].parent_component())] = name
 
     def _new_row_families(self) -> list[str]:
-        """Row families in the specs (with their Pyomo constraints) not yet in HiGHS."""
-        model = self.pm.model
-        return [name for name in specs_of(model).rows
-                if name not in self.layout.rows and model.component(name) is not None]
+        """Row families in the specs not yet in HiGHS."""
+        return [name for name in specs_of(self.pm.model).rows if name not in self.layout.rows]
 
     def _pyomo_only(self) -> list:
         """The active constraints of the model that no row family describes."""
@@ -248,6 +247,7 @@ class PyomoHandover:
 
     def __init__(self, pm: PlanningModel):
         self.pm = pm
+        pyomo_rows(pm.model)
         self.opt = SolverFactory("highs")
         self.opt.set_instance(pm.model)
         self.highs: highspy.Highs = self.opt._solver_model
