@@ -17,7 +17,7 @@ from planner.data import load_instance
 from planner.formulation.build import ASSEMBLY, build_model
 from planner.formulation.decisions import Decisions, FixBuild, apply_decisions
 from planner.formulation.families import FAMILIES, KINDS, WHEN, family_of, names
-from planner.formulation.measures import measure
+from planner.formulation.measures import measure, pyomo_objective
 from planner.formulation.rows import pyomo_rows
 from planner.solve import SolveOptions
 from planner.solve.tradeoffs import Optimiser, pareto
@@ -86,7 +86,8 @@ def test_every_component_of_a_model_is_a_listed_family(toy_with_a_policy):
     opt = Optimiser(pm, SolveOptions(mip_gap=0.0))
     opt.bound("risk", 1e12)
     pareto(opt, ["cost", "emissions"], points=2)
-    pyomo_rows(pm.model)  # the rows' Pyomo constraints, made on demand
+    pyomo_rows(pm.model)  # the Pyomo constraints and objective, made on demand
+    pyomo_objective(pm)
     found = components(pm.model)
     assert {c for c in found if family_of(c) is None} == set()
     seen = {family_of(c).name for c in found}

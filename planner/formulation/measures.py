@@ -166,15 +166,23 @@ def objective_of(pm, weights: dict[str, float],
 
 
 def set_objective(pm, objective: Linear) -> None:
-    """Make `objective` the model's objective (minimised); its constant is kept apart."""
+    """Make `objective` the model's objective (minimised); its constant is kept apart. The
+    Pyomo objective is made on demand (pyomo_objective): HiGHS gets the Linear's numbers."""
     pm.objective = objective
     pm.objective_constant = objective.constant
     if isinstance(pm.model, DryModel):
         return
     if pm.model.component(OBJECTIVE) is not None:
         pm.model.del_component(OBJECTIVE)
-    pm.model.add_component(OBJECTIVE, pyo.Objective(expr=objective.expression(pm),
-                                                    sense=pyo.minimize))
+
+
+def pyomo_objective(pm) -> pyo.Objective:
+    """The Pyomo objective of pm.objective (made now if missing), for what walks the Pyomo
+    model (Pyomo's persistent interface, mpi-sppy)."""
+    if pm.model.component(OBJECTIVE) is None:
+        pm.model.add_component(OBJECTIVE, pyo.Objective(expr=pm.objective.expression(pm),
+                                                        sense=pyo.minimize))
+    return pm.model.component(OBJECTIVE)
 
 
 def define_objective(pm) -> None:

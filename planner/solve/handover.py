@@ -5,8 +5,8 @@
                  added later, and constraints made in Pyomo alone (a decision's module total, a
                  limit on a measure), are read from their Pyomo expressions
   PyomoHandover  Pyomo's contrib persistent HiGHS interface (set_instance), which walks every
-                 Pyomo expression (made for it: planner.formulation.rows.pyomo_rows): kept to
-                 check the arrays against
+                 Pyomo expression (made for it: pyomo_rows, pyomo_objective): kept to check
+                 the arrays against
 
 Both keep the model in HiGHS up to date as the Pyomo model changes: `add_constraints` (new
 rows, and any variables they bring), `set_objective` (pm.objective, the Linear that the Pyomo
@@ -28,6 +28,7 @@ from pyomo.core.expr.numvalue import is_constant
 from pyomo.repn import generate_standard_repn
 
 from planner.formulation.build import PlanningModel
+from planner.formulation.measures import pyomo_objective
 from planner.formulation.rows import pyomo_rows, specs_of
 from planner.solve.matrix import (
     INF,
@@ -248,6 +249,7 @@ class PyomoHandover:
     def __init__(self, pm: PlanningModel):
         self.pm = pm
         pyomo_rows(pm.model)
+        pyomo_objective(pm)
         self.opt = SolverFactory("highs")
         self.opt.set_instance(pm.model)
         self.highs: highspy.Highs = self.opt._solver_model
@@ -256,7 +258,7 @@ class PyomoHandover:
         self.opt.add_constraints(list(constraints))
 
     def set_objective(self) -> None:
-        self.opt.set_objective(self.pm.model.objective)
+        self.opt.set_objective(pyomo_objective(self.pm))
 
     def update_parameters(self) -> None:
         self.opt.update_parameters()

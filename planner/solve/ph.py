@@ -133,11 +133,13 @@ def _scenario_model(name: str, instance: Instance, probability: dict[str, float]
     import pyomo.environ as pyo
 
     from planner.formulation.build import build_model
+    from planner.formulation.measures import pyomo_objective
     from planner.formulation.rows import pyomo_rows
 
     pm = build_model(single_scenario(instance, name))
     model = pm.model
-    pyomo_rows(model)  # mpi-sppy walks the Pyomo constraints
+    pyomo_rows(model)  # mpi-sppy walks the Pyomo constraints and objective
+    pyomo_objective(pm)
     first = pm.cost_parts["capital"]["build"] + pm.cost_parts["fixed_om"]["build"]
     cost = pyo.Expression(expr=sum(float(c) * v for c, v in zip(first, pm.variables["build"])
                                    if c))
