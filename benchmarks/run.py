@@ -1,8 +1,8 @@
 """Benchmark the planner on synthetic instances of growing size (see benchmarks/README.md).
 
     python benchmarks/run.py [--sizes small,medium,large,xlarge] [--time-limit S] [--mip-gap G]
-                             [--threads N] [--handover arrays|pyomo] [--json FILE]
-                             [--profile DIR]
+                             [--threads N] [--handover arrays|pyomo] [--floor-solve]
+                             [--json FILE] [--profile DIR]
 
 Each size is generated (benchmarks/generate.py) into benchmarks/generated/<size>/ (git-ignored),
 then loaded, built, solved and read back in its own subprocess, so that the peak resident memory
@@ -13,7 +13,8 @@ The floor: the same HiGHS model built from numbers already known, with numpy and
 The planner's subprocess saves the model it handed over as plain arrays (matrix entries as row,
 column, value; bounds, costs, integrality); a third subprocess loads them, then times building
 the column-wise matrix and passModel, and reports its peak memory. What the planner spends in
-load + build + hand-over + read-back is compared with that floor.
+load + build + hand-over + read-back is compared with that floor. With --floor-solve the floor
+also solves, so that the peak memory of a whole run can be set beside the floor's.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ COLUMNS = [  # (key, header, format)
     ("peak_rss_mb", "peak_MB", "{:.0f}"),
     ("floor_peak_mb", "floor_MB", "{:.0f}"),
     ("mb_vs_floor", "MB/floor", "{:.2f}"),
+    ("peak_vs_floor_solved", "peak/floor_solved", "{:.2f}"),
     ("status", "status", "{}"),
     ("mip_gap", "gap", "{:.2%}"),
 ]
@@ -159,9 +161,11 @@ def save_model(highs, path: Path) -> None:
              offset=np.array(lp.offset_), integrality=integrality)
 
 
-def floor(path: Path) -> dict:
+def floor(path: Path, solve: dict | None = None) -> dict:
     """The floor for the model saved at `path`: seconds to build the column-wise matrix from
-    its entries with numpy and pass the model to HiGHS, and this process's peak memory (MB)."""
+    its entries with numpy and pass the model to HiGHS, and this process's peak memory (MB).
+    With `solve` (HiGHS options), the model is then solved too, and the peak memory with the
+    solve is reported apart."""
     import highspy
     import numpy as np
 
@@ -180,7 +184,25 @@ def floor(path: Path) -> dict:
                     known["value"][order], known["integrality"].astype(np.int32))
     floor_s = time.perf_counter() - t0
     assert highs.getNumNz() == len(order)
-    return {"floor_s": floor_s, "floor_peak_mb": peak_mb(), "floor_rss_mb_loaded": rss_loaded}
+    result = {"floor_s": floor_s, "floor_peak_mb": peak_mb(), "floor_rss_mb_loaded": rss_loaded}
+    if solve is not None:
+        for key, value in solve.items():
+            highs.setOptionValue(key, value)
+        t0 = time.perf_counter()
+        highs.run()
+        result.update(floor_solve_s=time.perf_counter() - t0,
+                      floor_solved_peak_mb=peak_mb())
+    return result
+
+
+def floor_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("model", type=Path)
+    parser.add_argument("--solve", default=None, help="HiGHS options as JSON: solve too")
+    args = parser.parse_args(argv)
+    result = floor(args.model, None if args.solve is None else json.loads(args.solve))
+    print("RESULT " + json.dumps(result), flush=True)
+    return 0
 
 
 def child_main(argv: list[str]) -> int:
@@ -252,14 +274,21 @@ def run_size(name: str, params: dict[str, int], args) -> dict:
         row.update(status="failed", error=error)
         return row
     row.update(result)
-    floor_result, error = run_child([sys.executable, script, "--floor",
-                                     str(folder / "model.npz")])
+    command = [sys.executable, script, "--floor", str(folder / "model.npz")]
+    if args.floor_solve:
+        options = {"mip_rel_gap": args.mip_gap, "threads": args.threads}
+        if args.time_limit is not None:
+            options["time_limit"] = args.time_limit
+        command += ["--solve", json.dumps(options)]
+    floor_result, error = run_child(command)
     if floor_result is None:
         print(f"[{name}] floor failed ({error})", file=sys.stderr)
     else:
         row.update(floor_result)
         row["overhead_vs_floor"] = row["modelling_s"] / row["floor_s"]
         row["mb_vs_floor"] = row["rss_mb_after_handover"] / row["floor_peak_mb"]
+        if args.floor_solve:
+            row["peak_vs_floor_solved"] = row["peak_rss_mb"] / row["floor_solved_peak_mb"]
     print(f"[{name}] {row['status']} in {wall_s:.1f} s (solve {row['solve_s']:.1f} s, "
           f"{row['nonzeros']:,} nonzeros, peak {row['peak_rss_mb']:.0f} MB)", flush=True)
     return row
@@ -270,8 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["--child"]:
         return child_main(argv[1:])
     if argv[:1] == ["--floor"]:
-        print("RESULT " + json.dumps(floor(Path(argv[1]))), flush=True)
-        return 0
+        return floor_main(argv[1:])
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="small,medium,large,xlarge",
                         help="comma-separated sizes: " + ", ".join(SIZES) + " or R:F:Y:C")
@@ -284,6 +312,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--handover", choices=("arrays", "pyomo"), default="arrays",
                         help="how the model reaches HiGHS: arrays from the formulation's "
                              "numbers (default) or Pyomo's persistent interface")
+    parser.add_argument("--floor-solve", action="store_true",
+                        help="the floor also solves its model: peak memory with a solve")
     parser.add_argument("--seed", type=int, default=0, help="generator seed (default 0)")
     parser.add_argument("--json", type=Path, default=None,
                         help="also write one JSON line per size to this file")
@@ -309,7 +339,8 @@ def main(argv: list[str] | None = None) -> int:
     print_table(rows)
     print("\novh/solve = (load_s + build_s + handover_s + readback_s) / solve_s, "
           "readback_s including result_tables; ovh/floor: the same over floor_s (numpy "
-          "arrays to passModel); MB/floor = peak MB up to the hand-over / the floor's")
+          "arrays to passModel); MB/floor = peak MB up to the hand-over / the floor's; "
+          "peak/floor_solved = peak MB / the floor's with a solve (--floor-solve)")
     return 0 if all(r["status"] != "failed" for r in rows) else 1
 
 
