@@ -1,4 +1,5 @@
-"""Solving a built model with HiGHS (in memory, through Pyomo's persistent interface)."""
+"""Solving a built model with HiGHS (in memory, as arrays made from the formulation's numbers:
+planner.solve.handover)."""
 
 from planner.solve.highs import Solution, SolveOptions, Status, solve
 

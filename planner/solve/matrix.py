@@ -9,6 +9,8 @@ is walked. It gives HiGHS the model that Pyomo's persistent interface gives it:
 
   columns   one per distinct Pyomo variable that is not fixed and that a row or the objective
             uses (with nonzero coefficient); a fixed variable is a constant, not a column
+            (Pyomo's interface adds it as an empty column fixed at its value, which HiGHS's
+            presolve drops)
   rows      one per Pyomo constraint of a row family: a row that stands for others (row_alias)
             once, an empty row only when its bounds exclude 0 (it cannot hold)
   bounds    a row's bounds less what its fixed variables contribute (coef x value); -inf/+inf
