@@ -125,6 +125,21 @@ def test_the_toy_model_is_handed_over_as_pyomo_would(decisions):
     assert s["arrays"].highs.getNumNz() > 0
 
 
+def test_integers_relaxed_after_the_build_are_handed_over_continuous():
+    """The integer families' domain changed on the Pyomo model (the LP relaxation) reaches
+    HiGHS."""
+    instance = load_instance(TOY)
+    s = {}
+    for route in ("arrays", "pyomo"):
+        pm = build_model(instance)
+        for objects in pm.variables.values():
+            if len(objects) and objects[0].is_integer():
+                objects[0].parent_component().domain = pyo.NonNegativeReals
+        s[route] = HighsSession(pm, OPTIONS, handover=route)
+    assert not any(int(k) for k in s["arrays"].highs.getLp().integrality_)
+    assert_same_model(s["arrays"], s["pyomo"])
+
+
 @pytest.mark.slow
 def test_the_uk_model_is_handed_over_as_pyomo_would():
     """Every family of rows the bundled UK instance has (policies, products, stocks, six

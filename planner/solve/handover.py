@@ -121,7 +121,7 @@ class ArrayHandover:
             if family.col[j] < 0:
                 family.fixed[j] = False
                 family.col[j] = self._new_column(family.lower[j], family.upper[j],
-                                                 family.integer)
+                                                 bool(family.integer[j]))
             return int(family.col[j])
         if id(var) not in self._loose:
             column = self._new_column(-INF if var.lb is None else var.lb,

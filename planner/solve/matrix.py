@@ -10,7 +10,8 @@ is walked. It gives HiGHS the model that Pyomo's persistent interface gives it:
   columns   one per distinct Pyomo variable that is not fixed and that a row or the objective
             uses (with nonzero coefficient); a fixed variable is a constant, not a column
             (Pyomo's interface adds it as an empty column fixed at its value, which HiGHS's
-            presolve drops)
+            presolve drops); bounds and integrality from the specs, with what a change to
+            the Pyomo variables after the build can move read from them (variable_family)
   rows      one per Pyomo constraint of a row family: a row that stands for others (row_alias)
             once, an empty row only when its bounds exclude 0 (it cannot hold)
   bounds    a row's bounds less what its fixed variables contribute (coef x value); -inf/+inf
@@ -49,7 +50,7 @@ class Family:
     value: np.ndarray  # per Pyomo variable: the fixed value (0 where not fixed)
     lower: np.ndarray
     upper: np.ndarray
-    integer: bool
+    integer: np.ndarray
 
     def columns(self) -> np.ndarray:
         """The HiGHS column of each frame position (-1: none)."""
@@ -85,9 +86,13 @@ class Block:
 
 
 def variable_family(objects: np.ndarray, spec: tuple | None, alias: np.ndarray | None) -> Family:
-    """The Family of `objects` (pm.variables[name]) with no columns yet. Bounds and
-    integrality come from the specs (lower bound 0), or from the Pyomo variables for a family
-    that add_variables did not make (a single free or bounded variable of a measure)."""
+    """The Family of `objects` (pm.variables[name]) with no columns yet.
+
+    Read from the Pyomo variables: whether each is fixed, and at what value; the domain and
+    bounds of every variable of an integer family (few: the builds) or of a family that
+    add_variables did not make (single variables of a measure); the domain of a continuous
+    family's first variable (integrality and lower bound, for a family relaxed or restricted
+    as a whole after the build). A continuous family's upper bounds come from the specs."""
     n = len(objects)
     own = np.arange(n) if alias is None else np.unique(alias)
     var = np.arange(n) if alias is None else np.searchsorted(own, alias)
@@ -96,14 +101,16 @@ def variable_family(objects: np.ndarray, spec: tuple | None, alias: np.ndarray |
     value = np.zeros(len(own))
     if fixed.any():
         value[fixed] = [float(v.value) for v in distinct[fixed]]
-    if spec is not None:
-        _, ub, integer = spec
-        lower = np.zeros(len(own))
-        upper = np.full(len(own), INF) if ub is None else np.nan_to_num(ub[own], nan=INF)
-    else:
+    if spec is None or spec[2] or not len(own):
         lower = np.array([-INF if v.lb is None else v.lb for v in distinct], dtype=float)
         upper = np.array([INF if v.ub is None else v.ub for v in distinct], dtype=float)
-        integer = bool(len(distinct)) and distinct[0].is_integer()
+        integer = np.fromiter((v.is_integer() for v in distinct), dtype=bool, count=len(own))
+    else:
+        low = distinct[0].domain.bounds()[0]
+        lower = np.full(len(own), -INF if low is None else float(low))
+        ub = spec[1]
+        upper = np.full(len(own), INF) if ub is None else np.nan_to_num(ub[own], nan=INF)
+        integer = np.full(len(own), distinct[0].is_integer())
     return Family(own, var, np.full(len(own), -1, dtype=np.int64), fixed, value, lower, upper,
                   integer)
 
@@ -164,7 +171,7 @@ def place_columns(layout: Layout, wanted: dict[str, np.ndarray]) -> Block:
         layout.num_col += count
         lower.append(family.lower[new])
         upper.append(family.upper[new])
-        integer.append(np.full(count, family.integer))
+        integer.append(family.integer[new])
     empty = np.zeros(0)
     return Block(_join(lower), _join(upper), _join(integer, bool), empty, empty,
                  np.zeros(0, np.int64), np.zeros(0, np.int64), empty)
