@@ -181,6 +181,7 @@ class HighsSession:
             has_solution=has_solution, handover_s=self.handover_s, solve_s=solve_s, highs=highs)
         solution.rows, solution.cols = self.row_map(), self.column_map()
         solution.col_share, solution.row_share = shares(pm)
+        integers = integer_variables(pm)
         if has_solution:
             col_value = np.asarray(highs.getSolution().col_value)
             solution.col_value = col_value
@@ -190,12 +191,11 @@ class HighsSession:
                 # fixed variables are not in HiGHS: they keep their fixed value
                 fixed, fixed_values = self.route.fixed(family)
                 values[fixed] = fixed_values[fixed]
-                if family == "build" and len(objects) and objects[0].is_integer():
+                if len(objects) and objects[0].is_integer():
                     values = np.round(values)
                 solution.values[family] = np.maximum(values, 0.0)
             solution.objective = info.objective_function_value + pm.objective_constant
-            is_mip = len(pm.variables["build"]) > 0 and not all(
-                v.fixed for v in pm.variables["build"])
+            is_mip = not all(v.fixed for v in integers)
             solution.bound = (info.mip_dual_bound + pm.objective_constant) if is_mip else \
                 solution.objective
             solution.mip_gap = float(info.mip_gap) if is_mip else 0.0
@@ -203,11 +203,20 @@ class HighsSession:
                 solution.mip_gap = 0.0
         solution.stats = {
             "variables": int(highs.getNumCol()),
-            "integer_variables": len({id(v) for v in pm.variables["build"]}),
+            "integer_variables": len(integers),
             "constraints": int(highs.getNumRow()), "nonzeros": int(highs.getNumNz()),
         }
         solution.readback_s = time.perf_counter() - start
         return solution
+
+
+def integer_variables(pm: PlanningModel) -> list:
+    """The distinct Pyomo variables of the integer families (fixed ones included)."""
+    found: dict[int, object] = {}
+    for objects in pm.variables.values():
+        if len(objects) and objects[0].is_integer():
+            found.update((id(v), v) for v in objects)
+    return list(found.values())
 
 
 def shares(pm: PlanningModel) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
