@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pyomo.environ as pyo
 import pytest
 
@@ -77,9 +78,34 @@ def test_integer_modules_not_fractional(tmp_path, solve_case):
 
     pm = out.model
     pm.model.build.domain = pyo.NonNegativeReals
+    pm.model.modules.domain = pyo.NonNegativeReals  # the modules decided so far, counted
     relaxed = solve(pm, SolveOptions())
     assert relaxed.objective == pytest.approx(7500)
     assert relaxed.values["build"][0] == pytest.approx(1.5)
+
+
+def test_modules_count_the_builds_so_far(tmp_path, solve_case):
+    """Demand 100, 100, 200; make at 20/t or import at 100/t; 100 t modules charged 3000 a
+    year each (30000 over 10 years, rate 0), online the year they are decided. The first
+    module saves 8000 a year from 2025, the second 8000 in 2027 only: build one in 2025 and one
+    in 2027, cost 3000 + 2000 + 3000 + 2000 + 6000 + 4000 = 20000. modules counts them: 1, 1,
+    2, and every row that counts holds."""
+    folder = write_instance(tmp_path, MAKE_CHAIN, {
+        **IMPORT,
+        "facilities.csv": "facility,process,region,module_t,max_modules,capex_per_module,"
+                          "variable_cost_per_t,lead_years,life_years\n"
+                          "plant,make,H,100,2,30000,20,0,10\n",
+        "demand.csv": "region,commodity,year,demand_t\nH,m,2025,100\nH,m,2026,100\n"
+                      "H,m,2027,200\n",
+    }, end=2027)
+    out = solve_case(folder)
+    assert out.summary["objectives"]["cost"] == pytest.approx(20000)
+    assert builds(out) == [("plant", 2025, 1), ("plant", 2027, 1)]
+    frame = out.model.frames["modules"]
+    modules = dict(zip(frame["year"], out.solution.values["modules"]))
+    assert modules == pytest.approx({2025: 1, 2026: 1, 2027: 2})
+    build = out.solution.values["build"]
+    assert np.cumsum(build) == pytest.approx(list(modules.values()))
 
 
 RECYCLE_CHAIN = """\

@@ -26,7 +26,11 @@ import pyomo.environ as pyo
 
 from planner.data.instance import Instance
 from planner.formulation.balance import define_balance, define_trade_variables
-from planner.formulation.capacity import define_capacity_constraints, define_capacity_variables
+from planner.formulation.capacity import (
+    define_capacity_constraints,
+    define_capacity_variables,
+    define_module_counts,
+)
 from planner.formulation.collection import define_collection_rows, define_collection_variables
 from planner.formulation.export_caps import define_export_caps
 from planner.formulation.families import FAMILIES, family_named
@@ -38,6 +42,9 @@ from planner.formulation.products import define_product_rows, define_product_var
 from planner.formulation.rows import DryModel
 from planner.formulation.sets import ModelSets, model_sets
 from planner.tree import ScenarioTree
+
+# the families of build decisions: one for all scenarios when builds are shared
+BUILD_FAMILIES = ("build", "modules")
 
 
 @dataclass
@@ -73,7 +80,7 @@ class PlanningModel:
     def alias(self, family: str, frame: pd.DataFrame) -> np.ndarray | None:
         """The aliases of a variable family's elements (planner.tree): each decision of year
         t stands for the node of its scenario in t; builds for one node when shared."""
-        shared = family == "build" and self.tree.shared_builds
+        shared = family in BUILD_FAMILIES and self.tree.shared_builds
         return self.tree.alias(frame, family_named(family).index, shared)
 
 
@@ -82,7 +89,7 @@ Step = Callable[["PlanningModel"], None]
 # build_model's steps, in order, with the families each adds (planner.formulation.families):
 # the variables, the rows they enter, then the objective. A step may add none (coefficients).
 ASSEMBLY: tuple[tuple[tuple[str, ...], Step], ...] = (
-    (("build", "act"), define_capacity_variables),
+    (("build", "modules", "act"), define_capacity_variables),
     (("flow", "buy"), define_trade_variables),
     (("collect", "uncollected"), define_collection_variables),
     (("serve", "extend", "substitute"), define_product_variables),
@@ -92,6 +99,7 @@ ASSEMBLY: tuple[tuple[tuple[str, ...], Step], ...] = (
     (("retiring", "segment"), define_product_rows),
     (("stock_level", "stock_capacity", "storage_limit"), define_inventory_rows),
     (("capacity", "build_limit"), define_capacity_constraints),
+    (("modules_count",), define_module_counts),
     (("export_cap",), define_export_caps),
     ((), schedule_policies),              # the policy values in force each year
     ((), define_objective_coefficients),  # cost, emissions and risk per variable

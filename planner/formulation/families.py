@@ -67,6 +67,10 @@ FAMILIES: tuple[Family, ...] = (
            "modules of candidate facility f decided in year tau, scenario s, online from "
            "tau + lead_f",
            index=("facility", "year", "scenario")),
+    Family("modules", "variable", "model", "formulation/capacity.py",
+           "modules of candidate facility f decided up to year tau, scenario s (integer; what "
+           "branching splits on)",
+           index=("facility", "year", "scenario")),
     Family("act", "variable", "model", "formulation/capacity.py",
            "activity of facility f in year t, scenario s (t of its reference output)",
            index=("facility", "year", "scenario")),
@@ -130,6 +134,8 @@ FAMILIES: tuple[Family, ...] = (
            "activity of (f, t, s) within availability x (existing + built) capacity"),
     Family("build_limit", "row", "model", "formulation/capacity.py",
            "modules of f over all build years <= max_modules"),
+    Family("modules_count", "row", "model", "formulation/capacity.py",
+           "modules decided up to tau = those up to the year before + build[f,tau,s]"),
     Family("export_cap", "row", "model", "formulation/export_caps.py",
            "a group's offers and links in (t, s), on the share basis <= its yearly budget"),
     Family("<row>_anchor", "variable", "model", "formulation/rows.py",

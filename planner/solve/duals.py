@@ -80,26 +80,34 @@ def _run(highs: highspy.Highs) -> None:
 
 
 def fixed_lp_duals(highs: highspy.Highs, relax: np.ndarray | None = None,
-                   col_value: np.ndarray | None = None) -> Duals | None:
+                   col_value: np.ndarray | None = None,
+                   counters: np.ndarray | None = None) -> Duals | None:
     """Duals of the LP with every integer column fixed at its (rounded) value in `col_value`
     (default: HiGHS's current solution) and the upper bounds of the columns `relax` dropped
     (bounds that the fixed integers make redundant: dropping them puts the dual on the row
-    that really binds); None if that LP has no optimal solution. Without integer columns or
-    bounds to drop, the model is solved as it is (or its duals read, when it was just solved).
-    The session is restored afterwards: integrality, bounds, the basis (if it had one) and the
-    solution, offered again as the start of the next solve."""
+    that really binds); None if that LP has no optimal solution. Integer columns in `counters`
+    only count other integer columns (modules decided so far): they are freed instead of
+    fixed (continuous, no bounds), so the rows that count carry no dual. Without integer
+    columns or bounds to drop, the model is solved as it is (or its duals read, when it was
+    just solved). The session is restored afterwards: integrality, bounds, the basis (if it
+    had one) and the solution, offered again as the start of the next solve."""
     lp = highs.getLp()
-    index, kinds = _integer_columns(lp)
-    relax = np.setdiff1d(np.asarray(relax if relax is not None else [], dtype=np.int32), index)
-    if len(index) == 0 and len(relax) == 0:
+    every, every_kind = _integer_columns(lp)
+    free = np.intersect1d(np.asarray(counters if counters is not None else [],
+                                     dtype=np.int32), every)
+    fixed = ~np.isin(every, free)
+    index, kinds = every[fixed], [k for k, f in zip(every_kind, fixed) if f]
+    free_kinds = [k for k, f in zip(every_kind, fixed) if not f]
+    relax = np.setdiff1d(np.asarray(relax if relax is not None else [], dtype=np.int32), every)
+    if len(every) == 0 and len(relax) == 0:
         if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal or \
                 not highs.getSolution().dual_valid:
             _run(highs)
         return _read(highs)
     saved, basis = highs.getSolution(), highs.getBasis()
-    cols = np.concatenate([index, relax]).astype(np.int32)
+    cols = np.concatenate([index, relax, free]).astype(np.int32)
     lower, upper = np.asarray(lp.col_lower_)[cols], np.asarray(lp.col_upper_)[cols]
-    n = len(index)
+    n, m = len(index), len(free)
     start = saved.col_value if col_value is None or len(col_value) != lp.num_col_ else col_value
     values = np.round(np.asarray(start)[index])
     try:
@@ -107,13 +115,19 @@ def fixed_lp_duals(highs: highspy.Highs, relax: np.ndarray | None = None,
             highs.changeColsBounds(n, index, values, values)
             highs.changeColsIntegrality(n, index, np.full(n, highspy.HighsVarType.kContinuous))
         if len(relax):
-            highs.changeColsBounds(len(relax), relax, lower[n:],
+            highs.changeColsBounds(len(relax), relax, lower[n:n + len(relax)],
                                    np.full(len(relax), highspy.kHighsInf))
+        if m:
+            highs.changeColsBounds(m, free, np.full(m, -highspy.kHighsInf),
+                                   np.full(m, highspy.kHighsInf))
+            highs.changeColsIntegrality(m, free, np.full(m, highspy.HighsVarType.kContinuous))
         _run(highs)
         return _read(highs)
     finally:
         if n:
             highs.changeColsIntegrality(n, index, np.array(kinds))
+        if m:
+            highs.changeColsIntegrality(m, free, np.array(free_kinds))
         highs.changeColsBounds(len(cols), cols, lower, upper)
         highs.clearSolver()  # the fixed LP's basis and solution are no use to the MIP
         if basis.valid:
@@ -307,7 +321,8 @@ def shadow_prices(pm: PlanningModel, sol: Solution) -> pd.DataFrame:
     # with the builds fixed, a capacity row implies its activity's upper bound
     # avail * (existing + module * max_modules): drop the bound, so the row carries the dual
     relax = sol.cols["act"][pm.frames["capacity"]["act"].to_numpy(dtype=np.int64)]
-    duals = fixed_lp_duals(sol.highs, relax[relax >= 0], sol.col_value)
+    counters = sol.cols.get("modules", np.empty(0, dtype=np.int64))
+    duals = fixed_lp_duals(sol.highs, relax[relax >= 0], sol.col_value, counters[counters >= 0])
     if duals is None:
         return pd.DataFrame(columns=COLUMNS)
     parts = [part(pm, sol, duals) for part in

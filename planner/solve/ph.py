@@ -132,7 +132,7 @@ def _scenario_model(name: str, instance: Instance, probability: dict[str, float]
     stage's decisions."""
     import pyomo.environ as pyo
 
-    from planner.formulation.build import build_model
+    from planner.formulation.build import BUILD_FAMILIES, build_model
     from planner.formulation.measures import pyomo_objective
     from planner.formulation.rows import pyomo_rows
 
@@ -160,7 +160,7 @@ def _scenario_model(name: str, instance: Instance, probability: dict[str, float]
         if frame is None or "year" not in frame or "scenario" not in frame:
             continue
         stage = _stage_of(frame["year"].to_numpy(), stages.starts)
-        if family == "build" and stages.shared_builds:
+        if family in BUILD_FAMILIES and stages.shared_builds:
             stage = np.ones(len(stage), dtype=int)
         coef = coefficients.get(family, np.zeros(len(variables)))
         index = [c for c in family_named(family).index if c != "scenario"]
