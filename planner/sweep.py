@@ -171,6 +171,7 @@ def solve_point(task: Task) -> dict:
         row["unmet_penalty"] = summary.get("unmet_penalty")
         row["expected_unmet_t"] = summary.get("expected_unmet_t")
         row["in_place"] = bool(summary.get("in_place", False))
+        row["carried"] = bool(summary.get("carried", False))
         if outcome.tables:
             row.update(key_decisions(outcome.model, outcome.tables))
         row["seconds"] = round(time.perf_counter() - start, 3)

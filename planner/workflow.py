@@ -121,6 +121,7 @@ def solve_reusing(resolver: Resolver, path: str | Path, changes: Sequence[Change
         "load_s": t1 - t0, "build_s": timings["build_s"], "handover_s": timings["handover_s"],
         "solve_s": sol.solve_s, "readback_s": sol.readback_s}, t0, files, changes, decisions)
     outcome.summary["in_place"] = timings["in_place"]
+    outcome.summary["carried"] = timings["carried"]
     return outcome
 
 

@@ -89,3 +89,34 @@ def test_a_plan_held_fixed_is_re_solved_in_place(tmp_path):
     for n in range(1, 5):
         held = pd.read_csv(tmp_path / "a" / "points" / f"point_{n:04d}" / "builds.csv")
         pd.testing.assert_frame_equal(held, builds)
+
+
+def test_a_rising_price_carries_the_last_plan_within_the_gap():
+    """At a 5 % gap, oxide at 61,000 instead of 60,000 GBP/t: the last plan stays feasible and
+    costs 264 t x 1,000 GBP more (no discounting), within 5 % of the last bound, so it is kept
+    without a search; and it is still the optimum. A fall on an unbounded purchase, a limit that
+    cuts the plan and a demand that falls (a loosened bound) are searched again."""
+    resolver = Resolver(SolveOptions(mip_gap=0.05, threads=1))
+    base = solve_reusing(resolver, TOY)
+    assert base.summary["objectives"]["cost"] == pytest.approx(24_896_722.666667)
+    assert not base.summary["carried"]
+    rise = [parse_change("offers.cn_oxide.price_per_t=61000")]
+    carried = solve_reusing(resolver, TOY, rise)
+    assert carried.summary["carried"] and resolver.carried == 1
+    assert carried.summary["objectives"]["cost"] == pytest.approx(24_896_722.666667 + 264_000)
+    assert carried.summary["objectives"]["cost"] == pytest.approx(
+        solve_instance(TOY, EXACT, changes=rise).summary["objectives"]["cost"])
+    assert 0 < carried.summary["mip_gap"] <= 0.05
+    pd.testing.assert_frame_equal(carried.tables["builds"], base.tables["builds"])
+    assert carried.summary["mass_balance_max_residual_t"] < 1e-6
+    assert len(carried.tables["shadow_prices"])  # the fixed LP's duals from the carried plan
+    for change in ("offers.cn_oxide.price_per_t=60500", "offers.cn_oxide.max_t=40",
+                   "demand[*].demand_t*=0.9"):
+        resolver = Resolver(SolveOptions(mip_gap=0.05, threads=1))
+        solve_reusing(resolver, TOY, rise)
+        changed = rise + [parse_change(change)]
+        searched = solve_reusing(resolver, TOY, changed)
+        assert searched.summary["in_place"] and not searched.summary["carried"], change
+        assert searched.summary["objectives"]["cost"] == pytest.approx(
+            solve_instance(TOY, EXACT, changes=changed).summary["objectives"]["cost"],
+            rel=0.05)

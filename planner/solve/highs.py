@@ -155,7 +155,7 @@ class HighsSession:
     def solve(self, start_from: Solution | None = None) -> Solution:
         """Solve; `start_from` (an earlier solution of this session) is offered to HiGHS as a
         MIP start, so a re-solve that it still satisfies has an incumbent at once."""
-        pm, highs = self.pm, self.highs
+        highs = self.highs
         started = start_from is not None and start_from.col_value is not None
         if started:
             n = highs.getNumCol()
@@ -176,14 +176,40 @@ class HighsSession:
         info = highs.getInfo()
         status = STATUS.get(highs.getModelStatus(), Status.error)
         has_solution = info.primal_solution_status == 2
-        solution = Solution(
-            status=status, termination=highs.modelStatusToString(highs.getModelStatus()),
-            has_solution=has_solution, handover_s=self.handover_s, solve_s=solve_s, highs=highs)
+        solution = self._read(status, highs.modelStatusToString(highs.getModelStatus()),
+                              np.asarray(highs.getSolution().col_value) if has_solution else None,
+                              info.objective_function_value, info.mip_dual_bound,
+                              float(info.mip_gap))
+        solution.solve_s = solve_s
+        solution.readback_s = time.perf_counter() - start
+        return solution
+
+    def accept(self, col_value: np.ndarray, objective: float, bound: float,
+               termination: str) -> Solution:
+        """A solution found without a search (HiGHS's objective `objective` and dual bound
+        `bound`, both without the model's constant), read back as `solve` reads HiGHS's own
+        and offered to HiGHS as its current solution (for duals and the next start)."""
+        start = time.perf_counter()
+        n = len(col_value)
+        self.highs.setSolution(n, np.arange(n, dtype=np.int32), col_value)
+        gap = (objective - bound) / max(abs(objective), 1e-9)
+        solution = self._read(Status.optimal, termination, col_value, objective, bound,
+                              max(gap, 0.0))
+        solution.readback_s = time.perf_counter() - start
+        return solution
+
+    def _read(self, status: Status, termination: str, col_value: np.ndarray | None,
+              objective: float, bound: float, gap: float) -> Solution:
+        """The Solution of HiGHS column values `col_value` (None: no solution), with HiGHS's
+        objective, dual bound and relative gap."""
+        pm = self.pm
+        solution = Solution(status=status, termination=termination,
+                            has_solution=col_value is not None, handover_s=self.handover_s,
+                            highs=self.highs)
         solution.rows, solution.cols = self.row_map(), self.column_map()
         solution.col_share, solution.row_share = shares(pm)
         integers = integer_variables(pm)
-        if has_solution:
-            col_value = np.asarray(highs.getSolution().col_value)
+        if col_value is not None:
             solution.col_value = col_value
             for family, objects in pm.variables.items():
                 cols = solution.cols[family]
@@ -194,19 +220,18 @@ class HighsSession:
                 if len(objects) and objects[0].is_integer():
                     values = np.round(values)
                 solution.values[family] = np.maximum(values, 0.0)
-            solution.objective = info.objective_function_value + pm.objective_constant
+            solution.objective = objective + pm.objective_constant
             is_mip = not all(v.fixed for v in integers)
-            solution.bound = (info.mip_dual_bound + pm.objective_constant) if is_mip else \
-                solution.objective
-            solution.mip_gap = float(info.mip_gap) if is_mip else 0.0
+            solution.bound = (bound + pm.objective_constant) if is_mip else solution.objective
+            solution.mip_gap = gap if is_mip else 0.0
             if status == Status.optimal and solution.mip_gap > 1e20:
                 solution.mip_gap = 0.0
+        highs = self.highs
         solution.stats = {
             "variables": int(highs.getNumCol()),
             "integer_variables": len(integers),
             "constraints": int(highs.getNumRow()), "nonzeros": int(highs.getNumNz()),
         }
-        solution.readback_s = time.perf_counter() - start
         return solution
 
 

@@ -34,11 +34,15 @@ KEYS = ("facility", "offer", "link", "region", "commodity", "product", "year", "
 @dataclass
 class Update:
     """The differences written into HiGHS: columns whose cost or bounds changed, rows whose
-    bounds changed."""
+    bounds changed. `tightened`: no bound moved outwards, so every plan of the new model was a
+    plan of the old one; `cost_floor`: the least that HiGHS's objective (offset included) of any
+    plan of the new model can have changed, -inf when a cost fell on an unbounded column."""
 
     costs: int = 0
     col_bounds: int = 0
     row_bounds: int = 0
+    tightened: bool = True
+    cost_floor: float = 0.0
 
 
 def _same_structure(base: PlanningModel, new: PlanningModel) -> bool:
@@ -92,6 +96,7 @@ def update_in_place(session: HighsSession, base: PlanningModel,
         keep = where >= 0
         if keep.any():
             upper = b.vars[family][1]
+            update.tightened &= _within(a.vars[family][1], upper, changed)
             highs.changeColsBounds(int(keep.sum()), where[keep].astype(np.int32),
                                    np.zeros(int(keep.sum())),
                                    _bound(upper[changed][keep]) if upper is not None else
@@ -110,6 +115,8 @@ def update_in_place(session: HighsSession, base: PlanningModel,
             if np.any(np.nan_to_num(lo, nan=-np.inf) > 0) or np.any(
                     np.nan_to_num(hi, nan=np.inf) < 0):
                 return None
+        update.tightened &= _within(upper_a, upper_b, changed) and _within(
+            -lower_a, -lower_b, changed)
         keep = where >= 0
         if keep.any():
             # HiGHS holds the bounds less what the row's fixed variables contribute
@@ -128,12 +135,27 @@ def update_in_place(session: HighsSession, base: PlanningModel,
         update.costs += len(changed)
     if offset != old_offset:
         highs.changeObjectiveOffset(offset)
+    fall = cost[changed] - old_cost[changed]
+    upper = np.asarray(highs.getLp().col_upper_)[changed]
+    falls = fall < 0
+    update.cost_floor = (offset - old_offset + float(np.dot(fall[falls], upper[falls]))
+                         if np.all(np.isfinite(upper[falls])) else -np.inf)
     return update
+
+
+def _within(old: np.ndarray | None, new: np.ndarray | None, changed: np.ndarray) -> bool:
+    """Whether the upper bounds `new` (nan or None: none) are nowhere above `old` at
+    `changed`."""
+    def at(values):
+        return highspy.kHighsInf if values is None else _bound(values[changed])
+
+    return bool(np.all(at(new) <= at(old)))
 
 
 class Resolver:
     """One model built and handed to HiGHS, re-solved for each changed instance it can be
-    updated into, rebuilt for the others. `rebuilt` and `updated` count how each solve went."""
+    updated into, rebuilt for the others. `rebuilt` and `updated` count how each solve went,
+    `carried` how many updated MIPs kept the last plan without a search (`carry`)."""
 
     def __init__(self, options: SolveOptions):
         self.options = options
@@ -141,7 +163,7 @@ class Resolver:
         self.current: PlanningModel | None = None  # the numbers HiGHS holds now
         self.last: Solution | None = None
         self.mip = False
-        self.rebuilt = self.updated = 0
+        self.rebuilt = self.updated = self.carried = 0
 
     def solve(self, instance, decisions: Decisions = Decisions()
               ) -> tuple[PlanningModel, Solution, dict]:
@@ -165,7 +187,11 @@ class Resolver:
             self.updated += 1
         self.current = new
         built = time.perf_counter()
-        solution = self.session.solve(start_from=self.last if self.mip else None)
+        solution = self.carry(update) if update and self.mip else None
+        if solution is None:
+            solution = self.session.solve(start_from=self.last if self.mip else None)
+        else:
+            self.carried += 1
         if solution.has_solution:
             self.last = solution
             shift = new.objective_constant - self.session.pm.objective_constant
@@ -173,5 +199,49 @@ class Resolver:
                                bound=None if solution.bound is None else solution.bound + shift)
         timings = {"build_s": built - start,
                    "handover_s": 0.0 if update else self.session.handover_s,
-                   "in_place": update is not None}
+                   "in_place": update is not None, "carried": solution.termination == CARRIED}
         return new, solution, timings
+
+    def carry(self, update: Update) -> Solution | None:
+        """The last plan as the solution of the updated model, without a search, when it proves
+        itself within the MIP gap: it is still feasible, and its new objective is within the gap
+        of a bound on the new optimum, the last bound moved by the least the change can do (the
+        change only tightened bounds, so the new optimum is at least the old one plus the
+        cost_floor). None when it does not."""
+        last, highs = self.last, self.session.highs
+        if last is None or last.col_value is None or last.bound is None or \
+                not update.tightened or not np.isfinite(update.cost_floor):
+            return None
+        x = last.col_value
+        lp = highs.getLp()
+        if not feasible(lp, x):
+            return None
+        objective = float(np.dot(lp.col_cost_, x)) + lp.offset_
+        bound = last.bound - self.session.pm.objective_constant + update.cost_floor
+        if objective - bound > self.options.mip_gap * max(abs(objective), 1e-9):
+            return None
+        return self.session.accept(x, objective, min(bound, objective), CARRIED)
+
+
+CARRIED = "the last plan, within the gap of the last bound"
+
+
+def feasible(lp: highspy.HighsLp, x: np.ndarray, tolerance: float = 1e-6) -> bool:
+    """Whether column values `x` satisfy the bounds, rows and integrality of `lp`, within
+    `tolerance` (absolute, relative above 1)."""
+    def inside(value, lower, upper):
+        slack = tolerance * np.maximum(1.0, np.abs(value))
+        return bool(np.all((value >= lower - slack) & (value <= upper + slack)))
+
+    a = lp.a_matrix_
+    starts = np.asarray(a.start_)
+    if a.format_ != highspy.MatrixFormat.kColwise or len(x) != lp.num_col_:
+        return False
+    column = np.repeat(np.arange(lp.num_col_), np.diff(starts))
+    activity = np.bincount(np.asarray(a.index_), weights=np.asarray(a.value_) * x[column],
+                           minlength=lp.num_row_)
+    integer = np.asarray([k != highspy.HighsVarType.kContinuous for k in lp.integrality_],
+                         dtype=bool) if len(lp.integrality_) else np.zeros(len(x), dtype=bool)
+    return inside(x, np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)) and inside(
+        activity, np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)) and bool(
+        np.all(np.abs(x[integer] - np.round(x[integer])) <= tolerance))
