@@ -316,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="the floor also solves its model: peak memory with a solve")
     parser.add_argument("--seed", type=int, default=0, help="generator seed (default 0)")
     parser.add_argument("--json", type=Path, default=None,
-                        help="also write one JSON line per size to this file")
+                        help="also append one JSON line per size to this file")
     parser.add_argument("--out-dir", type=Path, default=HERE / "generated",
                         help="where instances are generated (default benchmarks/generated)")
     parser.add_argument("--profile", type=Path, default=None,
@@ -330,11 +330,10 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for name, params in plan:
         rows.append(run_size(name, params, args))
-        if args.json is not None:
+        if args.json is not None:  # appended, as the other benchmarks do
             args.json.parent.mkdir(parents=True, exist_ok=True)
-            with args.json.open("w", encoding="utf-8") as handle:
-                for row in rows:
-                    handle.write(json.dumps(row) + "\n")
+            with args.json.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(rows[-1]) + "\n")
     print()
     print_table(rows)
     print("\novh/solve = (load_s + build_s + handover_s + readback_s) / solve_s, "
