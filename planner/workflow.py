@@ -250,7 +250,9 @@ def pareto_front(path: str | Path, names: list[str], points: int,
     summary = {"objectives": names, "points_requested": points, "efficient_points": len(found),
                "timings": {"build_s": round(pm.build_seconds, 4),
                            "handover_s": round(opt.handover_s, 4),
+                           "solve_s": round(sum(s["solve_s"] for s in opt.solves), 4),
                            "total_s": round(time.perf_counter() - t0, 4)},
+               "solves": opt.solves,
                "instance": {"name": instance.name, "sha256": instance.files_sha256,
                             "path": str(instance.path), "changes": [str(c) for c in changes]}}
     return ParetoOutcome(instance, front, payoff, outcomes, summary, files)

@@ -66,7 +66,13 @@ def test_pareto_front_equals_brute_force(tmp_path):
         "point_02", "point_03", "point_04", "point_05", "summary.json"]
     builds = pd.read_csv(out / "point_03" / "builds.csv")
     assert builds.set_index("facility")["modules"].to_dict() == {"small": 2}
-    assert json.loads((out / "summary.json").read_text())["efficient_points"] == 5
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["efficient_points"] == 5
+    # 4 lexicographic solves for the payoff table, then one per grid point that is not skipped
+    assert len(summary["solves"]) >= 4 + 5 and all(s["status"] == "optimal" for s in summary[
+        "solves"][:4])
+    assert summary["timings"]["solve_s"] == pytest.approx(
+        sum(s["solve_s"] for s in summary["solves"]), abs=1e-3)
     payoff = pd.read_csv(out / "payoff.csv").set_index("optimised_first")
     assert payoff.loc["cost", "risk"] == pytest.approx(60)
     assert payoff.loc["risk", "cost"] == pytest.approx(13500)

@@ -50,6 +50,7 @@ class Optimiser:
     session: HighsSession | None = None
     bounds: dict[str, pyo.Param] = field(default_factory=dict)
     handover_s: float = 0.0
+    solves: list[dict] = field(default_factory=list)  # each solve's seconds, status and gap
 
     def objective(self, linear: Linear) -> None:
         set_objective(self.pm, linear)
@@ -92,6 +93,8 @@ class Optimiser:
             self.session = HighsSession(self.pm, self.options)
             self.handover_s = self.session.handover_s
         solution = self.session.solve(start_from=self.last)
+        self.solves.append({"solve_s": round(solution.solve_s, 3), "status": solution.status.value,
+                            "mip_gap": solution.mip_gap})
         if solution.has_solution:
             self.last = solution
         return solution
