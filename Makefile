@@ -30,8 +30,9 @@ test-all: $(STAMP)
 	PYTHON=$(PYTHON) bash tests/wheel-check.sh
 	$(BIN)/pytest -q
 
+# the whole benchmark suite (about an hour on 2 cores): benchmarks/latest.md
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/suite.py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

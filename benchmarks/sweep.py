@@ -47,6 +47,7 @@ def run(instance: str, grid: str, workers: int, rebuild: bool, mip_gap: float,
             "workers": workers, "mode": "rebuild" if rebuild else "in place", "wall_s": wall,
             "mean_point_s": float(table["seconds"].mean()),
             "in_place_points": int(table["in_place"].sum()),
+            "carried_points": int(table["carried"].sum()) if "carried" in table else 0,
             "solved": int((table["status"] == "optimal").sum()),
             "cost_min": float(table["cost"].min()), "cost_max": float(table["cost"].max()),
             "mip_gap_target": mip_gap}
@@ -74,7 +75,8 @@ def main() -> None:
             with args.json.open("a") as f:
                 f.write(json.dumps(row) + "\n")
             print(f"{workers} worker(s), {row['mode']:>8}: {row['wall_s']:7.1f} s wall, "
-                  f"{row['mean_point_s']:6.2f} s per point, {row['in_place_points']} in place, "
+                  f"{row['mean_point_s']:6.2f} s per point, {row['in_place_points']} in place "
+                  f"({row['carried_points']} carried), "
                   f"{row['solved']}/{row['points']} optimal", flush=True)
 
 

@@ -41,7 +41,8 @@ def solve(instance: str, gap: float, limit: float, threads: int, repeat: int) ->
     wall, code = planner("solve", instance, "--out", str(out), "--force", "--mip-gap", str(gap),
                          "--time-limit", str(limit), "--threads", str(threads))
     summary = json.loads((out / "summary.json").read_text())
-    return {"bench": "uk_cli", "run": "solve", "threads": threads, "repeat": repeat,
+    return {"bench": "uk_cli", "run": "solve", "instance": instance, "threads": threads,
+            "repeat": repeat,
             "wall_s": round(wall, 2), **{k: summary["timings"].get(k) for k in (
                 "load_s", "build_s", "handover_s", "solve_s", "readback_s", "total_s")},
             "objective_m": summary["objective_value"] / 1e6, "mip_gap": summary["mip_gap"],
@@ -56,7 +57,8 @@ def pareto(instance: str, gap: float, limit: float, points: int, objectives: str
     summary = json.loads((out / "summary.json").read_text())
     solves = summary["solves"]
     payoff = len(objectives.split(",")) ** 2  # one lexicographic run of k solves per objective
-    return {"bench": "uk_cli", "run": "pareto", "objectives": objectives, "points": points,
+    return {"bench": "uk_cli", "run": "pareto", "instance": instance, "objectives": objectives,
+            "points": points,
             "wall_s": round(wall, 2), "efficient_points": summary["efficient_points"],
             "solves": len(solves), "solve_s": summary["timings"]["solve_s"],
             "payoff_solve_s": round(sum(s["solve_s"] for s in solves[:payoff]), 2),
