@@ -13,8 +13,7 @@ $(STAMP): pyproject.toml
 .PHONY: demo test test-all lint bench clean
 demo: $(STAMP)
 	$(BIN)/planner validate instances/uk-baseline
-	$(BIN)/planner solve instances/uk-baseline --out runs/uk-baseline --force --report \
-		--mip-gap 0.01
+	$(BIN)/planner solve instances/uk-baseline --out runs/uk-baseline --force --report
 
 # the wheel check (a wheel installed outside the checkout solves the bundled instances), then
 # the tests, leaving out those marked slow (long end-to-end runs covered by faster ones)

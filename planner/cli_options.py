@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from planner.request import DEFAULT_MIP_GAP
+from planner.request import DEFAULT_MIP_GAP, DEFAULT_TIME_LIMIT
 
 if TYPE_CHECKING:
     from planner.request import RunRequest
@@ -25,6 +25,17 @@ class Number(click.FloatRange):
         if not math.isfinite(number):
             self.fail(f"{value!r} is not a finite number", param, ctx)
         return number
+
+
+class Seconds(Number):
+    """A time limit in seconds, or `none` for no limit (None)."""
+
+    name = "seconds"
+
+    def convert(self, value, param, ctx):
+        if value is None or (isinstance(value, str) and value.strip().lower() == "none"):
+            return None
+        return super().convert(value, param, ctx)
 
 
 class InstancePath(click.ParamType):
@@ -56,12 +67,14 @@ def stacked(*options):
 
 # --time-limit, --mip-gap, --threads, --seed and --force, shared by solving commands.
 solver_options = stacked(
-    click.option("--time-limit", type=Number(min=0), default=None,
-                 help="Solver time limit per solve, in seconds [default: none]."),
+    click.option("--time-limit", type=Seconds(min=0), default=DEFAULT_TIME_LIMIT,
+                 show_default=True,
+                 help="Solver time limit per solve, in seconds, or `none`; at the limit the "
+                      "best plan found is kept with its gap (exit code 4)."),
     click.option("--mip-gap", type=Number(min=0, max=1, max_open=True), default=DEFAULT_MIP_GAP,
                  show_default=True,
                  help="Relative MIP gap at which a solve stops, a fraction below 1 "
-                      "(0.001 = 0.1 %)."),
+                      "(0.01 = 1 %, 0.001 = 0.1 %)."),
     click.option("--threads", type=click.IntRange(min=0), default=0, show_default=True,
                  help="HiGHS threads (0: HiGHS's choice, half the cores)."),
     click.option("--seed", type=int, default=None,

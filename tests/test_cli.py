@@ -150,6 +150,18 @@ def test_time_limit_exit_codes(tmp_path):
                                                    ".planner-run"}
 
 
+@pytest.mark.parametrize("given, recorded", [([], (600.0, 0.01)),
+                                             (["--time-limit", "none"], (None, 0.01)),
+                                             (["--time-limit", "30", "--mip-gap", "0"],
+                                              (30.0, 0.0))])
+def test_solver_defaults_are_recorded(tmp_path, given, recorded):
+    """1 % and 600 s per solve unless told otherwise; `--time-limit none` lifts the limit."""
+    out = tmp_path / "run"
+    assert run("solve", ROOT / "instances/toy", "--out", out, *given).exit_code == 0
+    solver = json.loads((out / "command.json").read_text())["request"]["solver"]
+    assert (solver["time_limit"], solver["mip_gap"]) == recorded
+
+
 @pytest.mark.parametrize("command", [[], ["validate"], ["solve"]])
 def test_help_explains_options(command):
     result = run(*command, "--help")

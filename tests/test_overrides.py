@@ -138,7 +138,7 @@ def test_rerun_repeats_a_run_bit_for_bit(tmp_path):
     assert record["command"] == "solve" and record["version"] == 1
     assert record["request"]["changes"] == [{"path": "offers.cn_magnets.price_per_t",
                                              "op": "*=", "value": "1.2", "source": "--set"}]
-    assert record["request"]["solver"] == {"time_limit": None, "mip_gap": 0.0, "threads": 1,
+    assert record["request"]["solver"] == {"time_limit": 600.0, "mip_gap": 0.0, "threads": 1,
                                            "seed": None}
     result = run("rerun", first, "--out", second)
     assert result.exit_code == 0, result.output
