@@ -10,11 +10,11 @@ not share the cores):
 - uk: `uk_cli.py`, the UK instance as a user runs it (`planner solve` with HiGHS's thread choice
   and one thread, at 1 %) and a 10-point cost-risk Pareto front against one solve;
 - sweep: `sweep.py`, a 10-point MILP price sweep at 1 %, rebuilt per point and in place.
-Every step appends its JSON lines to a file of this run (benchmarks/generated/suite.jsonl) and
-to benchmarks/results.jsonl. The table gathers the issue's targets with their measured values,
-then every step's own output, and is written to --out (default benchmarks/latest.md) with the
-machine and date. `--quick` runs small versions of every step (about two minutes) to check the
-suite itself.
+Every step appends its JSON lines to a file of this run (benchmarks/generated/suite.jsonl), and
+a full run (not --quick) adds them to benchmarks/results.jsonl. The table gathers the issue's
+targets with their measured values, then every step's own output, and is written to --out
+(default benchmarks/latest.md) with the machine and date. `--quick` runs small versions of
+every step (about two minutes) to check the suite itself.
 """
 
 from __future__ import annotations
@@ -133,8 +133,9 @@ def main() -> None:
     RUN_JSON.write_text("")
     outputs = {name: run_step(name, args.quick) for name in steps}
     rows = [json.loads(line) for line in RUN_JSON.read_text().splitlines() if line.strip()]
-    with (HERE / "results.jsonl").open("a", encoding="utf-8") as f:
-        f.writelines(json.dumps(r) + "\n" for r in rows)
+    if not args.quick:  # the record of full runs only
+        with (HERE / "results.jsonl").open("a", encoding="utf-8") as f:
+            f.writelines(json.dumps(r) + "\n" for r in rows)
     lines = [f"# Benchmark suite, {datetime.date.today()}{' (quick)' if args.quick else ''}",
              "", machine(), "", "| target | measured | met |", "|---|---|---|"]
     lines += [f"| {a} | {b} | {c} |" for a, b, c in targets(rows)]
