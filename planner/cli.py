@@ -161,6 +161,9 @@ def solve(ctx: click.Context, instance_dir: Path, out: Path, force: bool, as_jso
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path),
               help="Folder to create: pareto.csv, payoff.csv, summary.json and point_NN/ with "
                    "each point's full results.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Processes that trace the front's grid in parallel after the payoff table "
+                   "(one HiGHS thread each unless --threads is given).")
 @solver_options
 @click.option("--json", "as_json", is_flag=True, help="Print the front as JSON.")
 @click.option("--report", "with_report", is_flag=True,
@@ -168,7 +171,7 @@ def solve(ctx: click.Context, instance_dir: Path, out: Path, force: bool, as_jso
 @change_options
 @click.pass_context
 def pareto(ctx: click.Context, instance_dir: Path, objectives: str, points: int, out: Path,
-           force: bool, as_json: bool, with_report: bool, overlays, **_) -> None:
+           workers: int, force: bool, as_json: bool, with_report: bool, overlays, **_) -> None:
     """Trace the Pareto front of INSTANCE_DIR by the augmented epsilon-constraint method
     (AUGMECON2): efficient points only, each solved on the same built model."""
     from planner.data.instance import OBJECTIVES
@@ -180,7 +183,7 @@ def pareto(ctx: click.Context, instance_dir: Path, objectives: str, points: int,
                                  + ", ".join(OBJECTIVES), param_hint="--objectives")
     with user_errors():
         outcome = pareto_run(request_of(ctx.params), names, points, out, force, with_report,
-                             reads=overlays)
+                             reads=overlays, workers=workers)
     if as_json:
         click.echo(outcome.front.to_json(orient="records", indent=2))
         return

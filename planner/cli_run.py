@@ -114,7 +114,7 @@ def solve_run(request: RunRequest, out: Path, force: bool, *, command: str = "so
 
 
 def pareto_run(request: RunRequest, names: list[str], points: int, out: Path, force: bool,
-               with_report: bool = False, reads=()):
+               with_report: bool = False, reads=(), workers: int = 1):
     """The Pareto front of `names` over the request's instance (with its changes and solver
     options), written to the folder `out` all at once: pareto.csv, payoff.csv, summary.json,
     command.json, the resolved instance and point_NN/ with each point's results."""
@@ -129,14 +129,15 @@ def pareto_run(request: RunRequest, names: list[str], points: int, out: Path, fo
     with Progress(console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("Pareto front", total=total)
         outcome = pareto_front(request.instance, names, points, request.solver,
-                               progress=lambda: bar.advance(task), changes=request.changes)
+                               progress=lambda: bar.advance(task), changes=request.changes,
+                               workers=workers)
     with atomic_folder(out, force, reads) as tmp:
         outcome.front.to_csv(tmp / "pareto.csv", index=False, float_format="%.10g")
         outcome.payoff.to_csv(tmp / "payoff.csv", index=False, float_format="%.10g")
         (tmp / "summary.json").write_text(json.dumps(outcome.summary, indent=2) + "\n")
         write_instance(tmp, outcome.instance_files)
         write_record(tmp, "pareto", request, {"objectives": names, "points": points,
-                                              "report": with_report})
+                                              "report": with_report, "workers": workers})
         for point in outcome.points:
             write_tables(tmp / f"point_{point.summary['pareto']['point']:02d}",
                          point.tables, point.summary)

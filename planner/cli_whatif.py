@@ -220,7 +220,9 @@ def rerun(run_dir: Path, out: Path, force: bool) -> None:
             if not isinstance(names, list) or not isinstance(points, int):
                 raise PlannerError(f"{run_dir / 'command.json'}: a Pareto run without its "
                                    "objectives and points")
-            pareto_run(request, names, points, out, force, report, reads=[run_dir])
+            workers = record.options.get("workers", 1)
+            pareto_run(request, names, points, out, force, report, reads=[run_dir],
+                       workers=workers if isinstance(workers, int) and workers > 0 else 1)
             click.echo(f"Pareto front repeated in {out}")
             return
         if record.command not in ("solve", "whatif"):  # a what-if repeats as a solve

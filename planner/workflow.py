@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from planner.chain import process_stages
@@ -32,7 +33,14 @@ from planner.solve.export import write_model as write_model_file
 from planner.solve.inplace import Resolver
 from planner.solve.ph import PHOptions, progressive_hedging
 from planner.solve.stochastic import stochastic_metrics as metrics
-from planner.solve.tradeoffs import Optimiser, optimise, pareto
+from planner.solve.tradeoffs import (
+    Optimiser,
+    ParetoPoint,
+    efficient,
+    optimise,
+    pareto,
+    payoff_table,
+)
 
 
 @dataclass
@@ -223,15 +231,46 @@ def key_decisions(pm: PlanningModel, tables: dict[str, pd.DataFrame]) -> dict[st
     return out
 
 
+@dataclass(frozen=True)
+class FrontBlock:
+    """A part of a Pareto front for a worker: grid positions `block` of the first bounded
+    objective, with the payoff table computed once before."""
+
+    path: str | Path
+    changes: tuple[Change, ...]
+    names: tuple[str, ...]
+    points: int
+    options: SolveOptions
+    table: dict
+    block: range
+
+
+def trace_block(task: FrontBlock) -> tuple[list[ParetoPoint], list[dict]]:
+    """Solve one block of a front in this process (its own model and HiGHS session): the points
+    found, their HiGHS sessions dropped so that they can go back to the parent, and the solves."""
+    instance, _ = load_resolved(task.path, task.changes)
+    opt = Optimiser(build_model(instance), task.options)
+    found, _ = pareto(opt, list(task.names), task.points, table=task.table, block=task.block)
+    for point in found:
+        point.solution.highs = None
+    return found, opt.solves
+
+
 def pareto_front(path: str | Path, names: list[str], points: int,
                  options: SolveOptions = SolveOptions(), progress=None,
-                 changes: Sequence[Change] = ()) -> ParetoOutcome:
-    """The AUGMECON2 front of `names` on one built model, with every point read back."""
+                 changes: Sequence[Change] = (), workers: int = 1) -> ParetoOutcome:
+    """The AUGMECON2 front of `names` on one built model, with every point read back. With
+    `workers` > 1 the payoff table is solved here, then the grid of the first bounded objective
+    is cut into `workers` contiguous blocks, each traced by its own process (one HiGHS thread
+    each unless `options` sets threads) and read back here."""
     t0 = time.perf_counter()
     instance, files = load_resolved(path, changes)
     pm = build_model(instance)
     opt = Optimiser(pm, options)
-    found, table = pareto(opt, names, points, progress=progress)
+    if workers > 1:
+        found, table = trace_in_parallel(opt, path, changes, names, points, workers, progress)
+    else:
+        found, table = pareto(opt, names, points, progress=progress)
     outcomes, rows = [], []
     for i, point in enumerate(found, start=1):
         tables, risk = solution_tables(instance, pm, point.solution)
@@ -256,3 +295,31 @@ def pareto_front(path: str | Path, names: list[str], points: int,
                "instance": {"name": instance.name, "sha256": instance.files_sha256,
                             "path": str(instance.path), "changes": [str(c) for c in changes]}}
     return ParetoOutcome(instance, front, payoff, outcomes, summary, files)
+
+
+def trace_in_parallel(opt: Optimiser, path: str | Path, changes: Sequence[Change],
+                      names: list[str], points: int, workers: int, progress=None
+                      ) -> tuple[list[ParetoPoint], dict]:
+    """pareto() with the grid shared among `workers` processes (see pareto_front); their
+    solves are added to opt.solves."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    table = payoff_table(opt, names)
+    options = opt.options if opt.options.threads else replace(opt.options, threads=1)
+    blocks = [range(int(b[0]), int(b[-1]) + 1) for b in np.array_split(np.arange(points),
+                                                                       min(workers, points))]
+    found: list[ParetoPoint] = []
+    # spawned, not forked: this process already runs HiGHS, whose threads a fork would not copy
+    with ProcessPoolExecutor(len(blocks), mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(trace_block, FrontBlock(path, tuple(changes), tuple(names), points,
+                                                       options, table, block))
+                   for block in blocks]
+        for future in as_completed(futures):
+            points_found, solves = future.result()
+            found += points_found
+            opt.solves += solves
+            for _ in solves if progress else ():
+                progress()
+    found.sort(key=lambda p: p.grid)
+    return efficient(found, names), table

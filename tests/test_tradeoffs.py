@@ -78,6 +78,26 @@ def test_pareto_front_equals_brute_force(tmp_path):
     assert payoff.loc["risk", "cost"] == pytest.approx(13500)
 
 
+def test_a_front_traced_by_two_workers_is_the_same_front(tmp_path):
+    """The grid cut in two blocks, each traced by its own process after one payoff table: the
+    same five efficient points as the brute force, points numbered in grid order, and every
+    solve recorded (4 for the payoff table here, the grid's in the workers)."""
+    folder = write_instance(tmp_path / "case", MAKE_CHAIN, FRONT, settings=SETTINGS)
+    out = tmp_path / "front"
+    result = CliRunner().invoke(main, ["pareto", str(folder), "--objectives", "cost,risk",
+                                       "--points", "7", "--out", str(out), "--mip-gap", "0",
+                                       "--workers", "2"])
+    assert result.exit_code == 0, result.output
+    front = pd.read_csv(out / "pareto.csv")
+    assert list(zip(front["cost"].round(6), front["risk"].round(6))) == [
+        (10000, 60), (10600, 42), (11200, 24), (12100, 12), (13500, 0)]
+    assert pd.read_csv(out / "point_03" / "builds.csv").set_index("facility")[
+        "modules"].to_dict() == {"small": 2}
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["efficient_points"] == 5 and len(summary["solves"]) >= 4 + 5
+    assert json.loads((out / "command.json").read_text())["options"]["workers"] == 2
+
+
 def test_lexicographic_and_normalised_weights(tmp_path, solve_case):
     """risk first: no imports, then the cheapest way to 0 risk, 13500. Normalised equal
     weights: (cost - 10000) / 3500 + risk / 60 is least at 2 small modules (0.743)."""

@@ -157,7 +157,8 @@ class ParetoPoint:
 
 
 def pareto(opt: Optimiser, names: list[str], points: int, eps: float = 1e-3,
-           progress=None) -> tuple[list[ParetoPoint], dict]:
+           progress=None, table: dict[str, dict[str, float]] | None = None,
+           block: range | None = None) -> tuple[list[ParetoPoint], dict]:
     """AUGMECON2 front of `names` (minimised), names[0] the primary objective.
 
     Each other objective k is bounded, f_k + s_k = e_k with s_k >= 0, on a grid of `points`
@@ -166,8 +167,12 @@ def pareto(opt: Optimiser, names: list[str], points: int, eps: float = 1e-3,
     innermost slack exceeds a grid step, that many grid points are skipped (the bypass); when
     the innermost problem is infeasible, the tighter values of that loop are skipped too.
     Duplicate and dominated points are removed. Returns (points, payoff table).
+
+    `table`: a payoff table already computed (then no lexicographic solves are made here);
+    `block`: the grid positions of the first bounded objective to solve (default all), so that
+    parallel workers sharing one payoff table each trace a part of the front.
     """
-    table = payoff_table(opt, names)
+    table = payoff_table(opt, names) if table is None else table
     span = ranges(table)
     primary, others = names[0], names[1:]
     low1, high1 = span[primary]
@@ -199,8 +204,8 @@ def pareto(opt: Optimiser, names: list[str], points: int, eps: float = 1e-3,
 
     def run(level: int, index: tuple[int, ...]):
         name = others[level]
-        i = 0
-        while i < points:
+        i, stop = (block.start, block.stop) if level == 0 and block is not None else (0, points)
+        while i < stop:
             set_epsilon(name, grids[name][i])
             if level + 1 < len(others):
                 run(level + 1, index + (i,))
