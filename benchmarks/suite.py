@@ -39,7 +39,8 @@ STEPS = {  # name: (full arguments, quick arguments)
               ["run.py", "--sizes", "small", "--floor-solve"]),
     "scaling": (["scaling.py"], ["scaling.py", "--quick"]),
     "uk": (["uk_cli.py", "--pareto-points", "10"],
-           ["uk_cli.py", "--instance", "instances/toy", "--pareto-points", "3"]),
+           ["uk_cli.py", "--instance", "instances/toy", "--pareto-points", "3",
+            "--pareto-workers", "1,2"]),
     "sweep": (["sweep.py", "--points", "10", "--workers", "1", "--mip-gap", "0.01"],
               ["sweep.py", "--instance", "instances/toy", "--points", "3", "--workers", "1",
                "--grid", "offers.cn_magnets.price_per_t=60000:90000"]),
@@ -86,7 +87,8 @@ def targets(rows: list[dict]) -> list[tuple[str, str, str]]:
                       if gap > 0.001 or wall >= 10 else "yes"))
     for r in (r for r in rows if r.get("bench") == "uk_cli" and r["run"] == "pareto"):
         ratio = r.get("vs_one_solve_wall")
-        found.append((f"{r['points']}-point Pareto front of {r['instance']} <= 3 x one solve",
+        found.append((f"{r['points']}-point Pareto front of {r['instance']}, "
+                      f"{r['workers']} worker(s) <= 3 x one solve",
                       f"{r['wall_s']:.0f} s, {ratio}x ({r['solves']} solves)",
                       "yes" if ratio is not None and ratio <= 3 else "no"))
     sweep = {r["mode"]: r for r in rows if r.get("benchmark") == "sweep"}

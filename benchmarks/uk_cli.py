@@ -3,12 +3,15 @@
 
     python benchmarks/uk_cli.py [--instance instances/uk-baseline] [--mip-gap 0.01]
                                 [--time-limit 600] [--repeats 1] [--threads 0,1]
-                                [--pareto-points 10] [--objectives cost,risk] [--json FILE]
+                                [--pareto-points 10] [--objectives cost,risk]
+                                [--pareto-workers 1,2] [--json FILE]
 
 The Pareto front is set beside one solve: its wall time over the median wall time of the cold
 solves with HiGHS's thread choice (the issue's "within 3x one solve"), and its HiGHS time over
-theirs. `--pareto-points 0` leaves the front out. One JSON line per run is appended to --json
-(default benchmarks/results.jsonl), tagged "bench": "uk_cli".
+theirs; the front is traced once per `--pareto-workers` count (`planner pareto --workers`; the
+HiGHS time is then summed over the workers). `--pareto-points 0` leaves the front out. One
+JSON line per run is appended to --json (default benchmarks/results.jsonl), tagged "bench":
+"uk_cli".
 """
 
 from __future__ import annotations
@@ -49,16 +52,17 @@ def solve(instance: str, gap: float, limit: float, threads: int, repeat: int) ->
             "exit_code": code, "mip_gap_target": gap}
 
 
-def pareto(instance: str, gap: float, limit: float, points: int, objectives: str) -> dict:
-    out = OUT / "pareto"
+def pareto(instance: str, gap: float, limit: float, points: int, objectives: str,
+           workers: int) -> dict:
+    out = OUT / f"pareto-w{workers}"
     wall, code = planner("pareto", instance, "--out", str(out), "--force", "--mip-gap", str(gap),
                          "--time-limit", str(limit), "--objectives", objectives,
-                         "--points", str(points))
+                         "--points", str(points), "--workers", str(workers))
     summary = json.loads((out / "summary.json").read_text())
     solves = summary["solves"]
     payoff = len(objectives.split(",")) ** 2  # one lexicographic run of k solves per objective
     return {"bench": "uk_cli", "run": "pareto", "instance": instance, "objectives": objectives,
-            "points": points,
+            "points": points, "workers": workers,
             "wall_s": round(wall, 2), "efficient_points": summary["efficient_points"],
             "solves": len(solves), "solve_s": summary["timings"]["solve_s"],
             "payoff_solve_s": round(sum(s["solve_s"] for s in solves[:payoff]), 2),
@@ -75,6 +79,8 @@ def main() -> None:
     parser.add_argument("--threads", default="0,1", help="HiGHS threads of the solves")
     parser.add_argument("--pareto-points", type=int, default=10)
     parser.add_argument("--objectives", default="cost,risk")
+    parser.add_argument("--pareto-workers", default="1,2",
+                        help="the front once per worker count (planner pareto --workers)")
     parser.add_argument("--json", type=Path, default=HERE / "results.jsonl")
     args = parser.parse_args()
     rows = []
@@ -82,10 +88,10 @@ def main() -> None:
         for threads in (int(t) for t in args.threads.split(",")):
             rows.append(solve(args.instance, args.mip_gap, args.time_limit, threads, repeat))
             print(json.dumps(rows[-1]), flush=True)
-    if args.pareto_points:
+    cold = [r for r in rows if r["threads"] == 0] or rows
+    for workers in (int(w) for w in args.pareto_workers.split(",") if args.pareto_points):
         row = pareto(args.instance, args.mip_gap, args.time_limit, args.pareto_points,
-                     args.objectives)
-        cold = [r for r in rows if r["threads"] == 0] or rows
+                     args.objectives, workers)
         if cold:
             row["vs_one_solve_wall"] = round(row["wall_s"] / statistics.median(
                 r["wall_s"] for r in cold), 2)
