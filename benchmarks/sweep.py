@@ -2,7 +2,8 @@
 
     python benchmarks/sweep.py [--instance instances/uk-baseline] [--points 20]
                                [--grid PATH=START:STOP] [--workers 1,2] [--mip-gap G]
-                               [--time-limit S] [--evaluate RUN_DIR] [--json FILE]
+                               [--time-limit S] [--evaluate RUN_DIR] [--modes rebuild,inplace]
+                               [--json FILE]
 
 With --evaluate every point holds the builds of RUN_DIR (the sweep is then a sequence of LPs).
 
@@ -63,12 +64,15 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=300)
     parser.add_argument("--evaluate", default=None,
                         help="a run folder whose builds every point holds (LPs)")
+    parser.add_argument("--modes", default="rebuild,inplace",
+                        help="rebuild (a cold solve per point), inplace, or both")
     parser.add_argument("--json", type=Path, default=HERE / "results.jsonl")
     args = parser.parse_args()
+    modes = {m.strip() for m in args.modes.split(",")}
     grid = f"{args.grid}:{args.points}"
     rows = []
     for workers in (int(w) for w in args.workers.split(",")):
-        for rebuild in (True, False):
+        for rebuild in [r for r, m in ((True, "rebuild"), (False, "inplace")) if m in modes]:
             row = run(args.instance, grid, workers, rebuild, args.mip_gap, args.time_limit,
                       args.evaluate)
             rows.append(row)
