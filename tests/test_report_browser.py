@@ -139,7 +139,7 @@ def test_pareto_point_click_shows_its_decisions(browser, tmp_path):
     out = tmp_path / "front"
     result = CliRunner().invoke(main, ["pareto", str(ROOT / "instances/toy"), "--objectives",
                                        "cost,emissions", "--points", "3", "--out", str(out),
-                                       "--report"])
+                                       "--report", "--mip-gap", "0"])
     assert result.exit_code == 0, result.output
     view = Page(browser, out / "report.html")
     assert_clean(view)
