@@ -57,7 +57,7 @@ class Duals:
     objective: float
 
 
-def _integer_columns(lp) -> tuple[np.ndarray, list]:
+def integer_columns(lp) -> tuple[np.ndarray, list]:
     """Columns that are not continuous, and their integrality types."""
     kinds = list(lp.integrality_)
     cont = highspy.HighsVarType.kContinuous
@@ -92,7 +92,7 @@ def fixed_lp_duals(highs: highspy.Highs, relax: np.ndarray | None = None,
     just solved). The session is restored afterwards: integrality, bounds, the basis (if it
     had one) and the solution, offered again as the start of the next solve."""
     lp = highs.getLp()
-    every, every_kind = _integer_columns(lp)
+    every, every_kind = integer_columns(lp)
     free = np.intersect1d(np.asarray(counters if counters is not None else [],
                                      dtype=np.int32), every)
     fixed = ~np.isin(every, free)

@@ -23,6 +23,7 @@ import numpy as np
 from planner.formulation.build import PlanningModel, build_model
 from planner.formulation.decisions import Decisions, apply_decisions
 from planner.formulation.rows import specs_of
+from planner.solve.duals import integer_columns
 from planner.solve.highs import HighsSession, Solution, SolveOptions
 from planner.solve.matrix import objective_costs, used
 
@@ -136,10 +137,10 @@ def update_in_place(session: HighsSession, base: PlanningModel,
     if offset != old_offset:
         highs.changeObjectiveOffset(offset)
     fall = cost[changed] - old_cost[changed]
-    upper = np.asarray(highs.getLp().col_upper_)[changed]
-    falls = fall < 0
-    update.cost_floor = (offset - old_offset + float(np.dot(fall[falls], upper[falls]))
-                         if np.all(np.isfinite(upper[falls])) else -np.inf)
+    fell = changed[fall < 0].astype(np.int32)
+    upper = highs.getCols(len(fell), fell)[4] if len(fell) else np.zeros(0)
+    update.cost_floor = (offset - old_offset + float(np.dot(fall[fall < 0], upper))
+                         if np.all(np.isfinite(upper)) else -np.inf)
     return update
 
 
@@ -240,8 +241,7 @@ def feasible(lp: highspy.HighsLp, x: np.ndarray, tolerance: float = 1e-6) -> boo
     column = np.repeat(np.arange(lp.num_col_), np.diff(starts))
     activity = np.bincount(np.asarray(a.index_), weights=np.asarray(a.value_) * x[column],
                            minlength=lp.num_row_)
-    integer = np.asarray([k != highspy.HighsVarType.kContinuous for k in lp.integrality_],
-                         dtype=bool) if len(lp.integrality_) else np.zeros(len(x), dtype=bool)
+    integer, _ = integer_columns(lp)
     return inside(x, np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)) and inside(
         activity, np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)) and bool(
         np.all(np.abs(x[integer] - np.round(x[integer])) <= tolerance))
