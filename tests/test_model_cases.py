@@ -39,6 +39,28 @@ def test_build_beats_import_only_after_demand_grows(tmp_path, solve_case):
     assert bought.to_dict() == pytest.approx({2025: 10, 2026: 10})
 
 
+@pytest.mark.parametrize("build_years, cost, expected", [
+    ("[2025, 2026]", 9200, [("plant", 2026, 1)]),   # 2027 is not a build year
+    ("[2025]", 11400, [("plant", 2025, 1)]),
+    ("[2025, 2027]", 7000, [("plant", 2027, 1)]),
+])
+def test_builds_only_in_build_years(tmp_path, solve_case, build_years, cost, expected):
+    """The case above with builds decided only in instance.yaml's build_years: the best of
+    the listed years (build in 2026: 6000 + 2200 + 1000; in 2025: 9000 + 2400)."""
+    folder = write_instance(tmp_path, MAKE_CHAIN, {
+        **IMPORT,
+        "facilities.csv": "facility,process,region,module_t,max_modules,capex_per_module,"
+                          "variable_cost_per_t,lead_years,life_years\n"
+                          "plant,make,H,100,1,30000,20,0,10\n",
+        "demand.csv": "region,commodity,year,demand_t\nH,m,2025,10\nH,m,2026,10\nH,m,2027,100\n",
+    }, end=2027)
+    settings = folder / "instance.yaml"
+    settings.write_text(settings.read_text() + f"build_years: {build_years}\n")
+    out = solve_case(folder)
+    assert out.summary["objectives"]["cost"] == pytest.approx(cost)
+    assert builds(out) == expected
+
+
 @pytest.mark.parametrize("lead, earliest, cost, expected", [
     (1, 2025, 7000, [("plant", 2026, 1)]),   # decided a year ahead, online 2027
     (1, 2027, 12000, []),                    # earliest 2027 + lead 1 is past the horizon

@@ -155,6 +155,18 @@ def test_bad_settings(toy):
                for m in found)
 
 
+def test_bad_build_years(toy):
+    with (toy / "instance.yaml").open("a") as f:
+        f.write("build_years: [2025, 2031, 2025, soon]\n")
+    found = errors(toy)
+    line = len((toy / "instance.yaml").read_text().splitlines())
+    stem = f"{toy}/instance.yaml:{line}:build_years"
+    assert f"{stem}.1: 2031 is not a model year (expected a model year from 2025 to 2030)" in found
+    assert f"{stem}.2: 2025 is listed twice (expected each year once)" in found
+    assert f"{stem}.3: 'soon' is not a model year (expected a model year from 2025 to 2030)" \
+        in found
+
+
 def test_chain_errors_name_the_key(toy):
     edit(toy / "instance.yaml", "model: toy", "model: toy.yaml")
     edit(toy / "toy.yaml", "inputs: {oxide: 0.5}", "inputs: {oxyde: 0.5}")

@@ -85,6 +85,8 @@ class Settings:
     # builds follow the scenario tree ("tree") or are decided once for all ("shared", the
     # two-stage programme); "" : tree when scenarios.csv declares one (planner.tree)
     builds: str = ""
+    # the years in which plant modules may be decided (investment years); () : every model year
+    build_years: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from planner.tree import BUILD_MODES
 
 KEYS = {"name", "description", "model", "currency", "years", "base_year", "discount_rate",
         "shortage_penalty_per_t", "objective", "eol_region", "cvar_alpha", "limits", "variants",
-        "share_basis", "builds"}
+        "share_basis", "builds", "build_years"}
 
 
 def read_settings(path: Path, shown: str) -> tuple[Settings | None, Marks, list[Problem]]:
@@ -110,6 +110,7 @@ def read_settings(path: Path, shown: str) -> tuple[Settings | None, Marks, list[
         bad(("builds",), f"unknown build mode {builds!r}",
             "tree (builds wait for what each scenario reveals) or shared (all builds decided "
             "at the start, for every scenario)")
+    build_years = _build_years(data.get("build_years", []), start, end, step, bad)
     for key in ("name", "description", "model", "currency", "eol_region"):
         value = data.get(key, "")
         if isinstance(value, bool) or not isinstance(value, str | int | float):
@@ -122,8 +123,30 @@ def read_settings(path: Path, shown: str) -> tuple[Settings | None, Marks, list[
         start=start, end=end, step=step, base_year=base_year, discount_rate=rate,
         shortage_penalty_per_t=penalty, objective=spec,
         eol_region=str(data.get("eol_region", "")), cvar_alpha=alpha, limits=limits,
-        share_basis=share_basis, builds=builds,
+        share_basis=share_basis, builds=builds, build_years=build_years,
     ), marks, problems
+
+
+def _build_years(value, start, end, step, bad) -> tuple[int, ...]:
+    """instance.yaml `build_years:` (a list of model years) -> sorted years; problems to bad."""
+    expected = "a list of model years, e.g. [2025, 2026, 2027, 2030, 2035, 2040]"
+    if not isinstance(value, list):
+        bad(("build_years",), f"invalid value {str(value)[:40]!r}", expected)
+        return ()
+    years = []
+    for i, y in enumerate(value):
+        ok = isinstance(y, int) and not isinstance(y, bool)
+        on_grid = ok and None not in (start, end, step) and start <= y <= end and \
+            (y - start) % step == 0
+        if not on_grid:
+            grid = f"a model year from {start} to {end}" + (f", every {step}" if step and
+                                                            step > 1 else "")
+            bad(("build_years", i), f"{y!r} is not a model year", grid)
+        elif y in years:
+            bad(("build_years", i), f"{y} is listed twice", "each year once")
+        else:
+            years.append(y)
+    return tuple(sorted(years))
 
 
 def _objective(value) -> tuple[ObjectiveSpec | None, str | None]:

@@ -170,7 +170,9 @@ def apply_decisions(pm, decisions: Decisions) -> None:
 
 def _years(years) -> str:
     years = sorted(set(int(y) for y in years))
-    return f"{years[0]} to {years[-1]}" if len(years) > 1 else str(years[0])
+    if len(years) == years[-1] - years[0] + 1 > 1:
+        return f"{years[0]} to {years[-1]}"
+    return ", ".join(map(str, years))
 
 
 def _forbid_countries(pm, countries, bad) -> None:

@@ -1,7 +1,8 @@
 """Sparse index sets of the model, computed once from the instance with pandas (no cross products).
 
 Every variable family is a DataFrame whose row i describes variable i of that family:
-  build  (facility, year, scenario)  modules commissioned-by-decision in `year`
+  build  (facility, year, scenario)  modules commissioned-by-decision in `year` (in the
+         facility's window and, if instance.yaml lists build_years, one of them)
   act    (facility, year, scenario)  activity, t of reference output; `avail` and `var_mult`
   flow   (link, year, scenario)      t shipped on a link; `cost_mult`, `tariff_mult`
   buy    (offer, year, scenario)     t bought from an offer; `price_mult`
@@ -106,6 +107,8 @@ def model_sets(instance: Instance) -> ModelSets:
     build = _cross(cand[["facility", "earliest_year", "lead_years"]], years, "year")
     build = build[(build["year"] >= build["earliest_year"]) &
                   (build["year"] + build["lead_years"] <= s.end)]
+    if s.build_years:
+        build = build[build["year"].isin(s.build_years)]
     build = _cross(build[["facility", "year"]], scen["scenario"], "scenario")
 
     pairs = build.rename(columns={"year": "build_year"}).reset_index(names="b")
