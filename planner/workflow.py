@@ -39,7 +39,7 @@ from planner.solve.tradeoffs import (
     efficient,
     optimise,
     pareto,
-    payoff_table,
+    payoff_row,
 )
 
 
@@ -234,7 +234,7 @@ def key_decisions(pm: PlanningModel, tables: dict[str, pd.DataFrame]) -> dict[st
 @dataclass(frozen=True)
 class FrontBlock:
     """A part of a Pareto front for a worker: grid positions `block` of the first bounded
-    objective, with the payoff table computed once before."""
+    objective, with the payoff table computed once before; or one row of that table."""
 
     path: str | Path
     changes: tuple[Change, ...]
@@ -243,13 +243,17 @@ class FrontBlock:
     options: SolveOptions
     table: dict
     block: range
+    first: str = ""  # set: solve the payoff table's row of this objective, not a block
 
 
 def trace_block(task: FrontBlock) -> tuple[list[ParetoPoint], list[dict]]:
     """Solve one block of a front in this process (its own model and HiGHS session): the points
-    found, their HiGHS sessions dropped so that they can go back to the parent, and the solves."""
+    found, their HiGHS sessions dropped so that they can go back to the parent, and the solves.
+    A task with `first` solves that row of the payoff table instead: ({first: row}, solves)."""
     instance, _ = load_resolved(task.path, task.changes)
     opt = Optimiser(build_model(instance), task.options)
+    if task.first:
+        return {task.first: payoff_row(opt, list(task.names), task.first)}, opt.solves
     found, _ = pareto(opt, list(task.names), task.points, table=task.table, block=task.block)
     for point in found:
         point.solution.highs = None
@@ -260,9 +264,9 @@ def pareto_front(path: str | Path, names: list[str], points: int,
                  options: SolveOptions = SolveOptions(), progress=None,
                  changes: Sequence[Change] = (), workers: int = 1) -> ParetoOutcome:
     """The AUGMECON2 front of `names` on one built model, with every point read back. With
-    `workers` > 1 the payoff table is solved here, then the grid of the first bounded objective
-    is cut into `workers` contiguous blocks, each traced by its own process (one HiGHS thread
-    each unless `options` sets threads) and read back here."""
+    `workers` > 1 the payoff table's rows are solved side by side, then the grid of the first
+    bounded objective is cut into `workers` contiguous blocks, each traced by its own process
+    (one HiGHS thread each unless `options` sets threads) and read back here."""
     t0 = time.perf_counter()
     instance, files = load_resolved(path, changes)
     pm = build_model(instance)
@@ -300,26 +304,35 @@ def pareto_front(path: str | Path, names: list[str], points: int,
 def trace_in_parallel(opt: Optimiser, path: str | Path, changes: Sequence[Change],
                       names: list[str], points: int, workers: int, progress=None
                       ) -> tuple[list[ParetoPoint], dict]:
-    """pareto() with the grid shared among `workers` processes (see pareto_front); their
-    solves are added to opt.solves."""
+    """pareto() with the payoff table's rows, then blocks of the grid, shared among `workers`
+    processes (see pareto_front); their solves are added to opt.solves."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    table = payoff_table(opt, names)
     options = opt.options if opt.options.threads else replace(opt.options, threads=1)
     blocks = [range(int(b[0]), int(b[-1]) + 1) for b in np.array_split(np.arange(points),
                                                                        min(workers, points))]
-    found: list[ParetoPoint] = []
-    # spawned, not forked: this process already runs HiGHS, whose threads a fork would not copy
-    with ProcessPoolExecutor(len(blocks), mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.submit(trace_block, FrontBlock(path, tuple(changes), tuple(names), points,
-                                                       options, table, block))
-                   for block in blocks]
+
+    def task(table: dict, block: range, first: str = "") -> FrontBlock:
+        return FrontBlock(path, tuple(changes), tuple(names), points, options, table, block,
+                          first)
+
+    def gather(futures) -> list:
+        out = []
         for future in as_completed(futures):
-            points_found, solves = future.result()
-            found += points_found
+            result, solves = future.result()
+            out.append(result)
             opt.solves += solves
             for _ in solves if progress else ():
                 progress()
+        return out
+
+    # spawned, not forked: this process already runs HiGHS, whose threads a fork would not copy
+    with ProcessPoolExecutor(min(workers, max(points, len(names))),
+                             mp_context=multiprocessing.get_context("spawn")) as pool:
+        rows = gather([pool.submit(trace_block, task({}, range(0), n)) for n in names])
+        table = {n: row[n] for n in names for row in rows if n in row}
+        found = [p for block in gather([pool.submit(trace_block, task(table, block))
+                                        for block in blocks]) for p in block]
     found.sort(key=lambda p: p.grid)
     return efficient(found, names), table

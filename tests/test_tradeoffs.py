@@ -79,9 +79,10 @@ def test_pareto_front_equals_brute_force(tmp_path):
 
 
 def test_a_front_traced_by_two_workers_is_the_same_front(tmp_path):
-    """The grid cut in two blocks, each traced by its own process after one payoff table: the
-    same five efficient points as the brute force, points numbered in grid order, and every
-    solve recorded (4 for the payoff table here, the grid's in the workers)."""
+    """The payoff table's two rows solved side by side, then the grid cut in two blocks, each
+    traced by its own process: the same payoff table and five efficient points as the brute
+    force, points numbered in grid order, and every solve recorded (4 for the payoff table
+    here, the grid's in the workers)."""
     folder = write_instance(tmp_path / "case", MAKE_CHAIN, FRONT, settings=SETTINGS)
     out = tmp_path / "front"
     result = CliRunner().invoke(main, ["pareto", str(folder), "--objectives", "cost,risk",
@@ -93,6 +94,9 @@ def test_a_front_traced_by_two_workers_is_the_same_front(tmp_path):
         (10000, 60), (10600, 42), (11200, 24), (12100, 12), (13500, 0)]
     assert pd.read_csv(out / "point_03" / "builds.csv").set_index("facility")[
         "modules"].to_dict() == {"small": 2}
+    payoff = pd.read_csv(out / "payoff.csv").set_index("optimised_first")
+    assert payoff.loc["cost"].to_dict() == pytest.approx({"cost": 10000, "risk": 60})
+    assert payoff.loc["risk"].to_dict() == pytest.approx({"cost": 13500, "risk": 0})
     summary = json.loads((out / "summary.json").read_text())
     assert summary["efficient_points"] == 5 and len(summary["solves"]) >= 4 + 5
     assert json.loads((out / "command.json").read_text())["options"]["workers"] == 2

@@ -135,12 +135,15 @@ def payoff_table(opt: Optimiser, names: list[str], tolerance: float = 1e-6
                  ) -> dict[str, dict[str, float]]:
     """row i: every objective's value at the lexicographic optimum of names[i] first (then the
     others in order), so that each row is efficient."""
-    table = {}
-    for name in names:
-        order = [name] + [n for n in names if n != name]
-        solution = lexicographic(opt, order, tolerance)
-        table[name] = {n: opt.value(n, solution) for n in names}
-    return table
+    return {name: payoff_row(opt, names, name, tolerance) for name in names}
+
+
+def payoff_row(opt: Optimiser, names: list[str], first: str, tolerance: float = 1e-6
+               ) -> dict[str, float]:
+    """The payoff table's row of `first`: every objective at the lexicographic optimum of
+    `first`, then the others in order."""
+    solution = lexicographic(opt, [first] + [n for n in names if n != first], tolerance)
+    return {n: opt.value(n, solution) for n in names}
 
 
 def ranges(table: dict[str, dict[str, float]]) -> dict[str, tuple[float, float]]:
