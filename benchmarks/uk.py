@@ -2,7 +2,7 @@
 make it, and levers measured one by one (see benchmarks/README.md, "The UK instance").
 
     python benchmarks/uk.py [--instance instances/uk-baseline] [--mip-gap 0.01]
-                            [--time-limit 300] [--levers cold,scaled,shared_start]
+                            [--time-limit 300] [--levers cold,scaled,shared_start,...]
                             [--repeats 1] [--json FILE]
 
 - relaxation: the LP relaxation's value, and the value with every build fixed to the plan that
@@ -14,6 +14,11 @@ make it, and levers measured one by one (see benchmarks/README.md, "The UK insta
   - shared_start: the model with builds decided once for all scenarios (`builds: shared`, about
     an eighth of the integer columns) solved first, its builds offered as a MIP start to the
     tree model. Both solves are reported.
+  - rens: the LP relaxation, then the MIP with every integer column whose LP value is whole
+    fixed and the others boxed between floor and ceiling (RENS, to 0.5 %), its plan offered as
+    a MIP start to the full model. The three phases are reported.
+  - build_years: builds decided only in BUILD_YEARS (instance.yaml build_years): yearly to
+    2030, then every five years.
 One JSON line per lever and repeat is appended to --json (default benchmarks/results.jsonl).
 """
 
@@ -35,6 +40,7 @@ from planner.solve.highs import HighsSession
 
 HERE = Path(__file__).resolve().parent
 MILLION = 1e6
+BUILD_YEARS = (2025, 2026, 2027, 2028, 2029, 2030, 2035, 2040, 2045)
 
 
 def session(pm: PlanningModel, gap: float, limit: float) -> HighsSession:
@@ -63,6 +69,39 @@ def timed_solve(pm: PlanningModel, gap: float, limit: float, options: dict | Non
             "objective_m": sol.objective / MILLION, "bound_m": sol.bound / MILLION,
             "gap": sol.mip_gap, "status": str(sol.status), "integers": sol.stats[
                 "integer_variables"], "nonzeros": sol.stats["nonzeros"],
+            "builds": pm.sets.build.assign(modules=sol.values["build"])}
+
+
+def rens_solve(pm: PlanningModel, gap: float, limit: float) -> dict:
+    """The rens lever (module docstring): LP, the RENS sub-MIP, then the full MIP from it."""
+    s = session(pm, gap, limit)
+    highs = s.highs
+    began = time.perf_counter()
+    highs.setOptionValue("solve_relaxation", True)
+    highs.run()
+    out = {"lp_s": round(time.perf_counter() - began, 2)}
+    lp = np.array(highs.getSolution().col_value)
+    model = highs.getLp()
+    lower, upper = np.array(model.col_lower_), np.array(model.col_upper_)
+    ints = np.flatnonzero(np.array(model.integrality_) > 0).astype(np.int32)
+    highs.setOptionValue("solve_relaxation", False)
+    highs.setOptionValue("mip_rel_gap", 0.005)
+    highs.changeColsBounds(len(ints), ints, np.floor(lp[ints] + 1e-6), np.ceil(lp[ints] - 1e-6))
+    began = time.perf_counter()
+    highs.run()
+    out.update(rens_s=round(time.perf_counter() - began, 2), rens_fractional=int(
+        (np.ceil(lp[ints] - 1e-6) > np.floor(lp[ints] + 1e-6)).sum()),
+        rens_objective_m=(highs.getInfo().objective_function_value + pm.objective_constant) /
+        MILLION)
+    start = highs.getSolution()
+    highs.changeColsBounds(len(ints), ints, lower[ints], upper[ints])
+    highs.setOptionValue("mip_rel_gap", gap)
+    highs.setSolution(start)
+    began = time.perf_counter()
+    sol = s.solve()
+    return {**out, "solve_s": round(time.perf_counter() - began, 2),
+            "objective_m": sol.objective / MILLION, "bound_m": sol.bound / MILLION,
+            "gap": sol.mip_gap, "status": str(sol.status),
             "builds": pm.sets.build.assign(modules=sol.values["build"])}
 
 
@@ -128,6 +167,12 @@ def main() -> None:
                 start = first.pop("builds").groupby(["facility", "year"])["modules"].max()
                 row.update({f"shared_{k}": v for k, v in first.items()})
                 found = timed_solve(pm, args.mip_gap, args.time_limit, start=start)
+            elif lever == "rens":
+                found = rens_solve(pm, args.mip_gap, args.time_limit)
+            elif lever == "build_years":
+                pm = build_model(dataclasses.replace(instance, settings=dataclasses.replace(
+                    instance.settings, build_years=BUILD_YEARS)))
+                found = timed_solve(pm, args.mip_gap, args.time_limit)
             else:
                 raise SystemExit(f"unknown lever {lever!r}")
             builds = found.pop("builds")
