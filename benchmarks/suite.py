@@ -8,7 +8,8 @@ not share the cores):
   floor and its solve (`--floor-solve`): phase times, overhead against solve and floor, memory;
 - scaling: `scaling.py`, time and memory against regions, years and scenarios with exponents;
 - uk: `uk_cli.py`, the UK instance as a user runs it (`planner solve` with HiGHS's thread choice
-  and one thread, at 1 %) and a 10-point cost-risk Pareto front against one solve;
+  and one thread, at 1 %) and a 10-point cost-risk Pareto front with two workers against one
+  solve, 300 s per solve (the sequential front adds about an hour: `--pareto-workers 1,2`);
 - sweep: `sweep.py`, a 10-point MILP price sweep at 1 %, rebuilt per point and in place.
 Every step appends its JSON lines to a file of this run (benchmarks/generated/suite.jsonl), and
 a full run (not --quick) adds them to benchmarks/results.jsonl. The table gathers the issue's
@@ -38,7 +39,7 @@ STEPS = {  # name: (full arguments, quick arguments)
     "sizes": (["run.py", "--sizes", "small,medium,large,xlarge", "--floor-solve"],
               ["run.py", "--sizes", "small", "--floor-solve"]),
     "scaling": (["scaling.py"], ["scaling.py", "--quick"]),
-    "uk": (["uk_cli.py", "--pareto-points", "10"],
+    "uk": (["uk_cli.py", "--pareto-points", "10", "--pareto-workers", "2", "--time-limit", "300"],
            ["uk_cli.py", "--instance", "instances/toy", "--pareto-points", "3",
             "--pareto-workers", "1,2"]),
     "sweep": (["sweep.py", "--points", "10", "--workers", "1", "--mip-gap", "0.01"],
