@@ -22,6 +22,7 @@ from planner.cli_options import (
     objective_options,
     request_of,
     solver_options,
+    start_option,
 )
 from planner.cli_run import (
     finish,
@@ -94,6 +95,7 @@ def validate(instance_dir: Path, variants, overlays, sets, policies) -> None:
               help="Also write report.html into the run folder (as planner report does).")
 @change_options
 @decision_options
+@start_option
 @click.option("--decompose", type=click.Choice(["ph"]), default=None,
               help="Solve by progressive hedging over the scenarios (mpi-sppy; under "
                    "`mpiexec -n K` on K processes), then evaluate its consensus build plan "
@@ -124,10 +126,11 @@ def solve(ctx: click.Context, instance_dir: Path, out: Path, force: bool, as_jso
     """
     p = ctx.params
     if decompose and (p["evaluate"] or p["fix_builds"] or p["forbid_builds"] or
-                      p["forbid_countries"] or p["objective_text"] or p["limit_texts"]):
+                      p["forbid_countries"] or p["objective_text"] or p["limit_texts"] or
+                      p["start"] not in (None, "none")):
         raise click.UsageError("--decompose ph minimises cost with free builds: it takes no "
                                "--evaluate, --fix-build, --forbid-build, --forbid-country, "
-                               "--objective or --limit")
+                               "--objective, --limit or --start")
     with user_errors():
         request = request_of(ctx.params)
         decisions = annotate = None

@@ -140,6 +140,20 @@ decision_options = stacked(
 )
 
 
+def _start(ctx, param, value: str | None) -> str | None:
+    if value is not None and value != "none" and not Path(value).exists():
+        raise click.BadParameter(f"{value!r} does not exist: expected a run folder, a plan CSV "
+                                 "or `none`")
+    return value
+
+
+start_option = click.option(
+    "--start", "start", default=None, metavar="RUN_DIR|PLAN.csv|none", callback=_start,
+    help="Offer the builds of a run (its builds.csv) or plan CSV to HiGHS as a MIP start: "
+         "a plan near the optimum ends the search sooner, and the optimum does not depend "
+         "on it. `none`: no start.")
+
+
 def changes_of(instance_dir: Path, variants, overlays, sets, policies=()) -> list:
     """The changes of --variant, --overlay, --set and --policy, in the order they apply."""
     from planner.data.changes import parse_change, parse_policy, read_overlay, variant_changes
@@ -208,6 +222,7 @@ def request_of(params: Mapping[str, Any]) -> RunRequest:
                             mip_gap=params.get("mip_gap", DEFAULT_MIP_GAP),
                             threads=params.get("threads") or None, seed=params.get("seed"),
                             log=params.get("log", False)),
-        stochastic_metrics=params.get("stochastic_metrics", False))
+        stochastic_metrics=params.get("stochastic_metrics", False),
+        start=None if params.get("start") in (None, "none") else Path(params["start"]))
     request.decisions()  # checked now: a bad --fix-build is said before anything runs
     return request

@@ -15,6 +15,7 @@ from planner.cli_options import (
     objective_options,
     request_of,
     solver_options,
+    start_option,
 )
 from planner.cli_run import EXIT, fail, finish, pareto_run, solve_run, user_errors
 from planner.errors import PlannerError
@@ -64,6 +65,7 @@ def inherit(ctx: click.Context, given: RunRequest, base: RunRequest) -> RunReque
               help="Also write report.html into the run folder.")
 @change_options
 @decision_options
+@start_option
 @click.pass_context
 def whatif(ctx: click.Context, instance_dir: Path, baseline: Path, out: Path, force: bool,
            labels: tuple[str, ...], with_report: bool, overlays, sets, policies=(),
@@ -73,7 +75,8 @@ def whatif(ctx: click.Context, instance_dir: Path, baseline: Path, out: Path, fo
     mix and loop shares.
 
     The baseline's own changes apply first; its objective, limits, solver options and
-    decisions are used unless this command line gives them.
+    decisions are used unless this command line gives them. The baseline's builds start the
+    search (a MIP start) unless --start says otherwise.
     """
     from planner.data.changes import parse_change
     from planner.report.compare import (
@@ -104,6 +107,8 @@ def whatif(ctx: click.Context, instance_dir: Path, baseline: Path, out: Path, fo
             base_changes = tuple(parse_change(text, "baseline") for text in
                                  base.summary.get("instance", {}).get("changes", []))
         request = replace(request, changes=base_changes + request.changes)
+        if ctx.params["start"] is None and (baseline / "builds.csv").is_file():
+            request = replace(request, start=baseline)
         deltas = {}
 
         def compare(folder: Path) -> None:

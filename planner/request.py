@@ -50,7 +50,8 @@ class RunRequest:
     (`fix_builds` as `FACILITY=M[@YEAR]`, facilities and countries forbidden, the build plan of
     the run or plan CSV `evaluate` held), minimising `objective` (text as --objective takes it;
     None: the instance's, `normalise` by the payoff table) under `limits` (measure -> upper
-    bound, in the measure's unit, added to the instance's), with `solver`'s options."""
+    bound, in the measure's unit, added to the instance's), with `solver`'s options, the
+    builds of the run or plan CSV `start` offered as a MIP start."""
 
     instance: Path
     changes: tuple[Change, ...] = ()
@@ -63,6 +64,7 @@ class RunRequest:
     evaluate: Path | None = None
     solver: SolveOptions = field(default_factory=SolveOptions)
     stochastic_metrics: bool = False
+    start: Path | None = None  # a run folder or plan CSV whose builds start the MIP
 
     def objective_spec(self) -> ObjectiveSpec | None:
         """The objective to minimise (None: the instance's)."""
@@ -88,9 +90,15 @@ class RunRequest:
         return Decisions.from_options(self.fix_builds, self.forbid_builds,
                                       self.forbid_countries, self.evaluate)
 
+    def start_plan(self):
+        """The build plan of `start` (planner.formulation.decisions.read_plan), or None."""
+        from planner.formulation.decisions import read_plan
+
+        return read_plan(self.start) if self.start is not None else None
+
     def reads(self) -> list[Path]:
         """The paths the run reads (an --out may never replace them)."""
-        return [p for p in (self.instance, self.evaluate) if p is not None]
+        return [p for p in (self.instance, self.evaluate, self.start) if p is not None]
 
     # --- the record in command.json and sweep.json ------------------------------------------
 
@@ -109,6 +117,7 @@ class RunRequest:
             "solver": {"time_limit": self.solver.time_limit, "mip_gap": self.solver.mip_gap,
                        "threads": self.solver.threads, "seed": self.solver.seed},
             "stochastic_metrics": self.stochastic_metrics,
+            "start": str(self.start) if self.start else None,
         }
 
     @classmethod
@@ -134,6 +143,7 @@ class RunRequest:
                                     threads=_optional(solver["threads"], _whole),
                                     seed=_optional(solver["seed"], _whole)),
                 stochastic_metrics=_flag(data.get("stochastic_metrics", False)),
+                start=_optional(data.get("start"), lambda v: Path(_text(v))),
             )
         except (KeyError, TypeError, AttributeError, ValueError) as exc:
             raise PlannerError(f"{where}: not a run request planner can read ({exc!r} is "

@@ -18,6 +18,7 @@ from planner.data.overrides import load_resolved
 from planner.errors import PlannerError
 from planner.formulation.build import PlanningModel, build_model
 from planner.formulation.decisions import Decisions, apply_decisions
+from planner.formulation.start import plan_start
 from planner.request import RunRequest
 from planner.results.balance import balance_residuals
 from planner.results.diagnosis import explain_infeasibility, explain_unbounded
@@ -58,7 +59,8 @@ def solve_instance(path: str | Path, options: SolveOptions = SolveOptions(),
                    limits: dict[str, float] | None = None,
                    changes: Sequence[Change] = (),
                    decisions: Decisions = Decisions(),
-                   write_model: Path | None = None) -> Outcome:
+                   write_model: Path | None = None,
+                   start: pd.DataFrame | None = None) -> Outcome:
     """Load (with `changes` applied: planner.data.overrides), build (with `decisions` imposed:
     planner.formulation.decisions), solve (then write the model as solved to `write_model`, an
     .mps or .lp file: planner.solve.export) and read back;
@@ -66,7 +68,8 @@ def solve_instance(path: str | Path, options: SolveOptions = SolveOptions(),
     measures; with
     `stochastic_metrics`, also the wait-and-see and expected-value problems for VSS and EVPI
     (summary key `stochastic`). With a solution, `tables["shadow_prices"]` holds the duals
-    of the binding constraints (solve/duals.py)."""
+    of the binding constraints (solve/duals.py). `start`: a build plan (read_plan) offered to
+    HiGHS as a MIP start (planner.formulation.start)."""
     t0 = time.perf_counter()
     instance, files = load_resolved(path, changes)
     if objective is not None:
@@ -78,7 +81,8 @@ def solve_instance(path: str | Path, options: SolveOptions = SolveOptions(),
     pm = build_model(instance)
     apply_decisions(pm, decisions)
     t_build = time.perf_counter()
-    sol, learnt = optimise(pm, instance.settings.objective, options, instance.settings.limits)
+    sol, learnt = optimise(pm, instance.settings.objective, options, instance.settings.limits,
+                           start=None if start is None else plan_start(pm, start))
     t2 = time.perf_counter()
     if write_model is not None:  # before read_back, whose duals re-solve the HiGHS model
         write_model_file(pm, sol, write_model)
@@ -101,7 +105,7 @@ def solve_request(request: RunRequest, decisions: Decisions | None = None,
     return solve_instance(request.instance, request.solver, request.stochastic_metrics,
                           request.objective_spec(), request.limit_bounds(), request.changes,
                           request.decisions() if decisions is None else decisions,
-                          write_model=write_model)
+                          write_model=write_model, start=request.start_plan())
 
 
 def reusable(objective: ObjectiveSpec | None, limits: dict | None) -> bool:

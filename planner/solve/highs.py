@@ -152,9 +152,12 @@ class HighsSession:
                 rows[bound] = np.array([self.route.constraint_row(component)])
         return rows
 
-    def solve(self, start_from: Solution | None = None) -> Solution:
+    def solve(self, start_from: Solution | None = None,
+              start: dict[str, np.ndarray] | None = None) -> Solution:
         """Solve; `start_from` (an earlier solution of this session) is offered to HiGHS as a
-        MIP start, so a re-solve that it still satisfies has an incumbent at once."""
+        MIP start, so a re-solve that it still satisfies has an incumbent at once. Without
+        it, `start` (family -> value of each variable, e.g. planner.formulation.start) is
+        offered for those columns only, and HiGHS completes the others."""
         highs = self.highs
         started = start_from is not None and start_from.col_value is not None
         if started:
@@ -162,6 +165,8 @@ class HighsSession:
             values = np.zeros(n)
             values[:min(n, len(start_from.col_value))] = start_from.col_value[:n]
             highs.setSolution(n, np.arange(n, dtype=np.int32), values)
+        elif start:
+            started = self._offer(start)
         start = time.perf_counter()
         self._run()
         if started and not self._consistent():
@@ -183,6 +188,20 @@ class HighsSession:
         solution.solve_s = solve_s
         solution.readback_s = time.perf_counter() - start
         return solution
+
+    def _offer(self, start: dict[str, np.ndarray]) -> bool:
+        """Offer the columns of `start` to HiGHS as a partial MIP start (one value per column:
+        the first of the variables that share it); whether any column was offered."""
+        columns = self.column_map()
+        cols = np.concatenate([columns[f] for f in start])
+        values = np.concatenate([np.asarray(v, dtype=float) for v in start.values()])
+        cols, first = np.unique(cols, return_index=True)
+        keep = cols >= 0
+        if not keep.any():
+            return False
+        self.highs.setSolution(int(keep.sum()), cols[keep].astype(np.int32),
+                               values[first][keep])
+        return True
 
     def accept(self, col_value: np.ndarray, objective: float, bound: float,
                termination: str) -> Solution:

@@ -51,6 +51,7 @@ class Optimiser:
     bounds: dict[str, pyo.Param] = field(default_factory=dict)
     handover_s: float = 0.0
     solves: list[dict] = field(default_factory=list)  # each solve's seconds, status and gap
+    start: dict | None = None  # a partial MIP start for the first solve (HighsSession.solve)
 
     def objective(self, linear: Linear) -> None:
         set_objective(self.pm, linear)
@@ -88,11 +89,12 @@ class Optimiser:
     last: Solution | None = None
 
     def solve(self) -> Solution:
-        """Solve, offering the previous solution as a MIP start."""
+        """Solve, offering the previous solution (before the first, `start`) as a MIP
+        start."""
         if self.session is None:
             self.session = HighsSession(self.pm, self.options)
             self.handover_s = self.session.handover_s
-        solution = self.session.solve(start_from=self.last)
+        solution = self.session.solve(start_from=self.last, start=self.start)
         self.solves.append({"solve_s": round(solution.solve_s, 3), "status": solution.status.value,
                             "mip_gap": solution.mip_gap})
         if solution.has_solution:
@@ -272,13 +274,15 @@ def least_values(opt: Optimiser, limits: dict[str, float]) -> list[UnmetLimit]:
 
 
 def optimise(pm: PlanningModel, spec, options: SolveOptions,
-             limits: dict[str, float] | None = None) -> tuple[Solution, dict]:
+             limits: dict[str, float] | None = None, start: dict | None = None
+             ) -> tuple[Solution, dict]:
     """Solve `pm` for an ObjectiveSpec, with each measure in `limits` held at or below its
     bound: a plain (weighted) objective is one solve; normalised weights first compute the
     payoff table; a lexicographic order solves once per objective. Returns the final solution
     and what was learnt on the way (payoff table, per-step optima, or `limits_unmet`: the
-    UnmetLimit list when the limits make the model infeasible)."""
-    opt = Optimiser(pm, options)
+    UnmetLimit list when the limits make the model infeasible). `start`: a partial MIP start
+    for the first solve (planner.formulation.start)."""
+    opt = Optimiser(pm, options, start=start)
     for name, upper in (limits or {}).items():
         opt.bound(name, upper)
     first = opt.solve()
