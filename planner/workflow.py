@@ -248,16 +248,19 @@ class FrontBlock:
     table: dict
     block: range
     first: str = ""  # set: solve the payoff table's row of this objective, not a block
+    start: dict | None = None  # the builds the block's first solve starts from
 
 
 def trace_block(task: FrontBlock) -> tuple[list[ParetoPoint], list[dict]]:
     """Solve one block of a front in this process (its own model and HiGHS session): the points
     found, their HiGHS sessions dropped so that they can go back to the parent, and the solves.
-    A task with `first` solves that row of the payoff table instead: ({first: row}, solves)."""
+    A task with `first` solves that row of the payoff table instead: ((first, row, the builds
+    of its plan), solves)."""
     instance, _ = load_resolved(task.path, task.changes)
-    opt = Optimiser(build_model(instance), task.options)
+    opt = Optimiser(build_model(instance), task.options, start=task.start)
     if task.first:
-        return {task.first: payoff_row(opt, list(task.names), task.first)}, opt.solves
+        row = payoff_row(opt, list(task.names), task.first)
+        return (task.first, row, opt.start), opt.solves
     found, _ = pareto(opt, list(task.names), task.points, table=task.table, block=task.block)
     for point in found:
         point.solution.highs = None
@@ -317,9 +320,9 @@ def trace_in_parallel(opt: Optimiser, path: str | Path, changes: Sequence[Change
     blocks = [range(int(b[0]), int(b[-1]) + 1) for b in np.array_split(np.arange(points),
                                                                        min(workers, points))]
 
-    def task(table: dict, block: range, first: str = "") -> FrontBlock:
+    def task(table: dict, block: range, first: str = "", start=None) -> FrontBlock:
         return FrontBlock(path, tuple(changes), tuple(names), points, options, table, block,
-                          first)
+                          first, start)
 
     def gather(futures) -> list:
         out = []
@@ -334,9 +337,12 @@ def trace_in_parallel(opt: Optimiser, path: str | Path, changes: Sequence[Change
     # spawned, not forked: this process already runs HiGHS, whose threads a fork would not copy
     with ProcessPoolExecutor(min(workers, max(points, len(names))),
                              mp_context=multiprocessing.get_context("spawn")) as pool:
-        rows = gather([pool.submit(trace_block, task({}, range(0), n)) for n in names])
-        table = {n: row[n] for n in names for row in rows if n in row}
-        found = [p for block in gather([pool.submit(trace_block, task(table, block))
-                                        for block in blocks]) for p in block]
+        rows = {first: (row, start) for first, row, start in
+                gather([pool.submit(trace_block, task({}, range(0), n)) for n in names])}
+        table = {n: rows[n][0] for n in names}
+        # every block starts from the plan of the primary objective's row (optimal at the
+        # loosest bounds)
+        found = [p for block in gather([pool.submit(trace_block, task(
+            table, block, start=rows[names[0]][1])) for block in blocks]) for p in block]
     found.sort(key=lambda p: p.grid)
     return efficient(found, names), table

@@ -153,10 +153,10 @@ class HighsSession:
         return rows
 
     def solve(self, start_from: Solution | None = None,
-              start: dict[str, np.ndarray] | None = None) -> Solution:
+              partial: dict[str, np.ndarray] | None = None) -> Solution:
         """Solve; `start_from` (an earlier solution of this session) is offered to HiGHS as a
         MIP start, so a re-solve that it still satisfies has an incumbent at once. Without
-        it, `start` (family -> value of each variable, e.g. planner.formulation.start) is
+        it, `partial` (family -> value of each variable, e.g. planner.formulation.start) is
         offered for those columns only, and HiGHS completes the others."""
         highs = self.highs
         started = start_from is not None and start_from.col_value is not None
@@ -165,8 +165,8 @@ class HighsSession:
             values = np.zeros(n)
             values[:min(n, len(start_from.col_value))] = start_from.col_value[:n]
             highs.setSolution(n, np.arange(n, dtype=np.int32), values)
-        elif start:
-            started = self._offer(start)
+        elif partial:
+            started = self._offer(partial)
         start = time.perf_counter()
         self._run()
         if started and not self._consistent():
@@ -189,12 +189,12 @@ class HighsSession:
         solution.readback_s = time.perf_counter() - start
         return solution
 
-    def _offer(self, start: dict[str, np.ndarray]) -> bool:
-        """Offer the columns of `start` to HiGHS as a partial MIP start (one value per column:
+    def _offer(self, partial: dict[str, np.ndarray]) -> bool:
+        """Offer the columns of `partial` to HiGHS as a partial MIP start (one value per column:
         the first of the variables that share it); whether any column was offered."""
         columns = self.column_map()
-        cols = np.concatenate([columns[f] for f in start])
-        values = np.concatenate([np.asarray(v, dtype=float) for v in start.values()])
+        cols = np.concatenate([columns[f] for f in partial])
+        values = np.concatenate([np.asarray(v, dtype=float) for v in partial.values()])
         cols, first = np.unique(cols, return_index=True)
         keep = cols >= 0
         if not keep.any():

@@ -15,7 +15,7 @@ import numpy as np
 import pyomo.environ as pyo
 
 from planner.errors import PlannerError
-from planner.formulation.build import PlanningModel
+from planner.formulation.build import BUILD_FAMILIES, PlanningModel
 from planner.formulation.families import Family, family_named
 from planner.formulation.measures import Linear, measure, objective_of, set_objective
 from planner.solve.highs import HighsSession, Solution, SolveOptions, Status
@@ -51,7 +51,8 @@ class Optimiser:
     bounds: dict[str, pyo.Param] = field(default_factory=dict)
     handover_s: float = 0.0
     solves: list[dict] = field(default_factory=list)  # each solve's seconds, status and gap
-    start: dict | None = None  # a partial MIP start for the first solve (HighsSession.solve)
+    # the builds each solve starts from (HighsSession.solve's partial start): the last plan's
+    start: dict | None = None
 
     def objective(self, linear: Linear) -> None:
         set_objective(self.pm, linear)
@@ -86,19 +87,19 @@ class Optimiser:
         if name in self.bounds:
             self.bound(name, 1e20)
 
-    last: Solution | None = None
-
     def solve(self) -> Solution:
-        """Solve, offering the previous solution (before the first, `start`) as a MIP
-        start."""
+        """Solve from the builds of the last plan found (before the first, `start`), offered
+        as a partial MIP start: HiGHS completes the operations by LP, so a plan whose
+        operations break a tightened bound (the next point of a front) may still give a first
+        incumbent."""
         if self.session is None:
             self.session = HighsSession(self.pm, self.options)
             self.handover_s = self.session.handover_s
-        solution = self.session.solve(start_from=self.last, start=self.start)
+        solution = self.session.solve(partial=self.start)
         self.solves.append({"solve_s": round(solution.solve_s, 3), "status": solution.status.value,
                             "mip_gap": solution.mip_gap})
         if solution.has_solution:
-            self.last = solution
+            self.start = {f: solution.values[f] for f in BUILD_FAMILIES}
         return solution
 
     def value(self, name: str, solution: Solution) -> float:
@@ -136,8 +137,10 @@ def lexicographic(opt: Optimiser, order: list[str], tolerance: float = 1e-6,
 def payoff_table(opt: Optimiser, names: list[str], tolerance: float = 1e-6
                  ) -> dict[str, dict[str, float]]:
     """row i: every objective's value at the lexicographic optimum of names[i] first (then the
-    others in order), so that each row is efficient."""
-    return {name: payoff_row(opt, names, name, tolerance) for name in names}
+    others in order), so that each row is efficient. The rows are solved last to first, so
+    that the next solve starts from the plan of names[0]'s row."""
+    rows = {name: payoff_row(opt, names, name, tolerance) for name in reversed(names)}
+    return {name: rows[name] for name in names}
 
 
 def payoff_row(opt: Optimiser, names: list[str], first: str, tolerance: float = 1e-6
