@@ -138,7 +138,7 @@ def apply_decisions(pm, decisions: Decisions) -> None:
             pick = rows.index[rows["year"] == fix.year]
             if len(pick) == 0:
                 bad(source, f"{fix.facility} cannot be built in {fix.year}",
-                    "a build year from " + _years(rows["year"]))
+                    "a build year " + _years(rows["year"]))
                 continue
             for i in pick:
                 variables[i].fix(fix.modules)
@@ -171,8 +171,8 @@ def apply_decisions(pm, decisions: Decisions) -> None:
 def _years(years) -> str:
     years = sorted(set(int(y) for y in years))
     if len(years) == years[-1] - years[0] + 1 > 1:
-        return f"{years[0]} to {years[-1]}"
-    return ", ".join(map(str, years))
+        return f"from {years[0]} to {years[-1]}"
+    return "in " + ", ".join(map(str, years))
 
 
 def _forbid_countries(pm, countries, bad) -> None:
