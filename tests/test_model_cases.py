@@ -15,6 +15,17 @@ IMPORT = {
 }
 
 
+# import at 100/t, or build a 100 t plant (capex 30000, life 10, rate 0) and make at 20/t;
+# demand 10, 10, 100 t in 2025-2027
+GROWING = {
+    **IMPORT,
+    "facilities.csv": "facility,process,region,module_t,max_modules,capex_per_module,"
+                      "variable_cost_per_t,lead_years,life_years\n"
+                      "plant,make,H,100,1,30000,20,0,10\n",
+    "demand.csv": "region,commodity,year,demand_t\nH,m,2025,10\nH,m,2026,10\nH,m,2027,100\n",
+}
+
+
 def builds(outcome):
     b = outcome.tables["build_plan"]
     return sorted(zip(b["facility"], b["year"], b["modules"]))
@@ -25,13 +36,7 @@ def test_build_beats_import_only_after_demand_grows(tmp_path, solve_case):
     per operating year (rate 0). Demand 10, 10, 100. Building in 2025/2026/2027 costs
     9000+2400 / 6000+2200+1000 / 3000+2000+2000; importing everything costs 12000.
     Optimum: build in 2027, cost 2000 (imports) + 3000 + 2000 = 7000."""
-    folder = write_instance(tmp_path, MAKE_CHAIN, {
-        **IMPORT,
-        "facilities.csv": "facility,process,region,module_t,max_modules,capex_per_module,"
-                          "variable_cost_per_t,lead_years,life_years\n"
-                          "plant,make,H,100,1,30000,20,0,10\n",
-        "demand.csv": "region,commodity,year,demand_t\nH,m,2025,10\nH,m,2026,10\nH,m,2027,100\n",
-    }, end=2027)
+    folder = write_instance(tmp_path, MAKE_CHAIN, GROWING, end=2027)
     out = solve_case(folder)
     assert out.summary["objectives"]["cost"] == pytest.approx(7000)
     assert builds(out) == [("plant", 2027, 1)]
@@ -47,13 +52,7 @@ def test_build_beats_import_only_after_demand_grows(tmp_path, solve_case):
 def test_builds_only_in_build_years(tmp_path, solve_case, build_years, cost, expected):
     """The case above with builds decided only in instance.yaml's build_years: the best of
     the listed years (build in 2026: 6000 + 2200 + 1000; in 2025: 9000 + 2400)."""
-    folder = write_instance(tmp_path, MAKE_CHAIN, {
-        **IMPORT,
-        "facilities.csv": "facility,process,region,module_t,max_modules,capex_per_module,"
-                          "variable_cost_per_t,lead_years,life_years\n"
-                          "plant,make,H,100,1,30000,20,0,10\n",
-        "demand.csv": "region,commodity,year,demand_t\nH,m,2025,10\nH,m,2026,10\nH,m,2027,100\n",
-    }, end=2027)
+    folder = write_instance(tmp_path, MAKE_CHAIN, GROWING, end=2027)
     settings = folder / "instance.yaml"
     settings.write_text(settings.read_text() + f"build_years: {build_years}\n")
     out = solve_case(folder)
