@@ -260,7 +260,7 @@ def trace_block(task: FrontBlock) -> tuple[list[ParetoPoint], list[dict]]:
     opt = Optimiser(build_model(instance), task.options, start=task.start)
     if task.first:
         row = payoff_row(opt, list(task.names), task.first)
-        return (task.first, row, opt.start), opt.solves
+        return (task.first, row, opt.builds()), opt.solves
     found, _ = pareto(opt, list(task.names), task.points, table=task.table, block=task.block)
     for point in found:
         point.solution.highs = None

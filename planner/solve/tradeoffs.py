@@ -51,8 +51,8 @@ class Optimiser:
     bounds: dict[str, pyo.Param] = field(default_factory=dict)
     handover_s: float = 0.0
     solves: list[dict] = field(default_factory=list)  # each solve's seconds, status and gap
-    # the builds each solve starts from (HighsSession.solve's partial start): the last plan's
-    start: dict | None = None
+    start: dict | None = None  # builds the first solve starts from (a partial MIP start)
+    last: Solution | None = None
 
     def objective(self, linear: Linear) -> None:
         set_objective(self.pm, linear)
@@ -88,19 +88,22 @@ class Optimiser:
             self.bound(name, 1e20)
 
     def solve(self) -> Solution:
-        """Solve from the builds of the last plan found (before the first, `start`), offered
-        as a partial MIP start: HiGHS completes the operations by LP, so a plan whose
-        operations break a tightened bound (the next point of a front) may still give a first
-        incumbent."""
+        """Solve, offering the previous solution as a MIP start (before the first, the builds
+        of `start`, which HiGHS completes by LP)."""
         if self.session is None:
             self.session = HighsSession(self.pm, self.options)
             self.handover_s = self.session.handover_s
-        solution = self.session.solve(partial=self.start)
+        solution = self.session.solve(start_from=self.last,
+                                      partial=None if self.last else self.start)
         self.solves.append({"solve_s": round(solution.solve_s, 3), "status": solution.status.value,
                             "mip_gap": solution.mip_gap})
         if solution.has_solution:
-            self.start = {f: solution.values[f] for f in BUILD_FAMILIES}
+            self.last = solution
         return solution
+
+    def builds(self) -> dict | None:
+        """The builds of the last plan found (a `start` for another Optimiser), or None."""
+        return None if self.last is None else {f: self.last.values[f] for f in BUILD_FAMILIES}
 
     def value(self, name: str, solution: Solution) -> float:
         return measure(self.pm, name).value(self.pm, solution.values)
@@ -138,7 +141,7 @@ def payoff_table(opt: Optimiser, names: list[str], tolerance: float = 1e-6
                  ) -> dict[str, dict[str, float]]:
     """row i: every objective's value at the lexicographic optimum of names[i] first (then the
     others in order), so that each row is efficient. The rows are solved last to first, so
-    that the next solve starts from the plan of names[0]'s row."""
+    that the next solve starts from the plan of names[0]'s row (optimal at the loosest bounds)."""
     rows = {name: payoff_row(opt, names, name, tolerance) for name in reversed(names)}
     return {name: rows[name] for name in names}
 
