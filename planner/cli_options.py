@@ -141,17 +141,19 @@ decision_options = stacked(
 
 
 def _start(ctx, param, value: str | None) -> str | None:
-    if value is not None and value != "none" and not Path(value).exists():
-        raise click.BadParameter(f"{value!r} does not exist: expected a run folder, a plan CSV "
-                                 "or `none`")
+    if value not in (None, "none", "ev") and not Path(value).exists():
+        raise click.BadParameter(f"{value!r} does not exist: expected a run folder, a plan CSV, "
+                                 "`ev` or `none`")
     return value
 
 
 start_option = click.option(
-    "--start", "start", default=None, metavar="RUN_DIR|PLAN.csv|none", callback=_start,
+    "--start", "start", default=None, metavar="RUN_DIR|PLAN.csv|ev|none", callback=_start,
     help="Offer the builds of a run (its builds.csv) or plan CSV to HiGHS as a MIP start: "
          "a plan near the optimum ends the search sooner, and the optimum does not depend "
-         "on it. `none`: no start.")
+         "on it. `ev` (the default of solve): the plan of the expected-value problem (the "
+         "scenarios' mean as one path), solved first; for a scenario tree it is found in a "
+         "fraction of the tree's time. `none`: no start.")
 
 
 def changes_of(instance_dir: Path, variants, overlays, sets, policies=()) -> list:
@@ -197,6 +199,16 @@ def limits_of(texts) -> dict[str, float]:
     return limits
 
 
+def start_of(value: str | None) -> Path | str | None:
+    """The RunRequest start of --start's value: not given (None) or `ev`, the expected-value
+    plan; `none`, no start; else a run folder or plan CSV."""
+    from planner.request import EV_START
+
+    if value in (None, EV_START):
+        return EV_START
+    return None if value == "none" else Path(value)
+
+
 def request_of(params: Mapping[str, Any]) -> RunRequest:
     """The RunRequest of a command's parsed options (click's `ctx.params`): the instance, the
     changes of --variant, --overlay and --set, the objective options, the decisions and the
@@ -223,6 +235,6 @@ def request_of(params: Mapping[str, Any]) -> RunRequest:
                             threads=params.get("threads") or None, seed=params.get("seed"),
                             log=params.get("log", False)),
         stochastic_metrics=params.get("stochastic_metrics", False),
-        start=None if params.get("start") in (None, "none") else Path(params["start"]))
+        start=start_of(params.get("start", "none")))
     request.decisions()  # checked now: a bad --fix-build is said before anything runs
     return request

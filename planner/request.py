@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 DEFAULT_MIP_GAP = 1e-2  # relative (0.01 = 1 %)
 DEFAULT_TIME_LIMIT = 600.0  # seconds per solve
 RECORD_VERSION = 1
+EV_START = "ev"  # --start ev: the expected-value problem's plan (planner.solve.ev_start)
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,8 @@ class RunRequest:
     evaluate: Path | None = None
     solver: SolveOptions = field(default_factory=SolveOptions)
     stochastic_metrics: bool = False
-    start: Path | None = None  # a run folder or plan CSV whose builds start the MIP
+    # a run folder or plan CSV whose builds start the MIP, or EV_START: the expected-value plan
+    start: Path | str | None = None
 
     def objective_spec(self) -> ObjectiveSpec | None:
         """The objective to minimise (None: the instance's)."""
@@ -91,14 +93,15 @@ class RunRequest:
                                       self.forbid_countries, self.evaluate)
 
     def start_plan(self):
-        """The build plan of `start` (planner.formulation.decisions.read_plan), or None."""
+        """The build plan of `start` (planner.formulation.decisions.read_plan), EV_START or
+        None."""
         from planner.formulation.decisions import read_plan
 
-        return read_plan(self.start) if self.start is not None else None
+        return read_plan(self.start) if isinstance(self.start, Path) else self.start
 
     def reads(self) -> list[Path]:
         """The paths the run reads (an --out may never replace them)."""
-        return [p for p in (self.instance, self.evaluate, self.start) if p is not None]
+        return [p for p in (self.instance, self.evaluate, self.start) if isinstance(p, Path)]
 
     # --- the record in command.json and sweep.json ------------------------------------------
 
@@ -143,7 +146,7 @@ class RunRequest:
                                     threads=_optional(solver["threads"], _whole),
                                     seed=_optional(solver["seed"], _whole)),
                 stochastic_metrics=_flag(data.get("stochastic_metrics", False)),
-                start=_optional(data.get("start"), lambda v: Path(_text(v))),
+                start=_optional(data.get("start"), _start),
             )
         except (KeyError, TypeError, AttributeError, ValueError) as exc:
             raise PlannerError(f"{where}: not a run request planner can read ({exc!r} is "
@@ -197,6 +200,11 @@ def _flag(value) -> bool:
     if not isinstance(value, bool):
         raise ValueError(value)
     return value
+
+
+def _start(value) -> Path | str:
+    """A recorded start: the keyword "ev" or a path."""
+    return EV_START if _text(value) == EV_START else Path(value)
 
 
 def _optional(value, read):

@@ -19,7 +19,7 @@ from planner.errors import PlannerError
 from planner.formulation.build import PlanningModel, build_model
 from planner.formulation.decisions import Decisions, apply_decisions
 from planner.formulation.start import plan_start
-from planner.request import RunRequest
+from planner.request import EV_START, RunRequest
 from planner.results.balance import balance_residuals
 from planner.results.diagnosis import explain_infeasibility, explain_unbounded
 from planner.results.loops import loop_shares
@@ -30,6 +30,7 @@ from planner.results.shadow_prices import shadow_price_table
 from planner.results.summary import build_summary, objective_values
 from planner.results.tables import result_tables
 from planner.solve import Solution, SolveOptions, Status
+from planner.solve.ev_start import expected_value_start
 from planner.solve.export import write_model as write_model_file
 from planner.solve.inplace import Resolver
 from planner.solve.ph import PHOptions, progressive_hedging
@@ -60,7 +61,7 @@ def solve_instance(path: str | Path, options: SolveOptions = SolveOptions(),
                    changes: Sequence[Change] = (),
                    decisions: Decisions = Decisions(),
                    write_model: Path | None = None,
-                   start: pd.DataFrame | None = None) -> Outcome:
+                   start: pd.DataFrame | str | None = None) -> Outcome:
     """Load (with `changes` applied: planner.data.overrides), build (with `decisions` imposed:
     planner.formulation.decisions), solve (then write the model as solved to `write_model`, an
     .mps or .lp file: planner.solve.export) and read back;
@@ -69,7 +70,8 @@ def solve_instance(path: str | Path, options: SolveOptions = SolveOptions(),
     `stochastic_metrics`, also the wait-and-see and expected-value problems for VSS and EVPI
     (summary key `stochastic`). With a solution, `tables["shadow_prices"]` holds the duals
     of the binding constraints (solve/duals.py). `start`: a build plan (read_plan) offered to
-    HiGHS as a MIP start (planner.formulation.start)."""
+    HiGHS as a MIP start (planner.formulation.start), or "ev": the plan of the expected-value
+    problem, solved first (planner.solve.ev_start; summary key `start`)."""
     t0 = time.perf_counter()
     instance, files = load_resolved(path, changes)
     if objective is not None:
@@ -78,6 +80,10 @@ def solve_instance(path: str | Path, options: SolveOptions = SolveOptions(),
         merged = {**instance.settings.limits, **limits}
         instance = replace(instance, settings=replace(instance.settings, limits=merged))
     t1 = time.perf_counter()
+    started = None
+    if isinstance(start, str) and start == EV_START:
+        start, started = expected_value_start(instance, decisions, options)
+    t_start = time.perf_counter()
     pm = build_model(instance)
     apply_decisions(pm, decisions)
     t_build = time.perf_counter()
@@ -86,10 +92,13 @@ def solve_instance(path: str | Path, options: SolveOptions = SolveOptions(),
     t2 = time.perf_counter()
     if write_model is not None:  # before read_back, whose duals re-solve the HiGHS model
         write_model_file(pm, sol, write_model)
-    timings = {"load_s": t1 - t0, "build_s": pm.build_seconds, "handover_s": sol.handover_s,
+    timings = {"load_s": t1 - t0, "start_s": t_start - t1, "build_s": pm.build_seconds,
+               "handover_s": sol.handover_s,
                "solve_s": (t2 - t_build) - sol.handover_s - sol.readback_s,
                "readback_s": sol.readback_s}
     outcome = read_back(instance, pm, sol, learnt, timings, t0, files, changes, decisions)
+    if started is not None:
+        outcome.summary["start"] = started.as_dict()
     if stochastic_metrics and sol.status == Status.optimal:
         start = time.perf_counter()
         outcome.summary["stochastic"] = metrics(instance, sol.objective, options).as_dict()

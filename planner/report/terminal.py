@@ -249,12 +249,26 @@ def _scenario_lines(summary: dict) -> list[str]:
     return lines
 
 
+def _start_lines(summary: dict) -> list[str]:
+    start = summary.get("start")
+    if not start:
+        return []
+    if start["objective"] is None:
+        return [f"start: the expected-value problem has no plan ({start['status']}, "
+                f"{start['seconds']:.1f} s): the search started cold"]
+    return [f"start: the expected-value plan (the scenarios' mean as one path, "
+            f"{money(start['objective'], summary['currency'])}, {start['builds']} builds, "
+            f"{start['seconds']:.1f} s) offered to every scenario"]
+
+
 def _model_lines(summary: dict) -> list[str]:
     t, m = summary["timings"], summary["model"]
-    return [f"model: {m.get('variables', 0):,} variables ({m.get('integer_variables', 0):,} "
-            f"integer), {m.get('constraints', 0):,} constraints, {m.get('nonzeros', 0):,} "
-            f"nonzeros; load {t['load_s']:.2f} s, build {t['build_s']:.2f} s, hand-over "
-            f"{t['handover_s']:.2f} s, solve {t['solve_s']:.2f} s, total {t['total_s']:.2f} s"]
+    start = f"start {t['start_s']:.2f} s, " if t.get("start_s") else ""
+    return _start_lines(summary) + [
+        f"model: {m.get('variables', 0):,} variables ({m.get('integer_variables', 0):,} "
+        f"integer), {m.get('constraints', 0):,} constraints, {m.get('nonzeros', 0):,} "
+        f"nonzeros; load {t['load_s']:.2f} s, {start}build {t['build_s']:.2f} s, hand-over "
+        f"{t['handover_s']:.2f} s, solve {t['solve_s']:.2f} s, total {t['total_s']:.2f} s"]
 
 
 def _in_use_lines(stock: list[dict]) -> list[str]:
