@@ -77,12 +77,12 @@ def targets(rows: list[dict]) -> list[tuple[str, str, str]]:
             found.append(("memory up to hand-over <= 2 x floor", f"{r['mb_vs_floor']:.1f}x",
                           "yes" if r["mb_vs_floor"] <= 2 else "no"))
     solves = [r for r in rows if r.get("bench") == "uk_cli" and r["run"] == "solve"]
-    for threads in sorted({r["threads"] for r in solves}):
-        mine = [r for r in solves if r["threads"] == threads]
+    for threads, start in sorted({(r["threads"], r.get("start", "none")) for r in solves}):
+        mine = [r for r in solves if r["threads"] == threads and r.get("start", "none") == start]
         wall = statistics.median(r["wall_s"] for r in mine)
         gap = mine[0]["mip_gap_target"]
-        found.append((f"`planner solve {mine[0]['instance']}` to {gap:.1%}, threads "
-                      f"{threads or 'auto'}"
+        found.append((f"`planner solve {mine[0]['instance']} --start {start}` to {gap:.1%}, "
+                      f"threads {threads or 'auto'}"
                       " (target: 0.1 % in < 10 s)", f"{wall:.1f} s wall, HiGHS "
                       f"{statistics.median(r['solve_s'] for r in mine):.1f} s", "no"
                       if gap > 0.001 or wall >= 10 else "yes"))

@@ -3,15 +3,17 @@
 
     python benchmarks/uk_cli.py [--instance instances/uk-baseline] [--mip-gap 0.01]
                                 [--time-limit 600] [--repeats 1] [--threads 0,1]
+                                [--starts ev,none]
                                 [--pareto-points 10] [--objectives cost,risk]
                                 [--pareto-workers 1,2] [--json FILE]
 
-The Pareto front is set beside one solve: its wall time over the median wall time of the cold
-solves with HiGHS's thread choice (the issue's "within 3x one solve"), and its HiGHS time over
-theirs; the front is traced once per `--pareto-workers` count (`planner pareto --workers`; the
-HiGHS time is then summed over the workers). `--pareto-points 0` leaves the front out. One
-JSON line per run is appended to --json (default benchmarks/results.jsonl), tagged "bench":
-"uk_cli".
+Each solve runs once per `--starts` value (`planner solve --start`: `ev`, the default, from the
+expected-value plan; `none`, a cold search). The Pareto front is set beside one solve: its wall
+time over the median wall time of the default solves with HiGHS's thread choice (the issue's
+"within 3x one solve"), and its HiGHS time over theirs; the front is traced once per
+`--pareto-workers` count (`planner pareto --workers`; the HiGHS time is then summed over the
+workers). `--pareto-points 0` leaves the front out. One JSON line per run is appended to --json
+(default benchmarks/results.jsonl), tagged "bench": "uk_cli".
 """
 
 from __future__ import annotations
@@ -39,15 +41,17 @@ def planner(*args: str) -> tuple[float, int]:
     return time.perf_counter() - start, done.returncode
 
 
-def solve(instance: str, gap: float, limit: float, threads: int, repeat: int) -> dict:
-    out = OUT / f"solve-t{threads}-{repeat}"
+def solve(instance: str, gap: float, limit: float, threads: int, repeat: int,
+          start: str) -> dict:
+    out = OUT / f"solve-t{threads}-{start}-{repeat}"
     wall, code = planner("solve", instance, "--out", str(out), "--force", "--mip-gap", str(gap),
-                         "--time-limit", str(limit), "--threads", str(threads))
+                         "--time-limit", str(limit), "--threads", str(threads),
+                         "--start", start)
     summary = json.loads((out / "summary.json").read_text())
     return {"bench": "uk_cli", "run": "solve", "instance": instance, "threads": threads,
-            "repeat": repeat,
+            "repeat": repeat, "start": start,
             "wall_s": round(wall, 2), **{k: summary["timings"].get(k) for k in (
-                "load_s", "build_s", "handover_s", "solve_s", "readback_s", "total_s")},
+                "load_s", "start_s", "build_s", "handover_s", "solve_s", "readback_s", "total_s")},
             "objective_m": summary["objective_value"] / 1e6, "mip_gap": summary["mip_gap"],
             "exit_code": code, "mip_gap_target": gap}
 
@@ -77,6 +81,7 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=600.0)
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--threads", default="0,1", help="HiGHS threads of the solves")
+    parser.add_argument("--starts", default="ev,none", help="--start of the solves")
     parser.add_argument("--pareto-points", type=int, default=10)
     parser.add_argument("--objectives", default="cost,risk")
     parser.add_argument("--pareto-workers", default="1,2",
@@ -86,9 +91,12 @@ def main() -> None:
     rows = []
     for repeat in range(args.repeats):
         for threads in (int(t) for t in args.threads.split(",")):
-            rows.append(solve(args.instance, args.mip_gap, args.time_limit, threads, repeat))
-            print(json.dumps(rows[-1]), flush=True)
-    cold = [r for r in rows if r["threads"] == 0] or rows
+            for start in args.starts.split(","):
+                rows.append(solve(args.instance, args.mip_gap, args.time_limit, threads, repeat,
+                                  start))
+                print(json.dumps(rows[-1]), flush=True)
+    one = args.starts.split(",")[0]
+    cold = [r for r in rows if r["threads"] == 0 and r["start"] == one] or rows
     for workers in (int(w) for w in args.pareto_workers.split(",") if args.pareto_points):
         row = pareto(args.instance, args.mip_gap, args.time_limit, args.pareto_points,
                      args.objectives, workers)
