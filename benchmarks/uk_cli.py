@@ -96,15 +96,15 @@ def main() -> None:
                                   start))
                 print(json.dumps(rows[-1]), flush=True)
     one = args.starts.split(",")[0]
-    cold = [r for r in rows if r["threads"] == 0 and r["start"] == one] or rows
+    reference = [r for r in rows if r["threads"] == 0 and r["start"] == one] or rows
     for workers in (int(w) for w in args.pareto_workers.split(",") if args.pareto_points):
         row = pareto(args.instance, args.mip_gap, args.time_limit, args.pareto_points,
                      args.objectives, workers)
-        if cold:
+        if reference:
             row["vs_one_solve_wall"] = round(row["wall_s"] / statistics.median(
-                r["wall_s"] for r in cold), 2)
+                r["wall_s"] for r in reference), 2)
             row["vs_one_solve_highs"] = round(row["solve_s"] / statistics.median(
-                r["solve_s"] for r in cold), 2)
+                r["solve_s"] for r in reference), 2)
         rows.append(row)
         print(json.dumps(row), flush=True)
     with args.json.open("a", encoding="utf-8") as f:

@@ -141,7 +141,9 @@ decision_options = stacked(
 
 
 def _start(ctx, param, value: str | None) -> str | None:
-    if value not in (None, "none", "ev") and not Path(value).exists():
+    from planner.request import EV_START
+
+    if value not in (None, "none", EV_START) and not Path(value).exists():
         raise click.BadParameter(f"{value!r} does not exist: expected a run folder, a plan CSV, "
                                  "`ev` or `none`")
     return value
